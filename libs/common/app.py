@@ -1,0 +1,124 @@
+"""The skeleton every service's ``create_app`` builds on: lifespan, errors, metrics, health, tracing."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libs.common.config import CommonSettings
+from libs.common.db import create_engine, ping, session_factory
+from libs.common.errors import install_problem_handlers
+from libs.common.events import DLQ_TOPIC
+from libs.common.kafka import ensure_topics, new_producer
+from libs.common.metrics import MetricsMiddleware, metrics_response
+from libs.common.outbox import OutboxRelay, UnitOfWork, mark_for_replay
+from libs.common.telemetry import TracingMiddleware, setup_tracing
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What a running service holds: engine, sessions, relay, background tasks."""
+
+    settings: Any
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    topic: str
+    relay: OutboxRelay | None = None
+    tasks: list[asyncio.Task] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.settings.service_name, self.topic,
+                          on_commit=self.relay.wake if self.relay else None)
+
+
+StartHook = Callable[[Runtime], Awaitable[None]]
+
+
+def start_relay(runtime: Runtime) -> None:
+    settings: CommonSettings = runtime.settings
+    bootstrap = settings.kafka_bootstrap_servers
+    runtime.relay = OutboxRelay(
+        settings.service_name, runtime.sessions,
+        producer_factory=lambda: new_producer(bootstrap, f"ipp-{settings.service_name}-outbox"),
+        topics=[runtime.topic, DLQ_TOPIC],
+        ensure_topics=lambda topics: ensure_topics(bootstrap, topics, settings.topic_partitions),
+        batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval)
+    runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{settings.service_name}-outbox-relay"))
+
+
+def build_service_app(settings: CommonSettings, *, title: str, description: str, topic: str,
+                      routers: list[APIRouter], database_url: str, on_start: list[StartHook] | None = None,
+                      version: str = "1.0.0", openapi_tags: list[dict] | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        setup_tracing(settings.service_name, settings.otel_endpoint)
+        engine = create_engine(database_url)
+        runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine), topic=topic)
+        app.state.runtime = runtime
+        try:
+            if settings.kafka_enabled:
+                if settings.replay_outbox_on_start:
+                    n = await mark_for_replay(runtime.sessions)
+                    log.info("%s: %d outbox events marked for replay", settings.service_name, n)
+                start_relay(runtime)
+            for hook in on_start or []:
+                await hook(runtime)
+            yield
+        finally:
+            for task in runtime.tasks:
+                task.cancel()
+            for task in runtime.tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
+                  openapi_tags=openapi_tags)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.add_middleware(MetricsMiddleware, service=settings.service_name)
+    app.add_middleware(TracingMiddleware, service=settings.service_name)
+    app.include_router(health_router(settings.service_name))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def health_router(service: str) -> APIRouter:
+    router = APIRouter(tags=["运维 operations"])
+
+    @router.get("/healthz", summary="存活检查 liveness")
+    async def healthz() -> dict:
+        return {"status": "ok", "service": service}
+
+    @router.get("/readyz", summary="就绪检查 readiness: database and broker")
+    async def readyz(request: Request):
+        runtime: Runtime = request.app.state.runtime
+        checks: dict[str, str] = {}
+        try:
+            await asyncio.wait_for(ping(runtime.engine), 3)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        if runtime.relay is None:
+            checks["broker"] = "disabled"
+        else:
+            checks["broker"] = "ok" if runtime.relay.connected else "unreachable"
+        ready = all(v in ("ok", "disabled") for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not-ready", "service": service, "checks": checks},
+                            status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+    async def metrics():
+        return metrics_response()
+
+    return router

@@ -1,0 +1,118 @@
+"""JWT bearer authentication, roles and city scoping."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Callable
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from libs.common.errors import ProblemError
+
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    PROVINCE_ADMIN = "province-admin"
+    CITY_OFFICER = "city-officer"
+    BANK = "bank"
+    AGENCY = "agency"
+    VIEWER = "viewer"
+    INTEGRATION = "integration"
+
+
+#: Roles that see every city's records.
+PROVINCE_WIDE = frozenset({Role.PROVINCE_ADMIN, Role.VIEWER, Role.INTEGRATION})
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    role: Role
+    city: str | None = None
+    org: str | None = None
+    name: str | None = None
+
+    def sees_all_cities(self) -> bool:
+        return self.role in PROVINCE_WIDE
+
+    def may_access_city(self, city: str) -> bool:
+        return self.sees_all_cities() or (self.role == Role.CITY_OFFICER and self.city == city)
+
+
+class Unauthorized(ProblemError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(401, "unauthorized", "未认证", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def issue_token(secret: str, *, role: Role | str, sub: str, city: str | None = None, org: str | None = None,
+                name: str | None = None, issuer: str = "ipp", ttl_seconds: int = 12 * 3600) -> str:
+    role = Role(role)
+    if role == Role.CITY_OFFICER and not city:
+        raise ValueError("a city-officer token needs a city")
+    if role == Role.BANK and not org:
+        raise ValueError("a bank token needs an org")
+    now = int(time.time())
+    claims = {"sub": sub, "role": role.value, "iss": issuer, "iat": now, "exp": now + ttl_seconds}
+    if city:
+        claims["city"] = city
+    if org:
+        claims["org"] = org
+    if name:
+        claims["name"] = name
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str, issuer: str = "ipp") -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+                            options={"require": ["exp", "sub", "role"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("令牌已过期") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"令牌无效：{exc}") from exc
+    try:
+        role = Role(claims["role"])
+    except ValueError as exc:
+        raise Unauthorized(f"令牌中的角色无效：{claims['role']}") from exc
+    if role == Role.CITY_OFFICER and not claims.get("city"):
+        raise Unauthorized("市州用户令牌缺少 city")
+    return Principal(sub=claims["sub"], role=role, city=claims.get("city"), org=claims.get("org"),
+                     name=claims.get("name"))
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("缺少 Bearer 令牌")
+    settings = request.app.state.settings
+    return decode_token(settings.jwt_secret.get_secret_value(), credentials.credentials, settings.jwt_issuer)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_roles(*roles: Role) -> Callable:
+    allowed = frozenset(roles)
+
+    async def _dep(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in allowed:
+            raise ProblemError(403, "forbidden", "无权执行此操作",
+                               f"角色 {principal.role.value} 无权执行此操作（需要：{', '.join(sorted(allowed))}）")
+        return principal
+
+    return _dep
+
+
+def ensure_city_access(principal: Principal, city: str) -> None:
+    if not principal.may_access_city(city):
+        raise ProblemError(403, "forbidden-city", "无权访问该市州的数据",
+                           f"用户所属市州 {principal.city or '无'} 无权访问市州 {city} 的数据")
+

@@ -1,0 +1,221 @@
+"""Idempotent consumption: inbox (dedupe), effects and offsets, dead-letter topic.
+
+An event's effect and its inbox row are written in one transaction, so a redelivered or
+republished event (same ``ce_id``) changes nothing twice. Offsets are committed only after that
+transaction. An event that cannot be handled goes to ``ipp.dlq`` with the error in its headers and
+the consumer carries on; if even the dead-letter publish fails, the batch fails and is retried.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import wait_exponential_jitter
+
+from libs.common.db import UTCDateTime, infra_metadata, utcnow
+from libs.common.events import DLQ_TOPIC, CloudEvent
+from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
+from libs.common.telemetry import context_from_headers, tracer
+
+log = logging.getLogger(__name__)
+
+inbox_table = Table(
+    "inbox",
+    infra_metadata,
+    Column("consumer", String(100), primary_key=True),
+    Column("event_id", String(100), primary_key=True),
+    Column("event_type", String(200), nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer),
+    Column("offset", Integer),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
+
+@dataclass
+class Incoming:
+    """One consumed Kafka record, whatever client delivered it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+    event: CloudEvent | None = None
+    decode_error: Exception | None = None
+
+    def decode(self) -> "Incoming":
+        try:
+            self.event = CloudEvent.from_kafka(self.headers, self.value or b"")
+        except Exception as exc:  # malformed: dead-letter it
+            self.decode_error = exc
+        return self
+
+
+#: Applies fresh events inside the given session's transaction; its return value goes to after_commit.
+Handler = Callable[[AsyncSession, list[Incoming]], Awaitable[Any]]
+
+
+class IdempotentProcessor:
+    def __init__(self, service: str, consumer: str, sessions: async_sessionmaker[AsyncSession], handler: Handler,
+                 dead_letter: Callable[[Incoming, BaseException], Awaitable[None]],
+                 before_commit: Callable[[AsyncSession, Any], Awaitable[None]] | None = None,
+                 after_commit: Callable[[Any], Awaitable[None] | None] | None = None) -> None:
+        self.service = service
+        self.consumer = consumer
+        self._sessions = sessions
+        self._handler = handler
+        self._dead_letter = dead_letter
+        self._before_commit = before_commit
+        self._after_commit = after_commit
+
+    async def process(self, batch: list[Incoming]) -> None:
+        decoded = [rec.decode() if rec.event is None and rec.decode_error is None else rec for rec in batch]
+        for rec in decoded:
+            if rec.decode_error is not None:
+                await self._dlq(rec, rec.decode_error)
+        good = [rec for rec in decoded if rec.event is not None]
+        if not good:
+            return
+        try:
+            await self._apply(good)
+        except Exception as exc:
+            if len(good) == 1:
+                log.warning("%s: event %s failed: %s", self.consumer, good[0].event.id, exc)
+                await self._dlq(good[0], exc)
+                return
+            log.info("%s: batch of %d failed (%s); retrying one by one", self.consumer, len(good), exc)
+            for rec in good:
+                try:
+                    await self._apply([rec])
+                except Exception as one_exc:
+                    log.warning("%s: event %s failed: %s", self.consumer, rec.event.id, one_exc)
+                    await self._dlq(rec, one_exc)
+
+    async def _apply(self, records: list[Incoming]) -> None:
+        async with self._sessions() as session:
+            async with session.begin():
+                seen = set((await session.scalars(select(inbox_table.c.event_id).where(
+                    inbox_table.c.consumer == self.consumer,
+                    inbox_table.c.event_id.in_([r.event.id for r in records])))).all())
+                fresh: list[Incoming] = []
+                for rec in records:
+                    if rec.event.id in seen:
+                        CONSUMER_EVENTS.labels(self.service, rec.topic, "duplicate").inc()
+                        continue
+                    seen.add(rec.event.id)
+                    fresh.append(rec)
+                if not fresh:
+                    return
+                ctx = context_from_headers({"traceparent": fresh[0].event.traceparent} if fresh[0].event.traceparent else {})
+                with tracer().start_as_current_span(f"consume {self.consumer}", context=ctx) as span:
+                    span.set_attribute("messaging.batch.message_count", len(fresh))
+                    result = await self._handler(session, fresh)
+                    now = utcnow()
+                    await session.execute(inbox_table.insert(), [
+                        {"consumer": self.consumer, "event_id": r.event.id, "event_type": r.event.type,
+                         "topic": r.topic, "partition": r.partition, "offset": r.offset, "received_at": now}
+                        for r in fresh])
+                    if self._before_commit:
+                        await self._before_commit(session, result)
+        for rec in fresh:
+            CONSUMER_EVENTS.labels(self.service, rec.topic, "applied").inc()
+        if self._after_commit:
+            maybe = self._after_commit(result)
+            if asyncio.iscoroutine(maybe):
+                await maybe
+
+    async def _dlq(self, rec: Incoming, exc: BaseException) -> None:
+        await self._dead_letter(rec, exc)
+        CONSUMER_EVENTS.labels(self.service, rec.topic, "dead_lettered").inc()
+        DEAD_LETTERS.labels(self.service, rec.topic).inc()
+
+
+def dlq_headers(rec: Incoming, exc: BaseException, consumer: str) -> list[tuple[str, bytes]]:
+    extra = [
+        ("dlq_error", f"{type(exc).__name__}: {exc}"[:4000].encode()),
+        ("dlq_error_type", type(exc).__name__.encode()),
+        ("dlq_consumer", consumer.encode()),
+        ("dlq_topic", rec.topic.encode()),
+        ("dlq_partition", str(rec.partition).encode()),
+        ("dlq_offset", str(rec.offset).encode()),
+        ("dlq_time", utcnow().isoformat().encode()),
+    ]
+    return [(k, v) for k, v in (rec.headers or []) if not k.startswith("dlq_")] + extra
+
+
+def producer_dead_letter(producer_getter: Callable[[], Any], consumer: str):
+    """A dead_letter callable publishing to ``ipp.dlq`` with the given (started) producer."""
+
+    async def _send(rec: Incoming, exc: BaseException) -> None:
+        producer = producer_getter()
+        await producer.send_and_wait(DLQ_TOPIC, value=rec.value, key=rec.key, headers=dlq_headers(rec, exc, consumer))
+
+    return _send
+
+
+class KafkaEventConsumer:
+    """A plain aiokafka consumer loop around an IdempotentProcessor (batched, manual commits)."""
+
+    def __init__(self, service: str, bootstrap: str, topics: list[str], group_id: str,
+                 processor: IdempotentProcessor, max_records: int = 500) -> None:
+        self.service = service
+        self._bootstrap = bootstrap
+        self._topics = topics
+        self._group_id = group_id
+        self._processor = processor
+        self._max_records = max_records
+        self._backoff = wait_exponential_jitter(initial=0.5, max=30, jitter=0.5)
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            consumer = AIOKafkaConsumer(
+                *self._topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
+                enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=100,
+                isolation_level="read_uncommitted")
+            try:
+                await consumer.start()
+                failures = 0
+                while True:
+                    batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                    for tp, messages in batches.items():
+                        await self._processor.process([
+                            Incoming(m.topic, m.partition, m.offset, m.key, m.value, list(m.headers or []))
+                            for m in messages])
+                        await consumer.commit({tp: messages[-1].offset + 1})
+                    for tp in consumer.assignment():
+                        self._report_lag(consumer, tp)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                delay = self._backoff(_Attempt(failures))
+                log.warning("consumer %s: %s; restarting in %.1fs", self._group_id, exc, delay)
+                await asyncio.sleep(delay)
+            finally:
+                try:
+                    await consumer.stop()
+                except Exception:  # pragma: no cover
+                    pass
+
+    def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+        high = consumer.highwater(tp)
+        if high is None:
+            return
+        try:
+            pos = consumer.last_stable_offset(tp) if False else None
+        except Exception:  # pragma: no cover
+            pos = None
+        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - (pos or high)))
+
+
+class _Attempt:
+    def __init__(self, n: int) -> None:
+        self.attempt_number = n

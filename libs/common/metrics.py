@@ -1,0 +1,46 @@
+"""Prometheus metrics shared by every process (one registry per process)."""
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+HTTP_REQUESTS = Counter("ipp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_DURATION = Histogram(
+    "ipp_http_request_duration_seconds", "HTTP request duration", ["service", "method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge("ipp_outbox_backlog", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_AGE = Gauge("ipp_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"])
+OUTBOX_PUBLISHED = Counter("ipp_outbox_published_total", "Outbox rows published", ["service", "topic"])
+OUTBOX_FAILURES = Counter("ipp_outbox_publish_failures_total", "Failed outbox publish attempts", ["service"])
+CONSUMER_EVENTS = Counter("ipp_consumer_events_total", "Consumed events by outcome", ["service", "topic", "outcome"])
+CONSUMER_LAG = Gauge("ipp_consumer_lag", "Messages behind the end of the partition", ["service", "topic", "partition"])
+DEAD_LETTERS = Counter("ipp_dead_letters_total", "Events sent to the dead-letter topic", ["service", "topic"])
+KPI_VALUE = Gauge("ipp_kpi_value", "Current indicator value", ["indicator", "city", "year"])
+
+
+class MetricsMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app, service: str) -> None:
+        super().__init__(app)
+        self.service = service
+
+    async def dispatch(self, request: Request, call_next):
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(self.service, request.method, path, str(status)).inc()
+            HTTP_DURATION.labels(self.service, request.method, path).observe(time.perf_counter() - start)
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

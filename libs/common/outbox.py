@@ -1,0 +1,286 @@
+"""Transactional outbox and its relay.
+
+A use case writes its state change and its events in one transaction (``UnitOfWork``). The relay
+publishes unpublished rows in id order, marks them, retries with exponential backoff while the
+broker is away, wakes at once after a commit and also polls. On PostgreSQL a transaction-scoped
+advisory lock lets exactly one replica publish at a time, so several replicas do not double-publish
+and per-aggregate order holds. Published rows stay: the outbox is the service's event log and
+``replay`` republishes it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tenacity import wait_exponential_jitter
+
+from libs.common.db import UTCDateTime, infra_metadata, utcnow
+from libs.common.events import CloudEvent, EventData, dumps
+from libs.common.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from libs.common.telemetry import current_traceparent, tracer
+
+log = logging.getLogger(__name__)
+
+outbox_table = Table(
+    "outbox",
+    infra_metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("topic", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("event_type", String(200), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("traceparent", String(100)),
+    Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    Column("published_at", UTCDateTime()),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Index("ix_outbox_unpublished", "published_at", "id"),
+)
+
+#: Advisory-lock key space for the relay (one lock per service database).
+_ADVISORY_LOCK_KEY = 0x1_9900_0001
+
+
+def add_event(session: AsyncSession, service: str, topic: str, event: EventData,
+              occurred_at: datetime | None = None) -> CloudEvent:
+    """Stage an event in the caller's transaction."""
+    ce = CloudEvent(type=event.event_type, source=f"/services/{service}", subject=event.subject(),
+                    data=event.model_dump(mode="json"), traceparent=current_traceparent(),
+                    **({"time": occurred_at} if occurred_at else {}))
+    session.info.setdefault("outbox_events", []).append(ce)
+    return ce
+
+
+async def flush_events(session: AsyncSession, topic: str) -> int:
+    """Insert the staged events as outbox rows (called by UnitOfWork before commit)."""
+    staged: list[CloudEvent] = session.info.pop("outbox_events", [])
+    if not staged:
+        return 0
+    await session.execute(outbox_table.insert(), [
+        {"event_id": ce.id, "topic": topic, "key": ce.subject, "event_type": ce.type, "source": ce.source,
+         "occurred_at": ce.time, "payload": ce.data, "traceparent": ce.traceparent, "created_at": utcnow(),
+         "attempts": 0}
+        for ce in staged
+    ])
+    return len(staged)
+
+
+class UnitOfWork:
+    """One transaction: state change + audit + outbox rows, committed together.
+
+    ``async with UnitOfWork(...) as uow:`` then ``uow.session`` / ``uow.emit(event)``; call
+    ``await uow.commit()``; leaving the block without commit rolls back.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], service: str, topic: str,
+                 on_commit: Callable[[], None] | None = None) -> None:
+        self._sessions = sessions
+        self.service = service
+        self.topic = topic
+        self._on_commit = on_commit
+        self.session: AsyncSession
+        self.events: list[CloudEvent] = []
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.session = self._sessions()
+        await self.session.begin()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.session.in_transaction():
+            await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, event: EventData, occurred_at: datetime | None = None) -> CloudEvent:
+        ce = add_event(self.session, self.service, self.topic, event, occurred_at)
+        self.events.append(ce)
+        return ce
+
+    async def commit(self) -> None:
+        wrote = await flush_events(self.session, self.topic)
+        await self.session.commit()
+        if wrote and self._on_commit:
+            self._on_commit()
+
+
+class OutboxRelay:
+    """Publishes outbox rows to Kafka in order; one instance per service process."""
+
+    def __init__(self, service: str, sessions: async_sessionmaker[AsyncSession], producer_factory: Callable,
+                 topics: list[str], ensure_topics: Callable | None = None, batch_size: int = 500,
+                 poll_interval: float = 1.0) -> None:
+        self.service = service
+        self._sessions = sessions
+        self._producer_factory = producer_factory
+        self._topics = topics
+        self._ensure_topics = ensure_topics
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._producer = None
+        self._backoff = wait_exponential_jitter(initial=0.2, max=30, jitter=0.5)
+        self._failures = 0
+        self.connected = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        try:
+            while True:
+                try:
+                    await self._connect()
+                    while await self.publish_batch():
+                        pass
+                    self._failures = 0
+                    await self.update_backlog_metrics()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                    except asyncio.TimeoutError:
+                        pass
+                    self._wake.clear()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # broker away, database busy…: back off and retry
+                    self._failures += 1
+                    OUTBOX_FAILURES.labels(self.service).inc()
+                    delay = self._backoff(_RetryState(self._failures))
+                    log.warning("outbox relay %s: %s; retry %d in %.1fs", self.service, exc, self._failures, delay)
+                    await self._record_failure(exc)
+                    await self._disconnect()
+                    await self.update_backlog_metrics(quiet=True)
+                    await asyncio.sleep(delay)
+        finally:
+            await self._disconnect()
+
+    async def _connect(self) -> None:
+        if self._producer is not None:
+            return
+        if self._ensure_topics:
+            await self._ensure_topics(self._topics)
+        producer = self._producer_factory()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+        self.connected = True
+
+    async def _disconnect(self) -> None:
+        producer, self._producer = self._producer, None
+        self.connected = False
+        if producer is not None:
+            try:
+                await producer.stop()
+            except Exception:  # pragma: no cover - best effort
+                log.debug("producer stop failed", exc_info=True)
+
+    async def publish_batch(self) -> int:
+        """Publish the next batch of unpublished rows; returns how many were published."""
+        async with self._sessions() as session:
+            if session.bind.dialect.name == "postgresql":
+                # Hold a transaction-scoped advisory lock across fetch → publish → mark: one
+                # replica publishes at a time, in order. PostgreSQL writers are not blocked by it.
+                async with session.begin():
+                    if not await session.scalar(select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_KEY))):
+                        return 0  # another replica is publishing
+                    rows = await self._fetch(session)
+                    if rows:
+                        await self._send(rows)
+                        await self._mark(session, rows)
+            else:
+                # SQLite: one process per database file; keep write transactions short so that
+                # API writes never wait for the broker.
+                async with session.begin():
+                    rows = await self._fetch(session)
+                if rows:
+                    await self._send(rows)
+                    async with session.begin():
+                        await self._mark(session, rows)
+        for row in rows:
+            OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
+        return len(rows)
+
+    async def _fetch(self, session: AsyncSession) -> list:
+        return list((await session.execute(
+            select(outbox_table).where(outbox_table.c.published_at.is_(None))
+            .order_by(outbox_table.c.id).limit(self._batch_size)
+        )).mappings().all())
+
+    async def _send(self, rows: list) -> None:
+        with tracer().start_as_current_span(f"outbox publish {self.service}") as span:
+            span.set_attribute("messaging.batch.message_count", len(rows))
+            futures = []
+            for row in rows:
+                ce = CloudEvent(type=row["event_type"], source=row["source"], subject=row["key"],
+                                data=row["payload"], id=row["event_id"], time=row["occurred_at"],
+                                traceparent=row["traceparent"])
+                futures.append(await self._producer.send(
+                    row["topic"], value=dumps(ce.data), key=row["key"].encode(), headers=ce.kafka_headers()))
+            await asyncio.gather(*futures)
+
+    @staticmethod
+    async def _mark(session: AsyncSession, rows: list) -> None:
+        await session.execute(
+            update(outbox_table).where(outbox_table.c.id.in_([r["id"] for r in rows]))
+            .values(published_at=utcnow(), attempts=outbox_table.c.attempts + 1, last_error=None))
+
+    async def _record_failure(self, exc: Exception) -> None:
+        try:
+            async with self._sessions() as session, session.begin():
+                first = await session.scalar(select(func.min(outbox_table.c.id)).where(
+                    outbox_table.c.published_at.is_(None)))
+                if first is not None:
+                    await session.execute(update(outbox_table).where(outbox_table.c.id == first).values(
+                        attempts=outbox_table.c.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]))
+        except Exception:  # the database may be the thing that failed
+            log.debug("could not record outbox failure", exc_info=True)
+
+    async def update_backlog_metrics(self, quiet: bool = False) -> tuple[int, float]:
+        try:
+            backlog, oldest = await backlog_stats(self._sessions)
+        except Exception:
+            if not quiet:
+                raise
+            return (0, 0.0)
+        OUTBOX_BACKLOG.labels(self.service).set(backlog)
+        OUTBOX_OLDEST_AGE.labels(self.service).set(oldest)
+        return backlog, oldest
+
+
+class _RetryState:
+    """The minimal shape tenacity's wait strategies read."""
+
+    def __init__(self, attempt: int) -> None:
+        self.attempt_number = attempt
+
+
+async def backlog_stats(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+    async with sessions() as session:
+        count, oldest = (await session.execute(
+            select(func.count(), func.min(outbox_table.c.created_at)).where(outbox_table.c.published_at.is_(None))
+        )).one()
+    age = 0.0
+    if oldest is not None:
+        age = max(0.0, (utcnow() - oldest).total_seconds())
+    return int(count), age
+
+
+async def mark_for_replay(sessions: async_sessionmaker[AsyncSession], since_id: int = 0) -> int:
+    """Mark every published row (from ``since_id``) for publishing again, in the original order."""
+    async with sessions() as session, session.begin():
+        result = await session.execute(
+            update(outbox_table).where(outbox_table.c.id >= since_id, outbox_table.c.published_at.is_not(None))
+            .values(published_at=None))
+        return result.rowcount or 0
+
+
+__all__ = ["outbox_table", "UnitOfWork", "OutboxRelay", "add_event", "mark_for_replay", "backlog_stats"]
