@@ -34,6 +34,8 @@ class Runtime:
     relay: OutboxRelay | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    #: Says whether the broker is reachable; defaults to the relay's connection state.
+    broker_ready: Callable[[], bool] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.settings.service_name, self.topic,
@@ -57,7 +59,9 @@ def start_relay(runtime: Runtime) -> None:
 
 def build_service_app(settings: CommonSettings, *, title: str, description: str, topic: str,
                       routers: list[APIRouter], database_url: str, on_start: list[StartHook] | None = None,
-                      version: str = "1.0.0", openapi_tags: list[dict] | None = None) -> FastAPI:
+                      version: str = "1.0.0", openapi_tags: list[dict] | None = None,
+                      publishes: bool = True) -> FastAPI:
+    """``publishes`` False: the process has no outbox relay of its own (e.g. a read-only API)."""
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         setup_tracing(settings.service_name, settings.otel_endpoint)
@@ -65,11 +69,12 @@ def build_service_app(settings: CommonSettings, *, title: str, description: str,
         runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine), topic=topic)
         app.state.runtime = runtime
         try:
-            if settings.kafka_enabled:
+            if settings.kafka_enabled and publishes:
                 if settings.replay_outbox_on_start:
                     n = await mark_for_replay(runtime.sessions)
                     log.info("%s: %d outbox events marked for replay", settings.service_name, n)
                 start_relay(runtime)
+                runtime.broker_ready = lambda: runtime.relay is not None and runtime.relay.connected
             for hook in on_start or []:
                 await hook(runtime)
             yield
@@ -109,10 +114,10 @@ def health_router(service: str) -> APIRouter:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
-        if runtime.relay is None:
+        if runtime.broker_ready is None:
             checks["broker"] = "disabled"
         else:
-            checks["broker"] = "ok" if runtime.relay.connected else "unreachable"
+            checks["broker"] = "ok" if runtime.broker_ready() else "unreachable"
         ready = all(v in ("ok", "disabled") for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "not-ready", "service": service, "checks": checks},
                             status_code=200 if ready else 503)

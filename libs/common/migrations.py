@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
+from libs.common import audit, inbox, outbox  # noqa: F401  (registers the infra tables)
 from libs.common.db import create_engine, infra_metadata
 
 

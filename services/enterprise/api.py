@@ -1,0 +1,154 @@
+"""HTTP routes of the enterprise service: parse, authorise, call a use case, shape the answer."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from libs.common import divisions
+from libs.common.app import Runtime
+from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.fields import CityCode, parse_uscc
+from libs.common.pagination import Page, Paging
+from services.enterprise import service
+from services.enterprise.domain import TIER_NAMES, Tier, TierChange
+from services.enterprise.models import Enterprise
+from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
+from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
+                                         RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
+                                         TierDecisionOut, YearFiguresIn, YearFiguresOut)
+
+router = APIRouter(prefix="/api/v1")
+ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
+Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
+UsccPath = Annotated[str, Path(description="统一社会信用代码")]
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RT = Annotated[Runtime, Depends(runtime)]
+
+
+def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
+    return EnterpriseOut(
+        uscc=e.uscc, name=e.name, city=e.city, city_name=divisions.CITIES[e.city], county=e.county,
+        registered_division=e.registered_division, industry=e.industry, industry_name=INDUSTRIES.get(e.industry, ""),
+        size_class=e.size_class, ownership=e.ownership, qualifications=list(e.qualifications or []),
+        ip_management_certified=e.ip_management_certified, own_brand=e.own_brand,
+        patent_product_filed=e.patent_product_filed, tier=e.tier, tier_name=TIER_NAMES[Tier(e.tier)] if e.tier else None,
+        tier_since=e.tier_since, version=e.version, created_at=e.created_at, updated_at=e.updated_at,
+        warnings=warnings or [])
+
+
+@router.post("/enterprises", status_code=201, response_model=EnterpriseOut, tags=["企业 enterprises"],
+             summary="登记企业 register an enterprise")
+async def create_enterprise(body: EnterpriseCreate, principal: Writer, rt: RT, response: Response) -> EnterpriseOut:
+    enterprise, warnings = await service.register(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/enterprises/{enterprise.uscc}"
+    return to_out(enterprise, warnings)
+
+
+@router.get("/enterprises", response_model=Page[EnterpriseOut], tags=["企业 enterprises"],
+            summary="企业列表 list enterprises")
+async def list_enterprises(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    tier: Annotated[Literal["growth", "seed", "advantage", "none"] | None, Query(description="梯队；none=未入梯队")] = None,
+    industry: Annotated[str | None, Query()] = None,
+    ownership: Annotated[Literal["private", "state", "foreign", "other"] | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100, description="名称或信用代码包含")] = None,
+) -> Page[EnterpriseOut]:
+    rows, total = await service.search(rt, principal, page, city, tier, industry, ownership, q)
+    return Page(items=[to_out(e) for e in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/enterprises/{uscc}", response_model=EnterpriseOut, tags=["企业 enterprises"],
+            summary="企业详情 one enterprise")
+async def get_enterprise(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> EnterpriseOut:
+    return to_out(await service.get(rt, principal, parse_uscc(uscc)))
+
+
+@router.patch("/enterprises/{uscc}", response_model=EnterpriseOut, tags=["企业 enterprises"],
+              summary="修改企业信息 update the profile")
+async def update_enterprise(uscc: UsccPath, body: EnterpriseUpdate, principal: Writer, rt: RT) -> EnterpriseOut:
+    return to_out(await service.update(rt, principal, parse_uscc(uscc), body))
+
+
+@router.put("/enterprises/{uscc}/figures/{year}", response_model=YearFiguresOut, tags=["企业 enterprises"],
+            summary="填报年度数据 yearly figures")
+async def put_figures(uscc: UsccPath, year: Annotated[int, Path(ge=2000, le=2100)], body: YearFiguresIn,
+                      principal: Writer, rt: RT) -> YearFiguresOut:
+    row = await service.put_figures(rt, principal, parse_uscc(uscc), year, body)
+    return YearFiguresOut.model_validate(row)
+
+
+@router.get("/enterprises/{uscc}/figures", response_model=list[YearFiguresOut], tags=["企业 enterprises"],
+            summary="年度数据 yearly figures")
+async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> list[YearFiguresOut]:
+    return [YearFiguresOut.model_validate(r) for r in await service.list_figures(rt, principal, parse_uscc(uscc))]
+
+
+@router.post("/enterprises/{uscc}/tier-recommendations", status_code=201, response_model=RecommendationOut,
+             tags=["梯队 tiers"], summary="市州推荐梯队 a city recommends a tier")
+async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, rt: RT) -> RecommendationOut:
+    return RecommendationOut.model_validate(await service.recommend(rt, principal, parse_uscc(uscc), body))
+
+
+@router.get("/tier-recommendations", response_model=Page[RecommendationOut], tags=["梯队 tiers"],
+            summary="梯队推荐列表 recommendations")
+async def list_recommendations(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
+    city: Annotated[CityCode | None, Query()] = None,
+) -> Page[RecommendationOut]:
+    rows, total = await service.list_recommendations(rt, principal, page, status, city)
+    return Page(items=[RecommendationOut.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.post("/tier-recommendations/{rec_id}/approve", response_model=TierDecisionOut, tags=["梯队 tiers"],
+             summary="省局认定 the province designates")
+async def approve(rec_id: int, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
+    return TierDecisionOut.model_validate(await service.approve(rt, principal, rec_id, body))
+
+
+@router.post("/tier-recommendations/{rec_id}/reject", response_model=RecommendationOut, tags=["梯队 tiers"],
+             summary="省局不予认定 the province rejects")
+async def reject(rec_id: int, body: RejectIn, principal: ProvinceAdmin, rt: RT) -> RecommendationOut:
+    return RecommendationOut.model_validate(await service.reject(rt, principal, rec_id, body))
+
+
+@router.post("/enterprises/{uscc}/tier/promote", response_model=TierDecisionOut, tags=["梯队 tiers"],
+             summary="晋级 promote")
+async def promote(uscc: UsccPath, body: TierChangeIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
+    return TierDecisionOut.model_validate(
+        await service.change_tier(rt, principal, parse_uscc(uscc), TierChange.PROMOTED, body))
+
+
+@router.post("/enterprises/{uscc}/tier/demote", response_model=TierDecisionOut, tags=["梯队 tiers"],
+             summary="降级 demote")
+async def demote(uscc: UsccPath, body: TierChangeIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
+    return TierDecisionOut.model_validate(
+        await service.change_tier(rt, principal, parse_uscc(uscc), TierChange.DEMOTED, body))
+
+
+@router.post("/enterprises/{uscc}/tier/revoke", response_model=TierDecisionOut, tags=["梯队 tiers"],
+             summary="撤销 revoke")
+async def revoke(uscc: UsccPath, body: RevokeIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
+    return TierDecisionOut.model_validate(
+        await service.change_tier(rt, principal, parse_uscc(uscc), TierChange.REVOKED, body))
+
+
+@router.get("/enterprises/{uscc}/tier-history", response_model=list[TierDecisionOut], tags=["梯队 tiers"],
+            summary="梯队变更历史 tier history")
+async def tier_history(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> list[TierDecisionOut]:
+    return [TierDecisionOut.model_validate(d) for d in await service.tier_history(rt, principal, parse_uscc(uscc))]
+
+
+@router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")
+async def reference(principal: CurrentPrincipal) -> dict:
+    return {"cities": divisions.CITIES, "industries": INDUSTRIES, "size_classes": SIZE_CLASS_NAMES,
+            "ownership": OWNERSHIP_NAMES, "qualifications": QUALIFICATION_NAMES,
+            "tiers": {t.value: n for t, n in TIER_NAMES.items()}}

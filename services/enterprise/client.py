@@ -1,0 +1,178 @@
+"""Typed HTTP clients for the enterprise service (sync and async, httpx).
+
+    with EnterpriseClient("http://127.0.0.1:8001", token) as c:
+        e = c.create_enterprise(EnterpriseCreate(uscc=..., name=..., ...))
+
+Errors come back as :class:`ApiError` carrying the problem-details document.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+
+from libs.common.pagination import Page
+from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
+                                         RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
+                                         TierDecisionOut, YearFiguresIn, YearFiguresOut)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(f"{status} {problem.get('title')}: {problem.get('detail')}")
+        self.status = status
+        self.problem = problem
+
+
+def _body(model: BaseModel) -> dict:
+    return model.model_dump(mode="json", exclude_unset=isinstance(model, EnterpriseUpdate))
+
+
+class _Requests:
+    """Every call as (method, path, json, params, response type) — shared by both clients."""
+
+    @staticmethod
+    def create_enterprise(data: EnterpriseCreate):
+        return "POST", "/api/v1/enterprises", _body(data), None, EnterpriseOut
+
+    @staticmethod
+    def get_enterprise(uscc: str):
+        return "GET", f"/api/v1/enterprises/{uscc}", None, None, EnterpriseOut
+
+    @staticmethod
+    def list_enterprises(**filters: Any):
+        params = {k: v for k, v in filters.items() if v is not None}
+        return "GET", "/api/v1/enterprises", None, params, Page[EnterpriseOut]
+
+    @staticmethod
+    def update_enterprise(uscc: str, data: EnterpriseUpdate):
+        return "PATCH", f"/api/v1/enterprises/{uscc}", _body(data), None, EnterpriseOut
+
+    @staticmethod
+    def put_figures(uscc: str, year: int, data: YearFiguresIn):
+        return "PUT", f"/api/v1/enterprises/{uscc}/figures/{year}", _body(data), None, YearFiguresOut
+
+    @staticmethod
+    def recommend_tier(uscc: str, tier: str, reason: str):
+        return ("POST", f"/api/v1/enterprises/{uscc}/tier-recommendations",
+                _body(RecommendationIn(tier=tier, reason=reason)), None, RecommendationOut)
+
+    @staticmethod
+    def approve_recommendation(rec_id: int, effective_date: date, reason: str | None = None):
+        return ("POST", f"/api/v1/tier-recommendations/{rec_id}/approve",
+                _body(ApproveIn(effective_date=effective_date, reason=reason)), None, TierDecisionOut)
+
+    @staticmethod
+    def reject_recommendation(rec_id: int, reason: str):
+        return ("POST", f"/api/v1/tier-recommendations/{rec_id}/reject", _body(RejectIn(reason=reason)), None,
+                RecommendationOut)
+
+    @staticmethod
+    def change_tier(uscc: str, action: str, to_tier: str | None, effective_date: date, reason: str):
+        body = (RevokeIn(effective_date=effective_date, reason=reason) if action == "revoke"
+                else TierChangeIn(to_tier=to_tier, effective_date=effective_date, reason=reason))
+        return "POST", f"/api/v1/enterprises/{uscc}/tier/{action}", _body(body), None, TierDecisionOut
+
+    @staticmethod
+    def tier_history(uscc: str):
+        return "GET", f"/api/v1/enterprises/{uscc}/tier-history", None, None, list[TierDecisionOut]
+
+
+def _parse(response: httpx.Response, out: Any) -> Any:
+    if response.status_code >= 400:
+        try:
+            problem = response.json()
+        except ValueError:
+            problem = {"title": response.text}
+        raise ApiError(response.status_code, problem)
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(out).validate_python(response.json())
+
+
+class _Methods:
+    def _call(self, spec):  # implemented by each client
+        raise NotImplementedError
+
+    def create_enterprise(self, data: EnterpriseCreate) -> EnterpriseOut:
+        return self._call(_Requests.create_enterprise(data))
+
+    def get_enterprise(self, uscc: str) -> EnterpriseOut:
+        return self._call(_Requests.get_enterprise(uscc))
+
+    def list_enterprises(self, *, city: str | None = None, tier: str | None = None, industry: str | None = None,
+                         ownership: str | None = None, q: str | None = None, limit: int = 50,
+                         offset: int = 0) -> Page[EnterpriseOut]:
+        return self._call(_Requests.list_enterprises(city=city, tier=tier, industry=industry, ownership=ownership,
+                                                     q=q, limit=limit, offset=offset))
+
+    def update_enterprise(self, uscc: str, data: EnterpriseUpdate) -> EnterpriseOut:
+        return self._call(_Requests.update_enterprise(uscc, data))
+
+    def put_figures(self, uscc: str, year: int, data: YearFiguresIn) -> YearFiguresOut:
+        return self._call(_Requests.put_figures(uscc, year, data))
+
+    def recommend_tier(self, uscc: str, tier: str, reason: str) -> RecommendationOut:
+        return self._call(_Requests.recommend_tier(uscc, tier, reason))
+
+    def approve_recommendation(self, rec_id: int, effective_date: date, reason: str | None = None) -> TierDecisionOut:
+        return self._call(_Requests.approve_recommendation(rec_id, effective_date, reason))
+
+    def reject_recommendation(self, rec_id: int, reason: str) -> RecommendationOut:
+        return self._call(_Requests.reject_recommendation(rec_id, reason))
+
+    def promote(self, uscc: str, to_tier: str, effective_date: date, reason: str) -> TierDecisionOut:
+        return self._call(_Requests.change_tier(uscc, "promote", to_tier, effective_date, reason))
+
+    def demote(self, uscc: str, to_tier: str, effective_date: date, reason: str) -> TierDecisionOut:
+        return self._call(_Requests.change_tier(uscc, "demote", to_tier, effective_date, reason))
+
+    def revoke(self, uscc: str, effective_date: date, reason: str) -> TierDecisionOut:
+        return self._call(_Requests.change_tier(uscc, "revoke", None, effective_date, reason))
+
+    def tier_history(self, uscc: str) -> list[TierDecisionOut]:
+        return self._call(_Requests.tier_history(uscc))
+
+
+class EnterpriseClient(_Methods):
+    """Synchronous client."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=timeout,
+                                 headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    def _call(self, spec):
+        method, path, body, params, out = spec
+        return _parse(self.http.request(method, path, json=body, params=params), out)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> "EnterpriseClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class AsyncEnterpriseClient(_Methods):
+    """Asynchronous client: the same methods, awaited."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
+                                      headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+    async def _call(self, spec):  # type: ignore[override]
+        method, path, body, params, out = spec
+        return _parse(await self.http.request(method, path, json=body, params=params), out)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def __aenter__(self) -> "AsyncEnterpriseClient":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()

@@ -1,0 +1,52 @@
+"""``create_app(settings)``: the reporting API (indicators, targets, live stream).
+
+The stream worker that computes the values is a separate process (``services.reporting.worker``).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from libs.common.app import Runtime, build_service_app
+from services.reporting.api import router, upsert_targets
+from services.reporting.config import ReportingSettings
+from services.reporting.events import TOPIC
+from services.reporting.live import KpiBroadcaster
+from services.reporting.models import Target
+
+DEFAULT_TARGETS = Path(__file__).parent / "targets"
+
+
+async def seed_targets(rt: Runtime) -> None:
+    """Load the bundled target files for years that have no targets yet (targets stay data)."""
+    for path in sorted(DEFAULT_TARGETS.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        async with rt.sessions() as session:
+            exists = await session.scalar(select(Target.year).where(Target.year == doc["year"]).limit(1))
+        if exists is None:
+            await upsert_targets(rt, doc["year"], [(t["indicator"], t["city"], Decimal(t["value"]))
+                                                   for t in doc["targets"]], doc.get("source"))
+
+
+async def start_broadcaster(rt: Runtime) -> None:
+    settings = rt.settings
+    broadcaster = KpiBroadcaster(settings.kafka_bootstrap_servers, settings.topic_partitions)
+    rt.extras["broadcaster"] = broadcaster
+    if settings.kafka_enabled:
+        rt.tasks.append(asyncio.create_task(broadcaster.run(), name="kpi-broadcaster"))
+        rt.broker_ready = lambda: broadcaster.connected
+
+
+def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+    settings = settings or ReportingSettings()
+    # The API publishes nothing itself: the stream worker owns the KPI outbox and its relay.
+    return build_service_app(
+        settings, title="报表服务 Reporting service",
+        description="全省知识产权工作指标：按市州、年度汇总各服务事件，对照目标，实时推送。",
+        topic=TOPIC, routers=[router], database_url=settings.database_url,
+        on_start=[seed_targets, start_broadcaster], publishes=False)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from libs.common.config import CommonSettings
+
+
+class ReportingSettings(CommonSettings):
+    model_config = SettingsConfigDict(env_prefix="IPP_REPORTING_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "reporting"
+    database_url: str = ""
+    port: int = 8006
+    worker_metrics_port: int = 8106
+    #: Domain topics the stream worker folds into indicators.
+    source_topics: list[str] = ["ipp.enterprise.events"]
+    #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
+    batch_max: int = 1000
+    batch_within: float = 0.02
+
+    def model_post_init(self, __context) -> None:
+        if not self.database_url:
+            self.database_url = self.sqlite_url("reporting")

@@ -1,0 +1,97 @@
+"""Live KPI changes for the API process: consumes ``ipp.reporting.kpi-updates`` and fans them out
+to Server-Sent-Event subscribers (each with a bounded queue; a slow client loses old updates, never
+blocks others, and gets a fresh snapshot when it reconnects)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiokafka import AIOKafkaConsumer
+from tenacity import wait_exponential_jitter
+
+from libs.common.kafka import ensure_topics
+from libs.common.metrics import KPI_VALUE
+from services.reporting.events import TOPIC
+
+log = logging.getLogger(__name__)
+
+
+class Subscriber:
+    def __init__(self, year: int | None, city: str | None, maxsize: int = 1000) -> None:
+        self.year = year
+        self.city = city
+        self.queue: asyncio.Queue[dict] = asyncio.Queue(maxsize)
+
+    def wants(self, update: dict) -> bool:
+        return (self.year is None or update["year"] == self.year) and (self.city is None or update["city"] == self.city)
+
+    def offer(self, update: dict) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(update)
+
+
+class KpiBroadcaster:
+    def __init__(self, bootstrap: str, partitions: int) -> None:
+        self._bootstrap = bootstrap
+        self._partitions = partitions
+        self._subscribers: set[Subscriber] = set()
+        self.connected = False
+
+    def subscribe(self, year: int | None, city: str | None) -> Subscriber:
+        sub = Subscriber(year, city)
+        self._subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscriber) -> None:
+        self._subscribers.discard(sub)
+
+    def publish(self, update: dict) -> None:
+        KPI_VALUE.labels(update["indicator"], update["city"], str(update["year"])).set(float(update["value"]))
+        for sub in list(self._subscribers):
+            if sub.wants(update):
+                sub.offer(update)
+
+    async def run(self) -> None:
+        backoff = wait_exponential_jitter(initial=0.5, max=15, jitter=0.5)
+        failures = 0
+        while True:
+            consumer = None
+            try:
+                await ensure_topics(self._bootstrap, [TOPIC], self._partitions)
+                consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=self._bootstrap, group_id=None,
+                                            auto_offset_reset="latest", enable_auto_commit=False,
+                                            fetch_max_wait_ms=50, metadata_max_age_ms=5000)
+                await consumer.start()
+                self.connected = True
+                failures = 0
+                async for msg in consumer:
+                    try:
+                        data = json.loads(msg.value)
+                    except ValueError:
+                        log.warning("ignoring malformed kpi update at offset %s", msg.offset)
+                        continue
+                    headers = {k: v.decode() for k, v in (msg.headers or ())}
+                    data["event_id"] = headers.get("ce_id")
+                    self.publish(data)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                self.connected = False
+                delay = backoff(_Attempt(failures))
+                log.warning("kpi broadcaster: %s; reconnecting in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+            finally:
+                self.connected = False
+                if consumer is not None:
+                    try:
+                        await consumer.stop()
+                    except Exception:  # pragma: no cover
+                        pass
+
+
+class _Attempt:
+    def __init__(self, n: int) -> None:
+        self.attempt_number = n
