@@ -72,6 +72,8 @@ class Platform:
     broker_port: int = 9092
     extra_env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False
+    #: Replay domain outboxes on start; default: only when the broker is the fresh embedded one.
+    replay_on_start: bool | None = None
     broker: EmbeddedBroker | None = None
     bootstrap: str | None = None
     procs: dict[str, Proc] = field(default_factory=dict)
@@ -137,7 +139,7 @@ class Platform:
     def start_all(self) -> None:
         # A fresh embedded broker knows nothing: every domain service replays its outbox into it and
         # consumers' inboxes absorb what they had already applied.
-        replay = self.broker is not None
+        replay = self.broker is not None if self.replay_on_start is None else self.replay_on_start
         for name in SERVICES:
             self.procs[name] = self.service_proc(name, replay=replay and name != "reporting")
         self.procs["reporting-worker"] = self.worker_proc()
@@ -186,6 +188,11 @@ class Platform:
             self.say("请先停止占用这些端口的进程（或已在运行的 ipp up）。Stop whatever holds these ports first.")
             return 1
         self.logs.mkdir(parents=True, exist_ok=True)
+
+        def _terminate(signum, frame):  # SIGTERM stops the platform as Ctrl-C does
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _terminate)
         try:
             try:
                 self.start_broker()

@@ -34,8 +34,8 @@ class Runtime:
     relay: OutboxRelay | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
-    #: Says whether the broker is reachable; defaults to the relay's connection state.
-    broker_ready: Callable[[], bool] | None = None
+    #: Asks whether the broker answers now; defaults to a metadata request on the relay's connection.
+    broker_ready: Callable[[], Awaitable[bool]] | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.settings.service_name, self.topic,
@@ -74,7 +74,7 @@ def build_service_app(settings: CommonSettings, *, title: str, description: str,
                     n = await mark_for_replay(runtime.sessions)
                     log.info("%s: %d outbox events marked for replay", settings.service_name, n)
                 start_relay(runtime)
-                runtime.broker_ready = lambda: runtime.relay is not None and runtime.relay.connected
+                runtime.broker_ready = runtime.relay.probe
             for hook in on_start or []:
                 await hook(runtime)
             yield
@@ -117,13 +117,16 @@ def health_router(service: str) -> APIRouter:
         if runtime.broker_ready is None:
             checks["broker"] = "disabled"
         else:
-            checks["broker"] = "ok" if runtime.broker_ready() else "unreachable"
+            checks["broker"] = "ok" if await runtime.broker_ready() else "unreachable"
         ready = all(v in ("ok", "disabled") for v in checks.values())
         return JSONResponse({"status": "ready" if ready else "not-ready", "service": service, "checks": checks},
                             status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics():
+    async def metrics(request: Request):
+        runtime: Runtime = request.app.state.runtime
+        if runtime.relay is not None:  # backlog and oldest age as of this scrape
+            await runtime.relay.update_backlog_metrics(quiet=True)
         return metrics_response()
 
     return router

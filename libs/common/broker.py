@@ -31,15 +31,18 @@ def broker_binary() -> str:
 
 
 class EmbeddedBroker:
-    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None) -> None:
+    def __init__(self, port: int = 9092, host: str = "127.0.0.1", log_path: Path | None = None,
+                 advertised_port: int | None = None) -> None:
         self.host = host
         self.port = port
         self.log_path = log_path
+        #: Clients are told to connect here (e.g. a proxy in front of the broker); defaults to ``port``.
+        self.advertised_port = advertised_port or port
         self.process: subprocess.Popen | None = None
 
     @property
     def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
+        return f"{self.host}:{self.advertised_port}"
 
     def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
         if port_in_use(self.port, self.host):
@@ -47,7 +50,8 @@ class EmbeddedBroker:
         url = f"tcp://{self.host}:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [broker_binary(), "broker", "--listener-url", url,
+             "--advertised-listener-url", f"tcp://{self.host}:{self.advertised_port}",
              "--storage-engine", "memory://tansu/"],
             stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             start_new_session=True)
@@ -59,7 +63,7 @@ class EmbeddedBroker:
                 return self
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"broker did not listen on {self.bootstrap} within {timeout}s")
+        raise RuntimeError(f"broker did not listen on {self.host}:{self.port} within {timeout}s")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

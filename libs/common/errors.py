@@ -43,6 +43,7 @@ _PYDANTIC_MESSAGES = {
     "too_short": "元素过少",
     "decimal_max_places": "小数位数过多",
     "decimal_max_digits": "数字位数过多",
+    "decimal_whole_digits": "整数部分位数过多",
     "uuid_parsing": "应为 UUID",
 }
 

@@ -132,6 +132,17 @@ class OutboxRelay:
     def wake(self) -> None:
         self._wake.set()
 
+    async def probe(self, timeout: float = 2.0) -> bool:
+        """Is the broker answering right now? (a metadata request on the relay's connection)"""
+        producer = self._producer
+        if producer is None:
+            return False
+        try:
+            await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout)
+            return True
+        except Exception:
+            return False
+
     async def run(self) -> None:
         try:
             while True:

@@ -13,7 +13,9 @@ from services.enterprise.reference import INDUSTRIES, Ownership, Qualification, 
 
 Name = Annotated[str, Field(min_length=2, max_length=200, description="企业名称")]
 Reason = Annotated[str, Field(min_length=2, max_length=2000, description="理由")]
-NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
+#: 15 significant digits (< 10 万亿元): what every backend keeps exactly (SQLite stores NUMERIC as a
+#: double; 16+ digits lost cents and 18 gave a 500 when read back).
+NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
 
 
 def _check_industry(value: str | None) -> str | None:

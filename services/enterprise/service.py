@@ -114,6 +114,8 @@ async def search(rt: Runtime, principal: Principal, page: PageParams, city: str 
         if city is not None and city != principal.city:
             ensure_city_access(principal, city)
         city = principal.city
+    elif not principal.sees_all_cities():  # as get(): bank/agency may not read the registry
+        raise Forbidden(f"角色 {principal.role.value} 无权查看企业列表")
     stmt = select(Enterprise)
     if city:
         stmt = stmt.where(Enterprise.city == city)
@@ -163,7 +165,8 @@ async def update(rt: Runtime, principal: Principal, uscc: str, data: EnterpriseU
         enterprise.county = new_county
         after = snapshot(enterprise)
         changed = sorted(k for k in PROFILE_FIELDS if before[k] != after[k])
-        if not changed:
+        if not changed:  # nothing to write; detach first so the rollback on exit does not expire it
+            uow.session.expunge(enterprise)
             return enterprise
         enterprise.version += 1
         await record_audit(uow.session, principal, "enterprise.update", "enterprise", uscc,

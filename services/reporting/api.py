@@ -7,17 +7,18 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 
 from libs.common.app import Runtime
+from libs.common.audit import record_audit
 from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, decode_token, require_roles
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, field_error, ProblemError
 from services.reporting.indicators import INDICATORS, PROVINCE
-from services.reporting.kpi import kpi_dict, read_kpis
+from services.reporting.kpi import fmt_decimal, kpi_dict, read_kpis
 from services.reporting.models import Target
 from services.reporting.schemas import IndicatorsOut, KpiOut, TargetOut, TargetsIn
 
@@ -104,13 +105,13 @@ async def list_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None) 
     async with rt.sessions() as session:
         rows = (await session.scalars(select(Target).where(Target.year == _year(year))
                                       .order_by(Target.indicator, Target.city))).all()
-    return [TargetOut(indicator=t.indicator, year=t.year, city=t.city, value=format(t.value, "f"), source=t.source)
+    return [TargetOut(indicator=t.indicator, year=t.year, city=t.city, value=fmt_decimal(t.value), source=t.source)
             for t in rows]
 
 
 @router.put("/targets/{year}", response_model=list[TargetOut], tags=["目标 targets"],
             summary="设置年度目标（可分解到市州） set a year's targets")
-async def put_targets(year: Annotated[int, Query(ge=2000, le=2100)] | int, body: TargetsIn,
+async def put_targets(year: Annotated[int, Path(ge=2000, le=2100, description="年度")], body: TargetsIn,
                       principal: ProvinceAdmin, rt: RT) -> list[TargetOut]:
     if not 2000 <= year <= 2100:
         raise FieldInvalid("year", "year.range", "年度应在 2000 至 2100 之间")
@@ -123,15 +124,21 @@ async def put_targets(year: Annotated[int, Query(ge=2000, le=2100)] | int, body:
             errors.append(field_error(f"targets.{i}.city", "city.unknown", f"{t.city} 应为 420000 或市州代码"))
     if errors:
         raise ProblemError(422, "validation-error", "请求参数校验失败", "目标数据不合法", errors=errors)
-    await upsert_targets(rt, year, [(t.indicator, t.city, t.value) for t in body.targets], body.source)
+    await upsert_targets(rt, year, [(t.indicator, t.city, t.value) for t in body.targets], body.source, principal)
     return await list_targets(principal, rt, year)
 
 
-async def upsert_targets(rt: Runtime, year: int, items, source: str | None) -> None:
+async def upsert_targets(rt: Runtime, year: int, items, source: str | None,
+                         principal: Principal | None = None) -> None:
+    """Insert or replace targets in one transaction; a change by a person (``principal``) is audited."""
     async with rt.sessions() as session, session.begin():
         for indicator, city, value in items:
             row = await session.get(Target, (indicator, year, city))
+            before = None if row is None else {"value": fmt_decimal(row.value), "source": row.source}
             if row is None:
                 session.add(Target(indicator=indicator, year=year, city=city, value=value, source=source))
             else:
                 row.value, row.source = value, source
+            if principal is not None:
+                await record_audit(session, principal, "target.set", "target", f"{indicator}:{city}:{year}",
+                                   before, {"value": fmt_decimal(value), "source": source})

@@ -39,7 +39,7 @@ async def start_broadcaster(rt: Runtime) -> None:
     rt.extras["broadcaster"] = broadcaster
     if settings.kafka_enabled:
         rt.tasks.append(asyncio.create_task(broadcaster.run(), name="kpi-broadcaster"))
-        rt.broker_ready = lambda: broadcaster.connected
+        rt.broker_ready = broadcaster.probe
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:

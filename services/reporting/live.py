@@ -38,6 +38,18 @@ class KpiBroadcaster:
         self._partitions = partitions
         self._subscribers: set[Subscriber] = set()
         self.connected = False
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def probe(self, timeout: float = 2.0) -> bool:
+        """Is the broker answering right now? (a metadata request on the consumer's connection)"""
+        consumer = self._consumer
+        if consumer is None or not self.connected:
+            return False
+        try:
+            await asyncio.wait_for(consumer._client.fetch_all_metadata(), timeout)
+            return True
+        except Exception:
+            return False
 
     def subscribe(self, year: int | None, city: str | None) -> Subscriber:
         sub = Subscriber(year, city)
@@ -64,6 +76,7 @@ class KpiBroadcaster:
                                             auto_offset_reset="latest", enable_auto_commit=False,
                                             fetch_max_wait_ms=50, metadata_max_age_ms=5000)
                 await consumer.start()
+                self._consumer = consumer
                 self.connected = True
                 failures = 0
                 async for msg in consumer:
@@ -85,6 +98,7 @@ class KpiBroadcaster:
                 await asyncio.sleep(delay)
             finally:
                 self.connected = False
+                self._consumer = None
                 if consumer is not None:
                     try:
                         await consumer.stop()

@@ -76,6 +76,7 @@ def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
         "ipp-reporting",
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store="memory://",
+        datadir=str(settings.var_dir / "faust"),
         web_enabled=False,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=1,

@@ -1,0 +1,328 @@
+"""Event contracts across services: types, subjects, envelope, payloads, and the generated catalogue.
+
+The catalogue in ``docs/events/`` is generated from the event classes (``python -m ipp.eventdocs``);
+these tests fail when it drifts from the code, and check that real payloads validate against it and
+fold in the reporting service.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from ipp import eventdocs
+from libs.common.events import CloudEvent, EventData, dumps
+from services.enterprise import events as ent
+from services.reporting import events as rep
+from services.reporting.indicators import Delta, fold
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "events"
+TYPE_RE = re.compile(r"^ipp\.[a-z]+\.[a-z-]+\.[a-z-]+\.v[0-9]+$")
+ALL_CLASSES: list[type[EventData]] = [*ent.ALL_EVENTS, rep.KpiUpdated]
+TIER_CLASSES = [ent.TierDesignated, ent.TierPromoted, ent.TierDemoted, ent.TierRevoked]
+USCC = "91420100MA4K2B3C4X"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+#: One realistic instance per event (a new event needs one here: see test_every_event_has_an_example).
+EXAMPLES: dict[type[EventData], EventData] = {
+    ent.EnterpriseRegistered: ent.EnterpriseRegistered(
+        uscc=USCC, name="武汉光谷示例科技有限公司", city="420100", county="420111", industry="C39", size_class="small",
+        ownership="private", is_private=True, qualifications=["high_tech", "srdi_provincial"],
+        registered_on=date(2025, 3, 1)),
+    ent.EnterpriseUpdated: ent.EnterpriseUpdated(
+        uscc=USCC, name="武汉光谷示例科技有限公司", city="420500", previous_city="420100", ownership="private",
+        is_private=True, tier="seed", changed_fields=["city", "county"], updated_on=date(2025, 9, 1)),
+    ent.FiguresReported: ent.FiguresReported(
+        uscc=USCC, city="420100", year=2024, revenue="12500000.00", rd_spend="980000.50", staff=120, rd_staff=35,
+        invention_patents=6, industrialisation_rate="62.5"),
+    ent.TierRecommended: ent.TierRecommended(
+        uscc=USCC, city="420100", recommendation_id=17, tier="advantage", current_tier="seed",
+        reason="发明专利 ≥ 5 件且研发投入占比达标"),
+    ent.TierRecommendationRejected: ent.TierRecommendationRejected(
+        uscc=USCC, city="420100", recommendation_id=17, tier="advantage", reason="材料不全"),
+    ent.TierDesignated: ent.TierDesignated(
+        uscc=USCC, city="420100", is_private=True, from_tier=None, to_tier="seed", effective_date=date(2024, 6, 30),
+        year=2024, reason="认定为种子企业", recommendation_id=11),
+    ent.TierPromoted: ent.TierPromoted(
+        uscc=USCC, city="420100", is_private=True, from_tier="seed", to_tier="advantage",
+        effective_date=date(2025, 6, 30), year=2025, reason="晋级", recommendation_id=17),
+    ent.TierDemoted: ent.TierDemoted(
+        uscc=USCC, city="420500", is_private=False, from_tier="advantage", to_tier="growth",
+        effective_date=date(2026, 1, 15), year=2026, reason="复核降级"),
+    ent.TierRevoked: ent.TierRevoked(
+        uscc=USCC, city="420500", is_private=False, from_tier="growth", to_tier=None,
+        effective_date=date(2026, 12, 31), year=2026, reason="撤销"),
+    rep.KpiUpdated: rep.KpiUpdated(
+        key="tier_seed:420000:2025", indicator="tier_seed", name="知识产权种子企业", unit="家", city="420000",
+        year=2025, value="500", target="1000", progress="50", met=False),
+}
+
+
+def generated_schema(cls: type[EventData]) -> dict:
+    return json.loads((DOCS / f"{cls.event_type}.json").read_text(encoding="utf-8"))
+
+
+def validator(cls: type[EventData]) -> jsonschema.Draft202012Validator:
+    schema = generated_schema(cls)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def as_json(event: EventData) -> dict:
+    """The data exactly as a consumer reads it off Kafka."""
+    return json.loads(dumps(event.model_dump(mode="json")))
+
+
+# --- the catalogue cannot drift from the code ----------------------------------------------------
+
+def test_committed_docs_are_what_the_code_generates(tmp_path):
+    written = eventdocs.generate(tmp_path)
+    expected = {p.name: p.read_text(encoding="utf-8") for p in written}
+    committed = {p.name: p.read_text(encoding="utf-8")
+                 for p in [*DOCS.glob("*.json"), *DOCS.glob("*.yaml")]} if DOCS.is_dir() else {}
+    hint = "docs/events/ is out of date with the event classes: run python -m ipp.eventdocs"
+    assert sorted(committed) == sorted(expected), hint
+    for name, content in expected.items():
+        assert committed[name] == content, f"{name}: {hint}"
+
+
+def test_generator_writes_one_schema_per_event_and_the_asyncapi_document(tmp_path):
+    (tmp_path / "ipp.enterprise.tier.abolished.v1.json").write_text("{}")  # an event that no longer exists
+    (tmp_path / "README.md").write_text("kept")
+    written = eventdocs.generate(tmp_path)
+    assert sorted(p.name for p in written) == sorted([f"{c.event_type}.json" for c in ALL_CLASSES] + ["asyncapi.yaml"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"{c.event_type}.json" for c in ALL_CLASSES] + ["asyncapi.yaml", "README.md"])
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    eventdocs.generate(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first  # deterministic, rerunnable
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.event_type)
+def test_each_schema_names_its_event_topic_and_key(cls):
+    schema = generated_schema(cls)
+    topic = rep.TOPIC if cls is rep.KpiUpdated else ent.TOPIC
+    assert schema["$id"] == cls.event_type
+    assert schema["title"] == cls.__name__
+    assert schema["x-topic"] == topic
+    assert schema["x-key"] == cls.subject_field
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["type"] == "object" and schema["additionalProperties"] is False
+    assert set(schema["properties"]) == set(cls.model_fields)
+    assert cls.event_type in schema["description"]
+
+
+# --- event types and subjects --------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_event_type_is_versioned_and_names_its_service(cls):
+    assert TYPE_RE.match(cls.event_type), cls.event_type
+    service = cls.event_type.split(".")[1]
+    topic = rep.TOPIC if cls is rep.KpiUpdated else ent.TOPIC
+    assert topic.startswith(f"ipp.{service}."), (cls.event_type, topic)
+
+
+def test_event_types_are_unique():
+    types = [c.event_type for c in ALL_CLASSES]
+    assert len(types) == len(set(types)) == 10
+
+
+@pytest.mark.parametrize("bad", ["ipp.enterprise.tier.designated", "ipp.Enterprise.tier.designated.v1",
+                                 "ipp.enterprise.tier_x.designated.v1", "enterprise.tier.designated.v1",
+                                 "ipp.enterprise.tier.designated.v1.x", "ipp.enterprise.tier.designated.va"])
+def test_type_pattern_rejects_malformed_types(bad):
+    assert not TYPE_RE.match(bad)
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_subject_field_exists_is_required_and_is_the_subject(cls):
+    field = cls.model_fields.get(cls.subject_field)
+    assert field is not None, f"{cls.__name__}.subject_field = {cls.subject_field!r} is not a field"
+    assert field.is_required() and field.annotation is str
+    example = EXAMPLES[cls]
+    assert example.subject() == getattr(example, cls.subject_field) != ""
+
+
+def test_every_event_has_an_example():
+    assert set(EXAMPLES) == set(ALL_CLASSES)
+
+
+# --- the envelope --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_cloudevent_round_trip_through_kafka_headers(cls):
+    example = EXAMPLES[cls]
+    source = "/services/reporting" if cls is rep.KpiUpdated else "/services/enterprise"
+    sent = CloudEvent(type=cls.event_type, source=source, subject=example.subject(),
+                      data=example.model_dump(mode="json"), traceparent=TRACEPARENT,
+                      time=datetime(2025, 6, 30, 16, 5, 9, 123456, tzinfo=timezone(timedelta(hours=8))))
+    headers = sent.kafka_headers()
+    assert [k for k, _ in headers] == ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject",
+                                       "content-type", "traceparent"]
+    assert all(isinstance(v, bytes) for _, v in headers)
+    assert dict(headers)["content-type"] == b"application/json"
+    got = CloudEvent.from_kafka(headers, dumps(sent.data))
+    assert (got.id, got.type, got.source, got.subject, got.time, got.data, got.traceparent) == (
+        sent.id, cls.event_type, source, example.subject(), sent.time, example.model_dump(mode="json"), TRACEPARENT)
+    assert got.time.utcoffset() == timedelta(hours=8)
+    assert cls.model_validate(got.data) == example  # the consumer gets the same fact back
+
+
+def test_envelope_without_traceparent_has_no_such_header():
+    ce = CloudEvent(type=ent.TierDesignated.event_type, source="/services/enterprise", subject=USCC, data={})
+    assert "traceparent" not in dict(ce.kafka_headers())
+    assert CloudEvent.from_kafka(ce.kafka_headers(), b"").traceparent is None
+
+
+@pytest.mark.parametrize("missing", ["ce_id", "ce_type", "ce_source"])
+def test_record_without_required_cloudevent_header_is_rejected(missing):
+    ce = CloudEvent(type=ent.TierDesignated.event_type, source="/services/enterprise", subject=USCC, data={"a": 1})
+    headers = [(k, v) for k, v in ce.kafka_headers() if k != missing]
+    with pytest.raises(ValueError, match=missing):
+        CloudEvent.from_kafka(headers, b'{"a": 1}')
+
+
+# --- payloads carry what consumers need ----------------------------------------------------------
+
+@pytest.mark.parametrize("cls", TIER_CLASSES, ids=lambda c: c.__name__)
+def test_tier_change_carries_city_ownership_and_year(cls):
+    for name, annotation in (("city", str), ("is_private", bool), ("year", int)):
+        field = cls.model_fields[name]
+        assert field.is_required() and field.annotation is annotation, (cls.__name__, name)
+    schema = generated_schema(cls)
+    assert {"city", "is_private", "year", "from_tier", "to_tier", "effective_date"} <= set(schema["required"])
+
+
+def test_enterprise_updated_carries_what_a_move_needs():
+    schema = generated_schema(ent.EnterpriseUpdated)
+    assert {"city", "previous_city", "tier", "updated_on", "is_private"} <= set(schema["required"])
+
+
+@pytest.mark.parametrize("cls", TIER_CLASSES, ids=lambda c: c.__name__)
+def test_reporting_folds_each_tier_change_as_published(cls):
+    example = EXAMPLES[cls]
+    deltas = fold(cls.event_type, as_json(example))
+    expected = []
+    if example.from_tier:
+        expected.append(Delta(f"tier_{example.from_tier}", example.city, example.year, Decimal(-1)))
+    if example.to_tier:
+        expected.append(Delta(f"tier_{example.to_tier}", example.city, example.year, Decimal(1)))
+    assert deltas == expected and deltas
+
+
+def test_reporting_folds_a_published_move():
+    assert fold(ent.EnterpriseUpdated.event_type, as_json(EXAMPLES[ent.EnterpriseUpdated])) == [
+        Delta("tier_seed", "420100", 2025, Decimal(-1)), Delta("tier_seed", "420500", 2025, Decimal(1))]
+
+
+def test_kpi_updated_values_are_exact_decimal_strings():
+    for name in ("value", "target", "progress"):
+        assert generated_schema(rep.KpiUpdated)["properties"][name] != {"type": "number"}
+    assert as_json(EXAMPLES[rep.KpiUpdated])["value"] == "500"
+
+
+# --- examples validate against the generated schemas ---------------------------------------------
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_example_validates_against_its_schema(cls):
+    errors = sorted(validator(cls).iter_errors(as_json(EXAMPLES[cls])), key=str)
+    assert errors == []
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_schema_rejects_missing_required_and_unknown_fields(cls):
+    v = validator(cls)
+    data = as_json(EXAMPLES[cls])
+    missing = {k: val for k, val in data.items() if k != cls.subject_field}
+    assert not v.is_valid(missing)
+    assert not v.is_valid({**data, "unexpected": 1})
+
+
+@pytest.mark.parametrize("cls", TIER_CLASSES, ids=lambda c: c.__name__)
+def test_tier_schema_rejects_bad_values(cls):
+    v = validator(cls)
+    data = as_json(EXAMPLES[cls])
+    assert not v.is_valid({**data, "to_tier": "platinum"})
+    assert not v.is_valid({**data, "year": "2025"})
+    assert not v.is_valid({**data, "is_private": "yes"})
+    assert not v.is_valid({**data, "effective_date": "30/06/2025"})
+    assert v.is_valid({**data, "recommendation_id": None})
+
+
+# --- the AsyncAPI document -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def asyncapi() -> dict:
+    return yaml.safe_load((DOCS / "asyncapi.yaml").read_text(encoding="utf-8"))
+
+
+def resolve(doc: dict, ref: str):
+    assert ref.startswith("#/"), ref
+    node = doc
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def test_asyncapi_channels_are_the_topics(asyncapi):
+    assert asyncapi["asyncapi"] == "3.0.0" and asyncapi["info"]["title"] and asyncapi["info"]["version"]
+    assert {c["address"] for c in asyncapi["channels"].values()} == {"ipp.enterprise.events",
+                                                                    "ipp.reporting.kpi-updates", "ipp.dlq"}
+    by_address = {c["address"]: c for c in asyncapi["channels"].values()}
+    names = lambda channel: {resolve(asyncapi, m["$ref"])["name"] for m in channel["messages"].values()}
+    assert names(by_address["ipp.enterprise.events"]) == {c.event_type for c in ent.ALL_EVENTS}
+    assert names(by_address["ipp.reporting.kpi-updates"]) == {rep.KpiUpdated.event_type}
+    assert names(by_address["ipp.dlq"]) == {"dead-letter"}
+
+
+@pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)
+def test_asyncapi_message_references_its_schema_file_and_cloudevent_headers(asyncapi, cls):
+    message = asyncapi["components"]["messages"][cls.__name__]
+    assert message["name"] == cls.event_type and message["contentType"] == "application/json"
+    payload_file = DOCS / message["payload"]["$ref"]
+    assert payload_file.is_file() and json.loads(payload_file.read_text(encoding="utf-8"))["$id"] == cls.event_type
+    base, own = message["headers"]["allOf"]
+    headers = resolve(asyncapi, base["$ref"])
+    assert {"ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type", "traceparent"} <= set(
+        headers["properties"])
+    assert set(headers["required"]) >= {"ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "content-type"}
+    assert "traceparent" not in headers["required"]
+    assert own["properties"]["ce_type"] == {"const": cls.event_type}
+    assert message["bindings"]["kafka"]["key"]["type"] == "string"
+
+
+def test_asyncapi_headers_schema_accepts_real_headers(asyncapi):
+    example = EXAMPLES[ent.TierDesignated]
+    ce = CloudEvent(type=ent.TierDesignated.event_type, source="/services/enterprise", subject=example.subject(),
+                    data=as_json(example), traceparent=TRACEPARENT)
+    headers = {k: v.decode() for k, v in ce.kafka_headers()}
+    message = asyncapi["components"]["messages"]["TierDesignated"]
+    schema = {"allOf": [resolve(asyncapi, message["headers"]["allOf"][0]["$ref"]), message["headers"]["allOf"][1]]}
+    v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    assert list(v.iter_errors(headers)) == []
+    assert not v.is_valid({**headers, "ce_type": ent.TierPromoted.event_type})
+    assert not v.is_valid({k: val for k, val in headers.items() if k != "ce_id"})
+
+
+def test_asyncapi_operations_enterprise_sends_reporting_receives_and_sends(asyncapi):
+    ops = {(op["action"], resolve(asyncapi, op["channel"]["$ref"])["address"]) for op in asyncapi["operations"].values()}
+    assert {("send", "ipp.enterprise.events"), ("receive", "ipp.enterprise.events"),
+            ("send", "ipp.reporting.kpi-updates"), ("send", "ipp.dlq")} <= ops
+    for op in asyncapi["operations"].values():
+        channel_ref = op["channel"]["$ref"]
+        for m in op["messages"]:  # AsyncAPI 3: an operation's messages are its channel's messages
+            assert m["$ref"].startswith(channel_ref + "/messages/"), (op, m)
+            resolve(asyncapi, m["$ref"])
+    folds = next(op for op in asyncapi["operations"].values()
+                 if op["action"] == "receive" and op["channel"]["$ref"] == "#/channels/enterpriseEvents")
+    folded = {resolve(asyncapi, resolve(asyncapi, m["$ref"])["$ref"])["name"] for m in folds["messages"]}
+    assert folded == {c.event_type for c in [ent.EnterpriseUpdated, *TIER_CLASSES]}
+    # and those are exactly the events whose published payload changes an indicator
+    assert {c.event_type for c in ALL_CLASSES if fold(c.event_type, as_json(EXAMPLES[c]))} == folded

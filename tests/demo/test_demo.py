@@ -1,0 +1,201 @@
+"""The demo data set: its plan (pure) and a real load into an enterprise service served in-process.
+
+The loader uses the sync HTTP client, so the integration test runs the enterprise app under uvicorn
+in a background thread on a free port, with a fresh SQLite database and Kafka disabled.
+"""
+from __future__ import annotations
+
+import contextlib
+import socket
+import sqlite3
+import threading
+import time
+from collections import Counter
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+import uvicorn
+
+from ipp.demo import CITY_WEIGHTS, allocate_cities, build_plan, load_demo
+from libs.common.auth import issue_token
+from libs.common.config import CommonSettings
+from libs.common.divisions import CITIES, city_of
+from libs.common.identifiers import validate_uscc
+from libs.common.migrations import upgrade
+from services.enterprise.client import EnterpriseClient
+from services.enterprise.domain import Tier, TierChange, TierState, check_recommendation, decide
+
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = ROOT / "services" / "enterprise" / "migrations"
+TODAY = date(2026, 11, 21)
+
+
+# ------------------------------------------------------------------------------------ the plan
+
+@pytest.mark.parametrize("n", [17, 18, 60, 300, 1000])
+def test_every_city_gets_enterprises_in_proportion(n: int) -> None:
+    counts = allocate_cities(n)
+    assert sum(counts.values()) == n
+    assert set(counts) == set(CITIES) and all(v >= 1 for v in counts.values())
+    assert max(counts, key=counts.get) == "420100"
+    if n == 300:
+        assert 1 <= counts["429021"] <= 2
+        assert 90 <= counts["420100"] <= 120
+
+
+def test_fewer_enterprises_than_cities_go_to_the_biggest() -> None:
+    counts = allocate_cities(5)
+    assert sum(counts.values()) == 5 and counts["420100"] == 1 and counts["429021"] == 0
+
+
+def test_plan_is_deterministic_and_identities_do_not_depend_on_the_date() -> None:
+    def dump(plan):
+        return [(p.create.model_dump(), {y: f.model_dump() for y, f in p.figures.items()}, p.actions) for p in plan]
+
+    assert dump(build_plan(60, 7, TODAY)) == dump(build_plan(60, 7, TODAY))
+    ids = lambda plan: [(p.create.uscc, p.create.name, p.create.city) for p in plan]  # noqa: E731
+    assert ids(build_plan(60, 7, date(2025, 12, 31))) == ids(build_plan(60, 7, TODAY))
+    assert ids(build_plan(60, 8, TODAY)) != ids(build_plan(60, 7, TODAY))
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2025, 3, 1), date(2027, 1, 5)])
+def test_plan_is_valid_and_follows_the_tier_rules(today: date) -> None:
+    plan = build_plan(300, 20251, today)
+    assert len({p.create.uscc for p in plan}) == 300 and len({p.create.name for p in plan}) == 300
+    tiers = Counter()
+    kinds = Counter()
+    for p in plan:
+        e = p.create
+        assert validate_uscc(e.uscc) == e.uscc and e.uscc.startswith("91")
+        assert city_of(e.uscc[2:8]) == e.city
+        assert e.county is None if e.city.startswith("429") else city_of(e.county) == e.city
+        assert e.name.endswith("有限公司")
+        assert sorted(p.figures) == [2024, 2025]
+        for f in p.figures.values():
+            assert 0 < f.rd_staff <= f.staff
+            assert Decimal(0) < f.rd_spend < f.revenue
+            assert f.revenue.as_tuple().exponent == -2 and f.industrialisation_rate.as_tuple().exponent == -2
+            assert Decimal(0) <= f.industrialisation_rate <= Decimal(100)
+        # Walk the steps through the service's own rules.
+        state, pending = TierState(None, None), None
+        for a in p.actions:
+            if a.kind == "recommend":
+                check_recommendation(state, Tier(a.tier), pending is not None)
+                pending = Tier(a.tier)
+            elif a.kind == "reject":
+                pending = None
+            else:
+                target = {"approve": pending, "revoke": None}.get(a.kind, Tier(a.tier) if a.tier else None)
+                expected = {"promote": TierChange.PROMOTED, "demote": TierChange.DEMOTED,
+                            "revoke": TierChange.REVOKED}.get(a.kind)
+                kinds[decide(state, target, a.effective_date, today, expected)] += 1
+                assert date(2023, 1, 1) <= a.effective_date <= today
+                state, pending = TierState(target, a.effective_date), None
+        tiers[state.tier] += 1
+        assert (state.tier.value if state.tier else None) == p.final_tier
+    assert tiers[Tier.GROWTH] == 180 and tiers[Tier.SEED] == 75 and tiers[Tier.ADVANTAGE] == 18
+    assert kinds[TierChange.PROMOTED] >= 3 and 1 <= kinds[TierChange.DEMOTED] <= 2
+    assert 1 <= kinds[TierChange.REVOKED] <= 2
+    years = {a.effective_date.year for p in plan for a in p.actions if a.effective_date}
+    assert {2023, 2024} <= years <= set(range(2023, today.year + 1))
+    if today == TODAY:
+        assert years == {2023, 2024, 2025, 2026}
+
+
+def test_plan_mix_is_realistic() -> None:
+    plan = build_plan(300, 20251, TODAY)
+    n = len(plan)
+    industries = Counter(p.create.industry for p in plan)
+    assert sum(industries[c] for c in ("P1", "P2", "P4", "A01", "A02")) > 0.6 * n
+    sizes = Counter(p.create.size_class.value for p in plan)
+    assert sizes["small"] + sizes["medium"] + sizes["micro"] > 0.85 * n and sizes["large"] >= 5
+    assert 0.7 * n <= Counter(p.create.ownership.value for p in plan)["private"] <= 0.9 * n
+    quals = Counter(q.value for p in plan for q in p.create.qualifications)
+    assert 0.3 * n <= quals["high_tech"] <= 0.5 * n
+    assert 0.12 * n <= quals["srdi_provincial"] <= 0.28 * n
+    assert 0.02 * n <= quals["srdi_national"] <= 0.09 * n
+    stories = Counter(p.story for p in plan)
+    assert stories["pending"] + stories["growth+pending"] >= 2 and stories["rejected"] >= 2
+    assert len(set(CITY_WEIGHTS)) == 17
+
+
+# ---------------------------------------------------------------------- a real load, over HTTP
+
+@contextlib.contextmanager
+def serve(app) -> Iterator[str]:
+    """Run ``app`` under uvicorn in a background thread on a free port; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="uvicorn-test")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the enterprise app did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
+
+
+@pytest.fixture
+def enterprise_service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from services.enterprise.app import create_app
+    from services.enterprise.config import EnterpriseSettings
+
+    db = tmp_path / "enterprise.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    upgrade(MIGRATIONS, url)
+    app = create_app(EnterpriseSettings(database_url=url, kafka_enabled=False, env="test"))
+    with serve(app) as base_url:
+        yield base_url, db
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("enterprises", "enterprise_year_figures", "tier_recommendations", "tier_decisions")}
+
+
+def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path]) -> None:
+    url, db = enterprise_service
+    summary = load_demo(url, enterprises=60, seed=7)
+    assert "新建企业 60 家" in summary and "17/17 个市州" in summary
+
+    settings = CommonSettings()
+    admin = issue_token(settings.jwt_secret.get_secret_value(), role="province-admin", sub="test-admin",
+                        issuer=settings.jwt_issuer)
+    with EnterpriseClient(url, admin) as client:
+        assert client.list_enterprises(limit=1).total == 60
+        for city in CITIES:
+            assert client.list_enterprises(city=city, limit=1).total >= 1, city
+        for tier in ("growth", "seed", "advantage"):
+            assert client.list_enterprises(tier=tier, limit=1).total >= 1, tier
+        page = client.list_enterprises(limit=500)
+        assert all(e.tier_since is None or e.tier_since <= datetime.now(ZoneInfo("Asia/Shanghai")).date() for e in page.items)
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        changes = {row[0] for row in conn.execute("SELECT DISTINCT change FROM tier_decisions")}
+        statuses = {row[0] for row in conn.execute("SELECT DISTINCT status FROM tier_recommendations")}
+        years = conn.execute("SELECT year, count(*) FROM enterprise_year_figures GROUP BY year").fetchall()
+        bad = conn.execute("SELECT count(*) FROM enterprise_year_figures WHERE rd_staff > staff").fetchone()[0]
+        span = conn.execute("SELECT min(effective_date), max(effective_date) FROM tier_decisions").fetchone()
+    assert {"designated", "promoted", "revoked"} <= changes
+    assert statuses == {"approved", "pending", "rejected"}
+    assert dict(years) == {2024: 60, 2025: 60} and bad == 0
+    assert span[0] >= "2023-01-01"
+
+    before = _counts(db)
+    again = load_demo(url, enterprises=60, seed=7)
+    assert "新建企业 0 家" in again and "跳过 60 家" in again
+    assert _counts(db) == before
