@@ -15,10 +15,10 @@ from typing import Any, Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tenacity import wait_exponential_jitter
 
 from libs.common.db import UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
+from libs.common.retry import Backoff
 from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
 from libs.common.telemetry import context_from_headers, tracer
 
@@ -171,10 +171,9 @@ class KafkaEventConsumer:
         self._group_id = group_id
         self._processor = processor
         self._max_records = max_records
-        self._backoff = wait_exponential_jitter(initial=0.5, max=30, jitter=0.5)
+        self._backoff = Backoff(initial=0.5, maximum=30)
 
     async def run(self) -> None:
-        failures = 0
         while True:
             consumer = AIOKafkaConsumer(
                 *self._topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
@@ -182,7 +181,7 @@ class KafkaEventConsumer:
                 isolation_level="read_uncommitted")
             try:
                 await consumer.start()
-                failures = 0
+                self._backoff.reset()
                 while True:
                     batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
                     for tp, messages in batches.items():
@@ -191,12 +190,11 @@ class KafkaEventConsumer:
                             for m in messages])
                         await consumer.commit({tp: messages[-1].offset + 1})
                     for tp in consumer.assignment():
-                        self._report_lag(consumer, tp)
+                        await self._report_lag(consumer, tp)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failures += 1
-                delay = self._backoff(_Attempt(failures))
+                delay = self._backoff.next()
                 log.warning("consumer %s: %s; restarting in %.1fs", self._group_id, exc, delay)
                 await asyncio.sleep(delay)
             finally:
@@ -205,17 +203,9 @@ class KafkaEventConsumer:
                 except Exception:  # pragma: no cover
                     pass
 
-    def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
+    async def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         high = consumer.highwater(tp)
         if high is None:
             return
-        try:
-            pos = consumer.last_stable_offset(tp) if False else None
-        except Exception:  # pragma: no cover
-            pos = None
-        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - (pos or high)))
-
-
-class _Attempt:
-    def __init__(self, n: int) -> None:
-        self.attempt_number = n
+        position = await consumer.position(tp)
+        CONSUMER_LAG.labels(self.service, tp.topic, str(tp.partition)).set(max(0, high - (position or 0)))

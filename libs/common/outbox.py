@@ -16,10 +16,10 @@ from typing import Any, Callable
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tenacity import wait_exponential_jitter
 
 from libs.common.db import UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
+from libs.common.retry import Backoff
 from libs.common.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 from libs.common.telemetry import current_traceparent, tracer
 
@@ -125,8 +125,7 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
         self._producer = None
-        self._backoff = wait_exponential_jitter(initial=0.2, max=30, jitter=0.5)
-        self._failures = 0
+        self._backoff = Backoff(initial=0.2, maximum=30)
         self.connected = False
 
     def wake(self) -> None:
@@ -150,7 +149,7 @@ class OutboxRelay:
                     await self._connect()
                     while await self.publish_batch():
                         pass
-                    self._failures = 0
+                    self._backoff.reset()
                     await self.update_backlog_metrics()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval)
@@ -160,10 +159,10 @@ class OutboxRelay:
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # broker away, database busy…: back off and retry
-                    self._failures += 1
                     OUTBOX_FAILURES.labels(self.service).inc()
-                    delay = self._backoff(_RetryState(self._failures))
-                    log.warning("outbox relay %s: %s; retry %d in %.1fs", self.service, exc, self._failures, delay)
+                    delay = self._backoff.next()
+                    log.warning("outbox relay %s: %s; retry %d in %.1fs", self.service, exc, self._backoff.failures,
+                                delay)
                     await self._record_failure(exc)
                     await self._disconnect()
                     await self.update_backlog_metrics(quiet=True)
@@ -265,13 +264,6 @@ class OutboxRelay:
         OUTBOX_BACKLOG.labels(self.service).set(backlog)
         OUTBOX_OLDEST_AGE.labels(self.service).set(oldest)
         return backlog, oldest
-
-
-class _RetryState:
-    """The minimal shape tenacity's wait strategies read."""
-
-    def __init__(self, attempt: int) -> None:
-        self.attempt_number = attempt
 
 
 async def backlog_stats(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
