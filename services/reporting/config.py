@@ -17,6 +17,8 @@ class ReportingSettings(CommonSettings):
     #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
     batch_max: int = 1000
     batch_within: float = 0.02
+    #: Longest a fetch may wait at the broker when nothing is there (faust's own default is 1500 ms).
+    fetch_max_wait_ms: int = 50
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

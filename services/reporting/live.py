@@ -8,9 +8,9 @@ import json
 import logging
 
 from aiokafka import AIOKafkaConsumer
-from tenacity import wait_exponential_jitter
 
 from libs.common.kafka import ensure_topics
+from libs.common.retry import Backoff
 from libs.common.metrics import KPI_VALUE
 from services.reporting.events import TOPIC
 
@@ -66,8 +66,7 @@ class KpiBroadcaster:
                 sub.offer(update)
 
     async def run(self) -> None:
-        backoff = wait_exponential_jitter(initial=0.5, max=15, jitter=0.5)
-        failures = 0
+        backoff = Backoff(initial=0.5, maximum=15)
         while True:
             consumer = None
             try:
@@ -78,7 +77,7 @@ class KpiBroadcaster:
                 await consumer.start()
                 self._consumer = consumer
                 self.connected = True
-                failures = 0
+                backoff.reset()
                 async for msg in consumer:
                     try:
                         data = json.loads(msg.value)
@@ -91,9 +90,8 @@ class KpiBroadcaster:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                failures += 1
                 self.connected = False
-                delay = backoff(_Attempt(failures))
+                delay = backoff.next()
                 log.warning("kpi broadcaster: %s; reconnecting in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
             finally:
@@ -105,7 +103,3 @@ class KpiBroadcaster:
                     except Exception:  # pragma: no cover
                         pass
 
-
-class _Attempt:
-    def __init__(self, n: int) -> None:
-        self.attempt_number = n

@@ -70,8 +70,39 @@ class IndicatorFolder:
         await self.engine.dispose()
 
 
+class _AiokafkaWithFetchWait:
+    """The ``aiokafka`` module as faust's driver sees it, with our fetch wait for its consumers.
+
+    faust-streaming hard-codes ``fetch_max_wait_ms=1500`` for the worker's consumer. A broker that
+    holds a fetch for the whole wait (Tansu does, see bench/broker_fetch_wait.py) then delays every
+    event by up to 1.5 s. Everything else is the real module.
+    """
+
+    def __init__(self, module, fetch_max_wait_ms: int) -> None:
+        self._module = module
+        wait = fetch_max_wait_ms
+
+        class Consumer(module.AIOKafkaConsumer):
+            def __init__(self, *args, **kwargs) -> None:
+                kwargs["fetch_max_wait_ms"] = wait
+                super().__init__(*args, **kwargs)
+
+        self.AIOKafkaConsumer = Consumer
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+
+def _set_fetch_wait(fetch_max_wait_ms: int) -> None:
+    import aiokafka
+    from faust.transport.drivers import aiokafka as driver
+
+    driver.aiokafka = _AiokafkaWithFetchWait(aiokafka, fetch_max_wait_ms)
+
+
 def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
     settings = settings or ReportingSettings()
+    _set_fetch_wait(settings.fetch_max_wait_ms)
     app = faust.App(
         "ipp-reporting",
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
