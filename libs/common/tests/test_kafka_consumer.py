@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
-from libs.common.broker import EmbeddedBroker, free_port
+from libs.common.broker import free_port
 from libs.common.db import create_engine, infra_metadata, session_factory
 from libs.common.events import DLQ_TOPIC, CloudEvent, dumps
 from libs.common.inbox import IdempotentProcessor, KafkaEventConsumer, producer_dead_letter
@@ -16,12 +15,6 @@ from libs.common import inbox as _inbox  # noqa: F401  (registers the inbox tabl
 
 meta = MetaData()
 applied = Table("applied", meta, Column("id", Integer, primary_key=True), Column("event_id", String(40)))
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    with EmbeddedBroker(port=free_port(39300), log_path=tmp_path_factory.mktemp("b") / "broker.log") as b:
-        yield b
 
 
 async def test_each_event_applied_once_and_poison_dead_lettered(broker, tmp_path):
