@@ -76,7 +76,7 @@ def platform(tmp_path_factory):
         yield plat
     finally:
         plat.stop_all()
-        link.stop()
+        plat.link.stop()  # a test may have replaced the link with a fresh broker
 
 
 def url(plat: Platform, service: str) -> str:
