@@ -29,6 +29,33 @@ def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
+def append_only(table: str) -> list[str]:
+    """Triggers refusing UPDATE and DELETE on ``table`` (SQLite and PostgreSQL), for ``op.execute``."""
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        return [
+            f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '{table} is append-only'; END $$""",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""",
+        ]
+    return [
+        f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+        f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+    ]
+
+
+def drop_append_only(table: str) -> list[str]:
+    from alembic import op
+
+    if op.get_bind().dialect.name == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", f"DROP FUNCTION IF EXISTS {table}_append_only()"]
+    return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+
+
 def run_migrations(service_metadata: MetaData) -> None:
     """Body of a service's env.py: online migrations over an async engine."""
     target = [service_metadata, infra_metadata]
