@@ -9,16 +9,16 @@ from typing import Any, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common.config import CommonSettings
-from libs.common.db import create_engine, ping, session_factory
+from libs.common.db import Sessions, create_engine, ping, session_factory
 from libs.common.errors import install_problem_handlers
 from libs.common.events import DLQ_TOPIC
 from libs.common.kafka import ensure_topics, new_producer
 from libs.common.metrics import MetricsMiddleware, metrics_response
 from libs.common.outbox import OutboxRelay, UnitOfWork, mark_for_replay
-from libs.common.telemetry import TracingMiddleware, setup_tracing
+from libs.common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class Runtime:
 
     settings: Any
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     topic: str
     relay: OutboxRelay | None = None
     tasks: list[asyncio.Task] = field(default_factory=list)
@@ -86,12 +86,13 @@ def build_service_app(settings: CommonSettings, *, title: str, description: str,
                     await task
             await engine.dispose()
 
+    # FastAPI's native OpenTelemetry makes the server span per request (continuing an incoming
+    # traceparent); Prometheus, not OTel, carries the request metrics.
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan,
-                  openapi_tags=openapi_tags)
+                  openapi_tags=openapi_tags, telemetry={"tracing": True, "metrics": False, "logs": False})
     app.state.settings = settings
     install_problem_handlers(app)
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
-    app.add_middleware(TracingMiddleware, service=settings.service_name)
     app.include_router(health_router(settings.service_name))
     for router in routers:
         app.include_router(router)

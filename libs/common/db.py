@@ -1,8 +1,11 @@
 """Async SQLAlchemy engines and sessions for SQLite (embedded default) and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import AsyncIterator
 
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import make_url
@@ -86,9 +89,11 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _begin_immediate(conn):
-            # Writers queue up front (busy_timeout) instead of failing on a lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):
+            # Write transactions take the write lock up front (no failing lock upgrade later);
+            # reads begin deferred and, in WAL mode, never wait for a writer.
+            write = conn.get_execution_options().get("ipp_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -96,8 +101,47 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+class Sessions:
+    """Sessions of one database: ``sessions()`` for reading, ``sessions.write()`` for writing.
+
+    On SQLite (one writer at a time) writers queue on an in-process FIFO lock before taking the
+    database's write lock, instead of sleeping and retrying in SQLite's busy handler, which lets
+    waiting requests miss free windows and starves the outbox relay. PostgreSQL needs neither.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sqlite = is_sqlite(engine)
+        self._read = async_sessionmaker(engine, expire_on_commit=False)
+        write_engine = engine.execution_options(ipp_write=True) if self.sqlite else engine
+        self._write = async_sessionmaker(write_engine, expire_on_commit=False)
+        self._lock = asyncio.Lock() if self.sqlite else None
+
+    def __call__(self) -> AsyncSession:
+        return self._read()
+
+    def writer(self) -> AsyncSession:
+        """A session whose transactions write (take ``write_lock`` around it on SQLite)."""
+        return self._write()
+
+    @contextlib.asynccontextmanager
+    async def write_lock(self) -> AsyncIterator[None]:
+        if self._lock is None:
+            yield
+        else:
+            async with self._lock:
+                yield
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back on an error."""
+        async with self.write_lock():
+            async with self._write() as session, session.begin():
+                yield session
+
+
+def session_factory(engine: AsyncEngine) -> Sessions:
+    return Sessions(engine)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -14,9 +14,9 @@ from typing import Any, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import UTCDateTime, infra_metadata, utcnow
+from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
 from libs.common.retry import Backoff
 from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
@@ -63,7 +63,7 @@ Handler = Callable[[AsyncSession, list[Incoming]], Awaitable[Any]]
 
 
 class IdempotentProcessor:
-    def __init__(self, service: str, consumer: str, sessions: async_sessionmaker[AsyncSession], handler: Handler,
+    def __init__(self, service: str, consumer: str, sessions: Sessions, handler: Handler,
                  dead_letter: Callable[[Incoming, BaseException], Awaitable[None]],
                  before_commit: Callable[[AsyncSession, Any], Awaitable[None]] | None = None,
                  after_commit: Callable[[Any], Awaitable[None] | None] | None = None) -> None:
@@ -99,31 +99,30 @@ class IdempotentProcessor:
                     await self._dlq(rec, one_exc)
 
     async def _apply(self, records: list[Incoming]) -> None:
-        async with self._sessions() as session:
-            async with session.begin():
-                seen = set((await session.scalars(select(inbox_table.c.event_id).where(
-                    inbox_table.c.consumer == self.consumer,
-                    inbox_table.c.event_id.in_([r.event.id for r in records])))).all())
-                fresh: list[Incoming] = []
-                for rec in records:
-                    if rec.event.id in seen:
-                        CONSUMER_EVENTS.labels(self.service, rec.topic, "duplicate").inc()
-                        continue
-                    seen.add(rec.event.id)
-                    fresh.append(rec)
-                if not fresh:
-                    return
-                ctx = context_from_headers({"traceparent": fresh[0].event.traceparent} if fresh[0].event.traceparent else {})
-                with tracer().start_as_current_span(f"consume {self.consumer}", context=ctx) as span:
-                    span.set_attribute("messaging.batch.message_count", len(fresh))
-                    result = await self._handler(session, fresh)
-                    now = utcnow()
-                    await session.execute(inbox_table.insert(), [
-                        {"consumer": self.consumer, "event_id": r.event.id, "event_type": r.event.type,
-                         "topic": r.topic, "partition": r.partition, "offset": r.offset, "received_at": now}
-                        for r in fresh])
-                    if self._before_commit:
-                        await self._before_commit(session, result)
+        async with self._sessions.write() as session:
+            seen = set((await session.scalars(select(inbox_table.c.event_id).where(
+                inbox_table.c.consumer == self.consumer,
+                inbox_table.c.event_id.in_([r.event.id for r in records])))).all())
+            fresh: list[Incoming] = []
+            for rec in records:
+                if rec.event.id in seen:
+                    CONSUMER_EVENTS.labels(self.service, rec.topic, "duplicate").inc()
+                    continue
+                seen.add(rec.event.id)
+                fresh.append(rec)
+            if not fresh:
+                return
+            ctx = context_from_headers({"traceparent": fresh[0].event.traceparent} if fresh[0].event.traceparent else {})
+            with tracer().start_as_current_span(f"consume {self.consumer}", context=ctx) as span:
+                span.set_attribute("messaging.batch.message_count", len(fresh))
+                result = await self._handler(session, fresh)
+                now = utcnow()
+                await session.execute(inbox_table.insert(), [
+                    {"consumer": self.consumer, "event_id": r.event.id, "event_type": r.event.type,
+                     "topic": r.topic, "partition": r.partition, "offset": r.offset, "received_at": now}
+                    for r in fresh])
+                if self._before_commit:
+                    await self._before_commit(session, result)
         for rec in fresh:
             CONSUMER_EVENTS.labels(self.service, rec.topic, "applied").inc()
         if self._after_commit:

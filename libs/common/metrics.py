@@ -4,9 +4,8 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HTTP_REQUESTS = Counter("ipp_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_DURATION = Histogram(
@@ -23,23 +22,33 @@ DEAD_LETTERS = Counter("ipp_dead_letters_total", "Events sent to the dead-letter
 KPI_VALUE = Gauge("ipp_kpi_value", "Current indicator value", ["indicator", "city", "year"])
 
 
-class MetricsMiddleware(BaseHTTPMiddleware):
-    def __init__(self, app, service: str) -> None:
-        super().__init__(app)
+class MetricsMiddleware:
+    """Request count and duration per route template (plain ASGI: no extra task per request)."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
         self.service = service
 
-    async def dispatch(self, request: Request, call_next):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
         status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, send_wrapper)
         finally:
-            route = request.scope.get("route")
+            route = scope.get("route")
             path = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(self.service, request.method, path, str(status)).inc()
-            HTTP_DURATION.labels(self.service, request.method, path).observe(time.perf_counter() - start)
+            HTTP_REQUESTS.labels(self.service, scope["method"], path, str(status)).inc()
+            HTTP_DURATION.labels(self.service, scope["method"], path).observe(time.perf_counter() - start)
 
 
 def metrics_response() -> Response:

@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any, Callable
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import UTCDateTime, infra_metadata, utcnow
+from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
 from libs.common.retry import Backoff
 from libs.common.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
@@ -79,7 +79,7 @@ class UnitOfWork:
     ``await uow.commit()``; leaving the block without commit rolls back.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], service: str, topic: str,
+    def __init__(self, sessions: Sessions, service: str, topic: str,
                  on_commit: Callable[[], None] | None = None) -> None:
         self._sessions = sessions
         self.service = service
@@ -89,14 +89,23 @@ class UnitOfWork:
         self.events: list[CloudEvent] = []
 
     async def __aenter__(self) -> "UnitOfWork":
-        self.session = self._sessions()
-        await self.session.begin()
+        self._lock = self._sessions.write_lock()
+        await self._lock.__aenter__()
+        try:
+            self.session = self._sessions.writer()
+            await self.session.begin()
+        except BaseException as exc:
+            await self._lock.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        if self.session.in_transaction():
-            await self.session.rollback()
-        await self.session.close()
+        try:
+            if self.session.in_transaction():
+                await self.session.rollback()
+            await self.session.close()
+        finally:
+            await self._lock.__aexit__(*exc)
 
     def emit(self, event: EventData, occurred_at: datetime | None = None) -> CloudEvent:
         ce = add_event(self.session, self.service, self.topic, event, occurred_at)
@@ -113,7 +122,7 @@ class UnitOfWork:
 class OutboxRelay:
     """Publishes outbox rows to Kafka in order; one instance per service process."""
 
-    def __init__(self, service: str, sessions: async_sessionmaker[AsyncSession], producer_factory: Callable,
+    def __init__(self, service: str, sessions: Sessions, producer_factory: Callable,
                  topics: list[str], ensure_topics: Callable | None = None, batch_size: int = 500,
                  poll_interval: float = 1.0) -> None:
         self.service = service
@@ -195,26 +204,25 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int:
         """Publish the next batch of unpublished rows; returns how many were published."""
-        async with self._sessions() as session:
-            if session.bind.dialect.name == "postgresql":
-                # Hold a transaction-scoped advisory lock across fetch → publish → mark: one
-                # replica publishes at a time, in order. PostgreSQL writers are not blocked by it.
-                async with session.begin():
-                    if not await session.scalar(select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_KEY))):
-                        return 0  # another replica is publishing
-                    rows = await self._fetch(session)
-                    if rows:
-                        await self._send(rows)
-                        await self._mark(session, rows)
-            else:
-                # SQLite: one process per database file; keep write transactions short so that
-                # API writes never wait for the broker.
-                async with session.begin():
-                    rows = await self._fetch(session)
+        if not self._sessions.sqlite:
+            # Hold a transaction-scoped advisory lock across fetch → publish → mark: one replica
+            # publishes at a time, in order. PostgreSQL writers are not blocked by it.
+            async with self._sessions.writer() as session, session.begin():
+                if not await session.scalar(select(func.pg_try_advisory_xact_lock(_ADVISORY_LOCK_KEY))):
+                    return 0  # another replica is publishing
+                rows = await self._fetch(session)
                 if rows:
                     await self._send(rows)
-                    async with session.begin():
-                        await self._mark(session, rows)
+                    await self._mark(session, rows)
+        else:
+            # SQLite: one process per database file. Read without the write lock, publish, then
+            # mark in a short write transaction: API writes never wait for the broker.
+            async with self._sessions() as session, session.begin():
+                rows = await self._fetch(session)
+            if rows:
+                await self._send(rows)
+                async with self._sessions.write() as session:
+                    await self._mark(session, rows)
         for row in rows:
             OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
         return len(rows)
@@ -245,7 +253,7 @@ class OutboxRelay:
 
     async def _record_failure(self, exc: Exception) -> None:
         try:
-            async with self._sessions() as session, session.begin():
+            async with self._sessions.write() as session:
                 first = await session.scalar(select(func.min(outbox_table.c.id)).where(
                     outbox_table.c.published_at.is_(None)))
                 if first is not None:
@@ -266,7 +274,7 @@ class OutboxRelay:
         return backlog, oldest
 
 
-async def backlog_stats(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, float]:
+async def backlog_stats(sessions: Sessions) -> tuple[int, float]:
     async with sessions() as session:
         count, oldest = (await session.execute(
             select(func.count(), func.min(outbox_table.c.created_at)).where(outbox_table.c.published_at.is_(None))
@@ -277,9 +285,9 @@ async def backlog_stats(sessions: async_sessionmaker[AsyncSession]) -> tuple[int
     return int(count), age
 
 
-async def mark_for_replay(sessions: async_sessionmaker[AsyncSession], since_id: int = 0) -> int:
+async def mark_for_replay(sessions: Sessions, since_id: int = 0) -> int:
     """Mark every published row (from ``since_id``) for publishing again, in the original order."""
-    async with sessions() as session, session.begin():
+    async with sessions.write() as session:
         result = await session.execute(
             update(outbox_table).where(outbox_table.c.id >= since_id, outbox_table.c.published_at.is_not(None))
             .values(published_at=None))

@@ -8,7 +8,6 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 _configured = False
 
@@ -38,23 +37,3 @@ def current_traceparent() -> str | None:
 
 def context_from_headers(headers: dict[str, str]) -> context.Context:
     return propagate.extract(headers)
-
-
-class TracingMiddleware:
-    """A server span per HTTP request, continuing an incoming ``traceparent``."""
-
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        ctx = propagate.extract(headers)
-        name = f"{scope['method']} {scope['path']}"
-        with tracer().start_as_current_span(name, context=ctx, kind=trace.SpanKind.SERVER) as span:
-            span.set_attribute("http.method", scope["method"])
-            span.set_attribute("http.target", scope["path"])
-            await self.app(scope, receive, send)

@@ -83,8 +83,6 @@ async def register(rt: Runtime, principal: Principal, data: EnterpriseCreate) ->
                             ip_management_certified=data.ip_management_certified, own_brand=data.own_brand,
                             patent_product_filed=data.patent_product_filed, version=1)
     async with rt.unit_of_work() as uow:
-        if await uow.session.get(Enterprise, data.uscc) is not None:
-            raise Conflict("enterprise.exists", f"统一社会信用代码 {data.uscc} 的企业已登记")
         uow.session.add(enterprise)
         try:
             await uow.session.flush()

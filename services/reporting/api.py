@@ -131,7 +131,7 @@ async def put_targets(year: Annotated[int, Path(ge=2000, le=2100, description="å
 async def upsert_targets(rt: Runtime, year: int, items, source: str | None,
                          principal: Principal | None = None) -> None:
     """Insert or replace targets in one transaction; a change by a person (``principal``) is audited."""
-    async with rt.sessions() as session, session.begin():
+    async with rt.sessions.write() as session:
         for indicator, city, value in items:
             row = await session.get(Target, (indicator, year, city))
             before = None if row is None else {"value": fmt_decimal(row.value), "source": row.source}
