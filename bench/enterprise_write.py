@@ -127,6 +127,36 @@ def service_env(var_dir: Path) -> dict[str, str]:
     return env
 
 
+async def _pg_admin(server_url: str, sql: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    conn = await asyncpg.connect(make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def create_pg_database(server_url: str) -> tuple[str, str]:
+    """A fresh database on the server; returns its name and the service's SQLAlchemy URL."""
+    import asyncio
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    name = f"ipp_bench_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_admin(server_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(server_url).set(drivername="postgresql+asyncpg", database=name)
+    return name, url.render_as_string(hide_password=False)
+
+
+def drop_pg_database(server_url: str, name: str) -> None:
+    import asyncio
+
+    asyncio.run(_pg_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 def profile_service(tmp: Path, args, seq: list[int]) -> None:
     """Two more passes of the service, each on a fresh database: one with SQLite lock timings, one under
     cProfile (event-loop thread only). Both are slower than the plain runs above; read them for shares."""
@@ -200,6 +230,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=3, help="baseline/service pairs, alternating")
+    parser.add_argument("--postgres", metavar="URL", default=None,
+                        help="serve the enterprise service from a fresh PostgreSQL database on this server "
+                             "(e.g. postgresql://postgres@127.0.0.1:5432/test) instead of SQLite")
     parser.add_argument("--profile", action="store_true",
                         help="then two instrumented passes of the service: SQLite lock timings and cProfile")
     args = parser.parse_args()
@@ -212,6 +245,10 @@ def main() -> int:
         tmp = Path(tmp_s)
         var = tmp / "var"
         env = service_env(var)
+        pg_db = None
+        if args.postgres:
+            pg_db, env["IPP_ENTERPRISE_DATABASE_URL"] = create_pg_database(args.postgres)
+            print(f"service database: PostgreSQL {pg_db} (baseline stays on sqlite3)")
         subprocess.run([sys.executable, "-m", "ipp.cli", "migrate", "enterprise"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         # Below Linux's ephemeral range (32768-60999), so no outgoing connection takes the port first.
@@ -239,6 +276,8 @@ def main() -> int:
         finally:
             service.stop()
             baseline.stop()
+            if pg_db:
+                drop_pg_database(args.postgres, pg_db)
         if args.profile:
             profile_service(tmp, args, seq)
 
