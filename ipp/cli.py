@@ -108,12 +108,15 @@ def replay(service: str, since_id: int = typer.Option(0, help="republish from th
 
 @app.command()
 def demo(enterprises: int = typer.Option(300, help="how many enterprises"),
-         url: str = typer.Option("http://127.0.0.1:8001", help="enterprise service URL"),
+         host: str = typer.Option("127.0.0.1", help="host the services listen on (default ports)"),
+         only_enterprises: bool = typer.Option(False, "--only-enterprises", help="skip the programme services"),
          seed: int = 20251) -> None:
     """Load the demo data set into a running platform, through its APIs."""
-    from ipp.demo import load_demo
+    from ipp.demo import PROGRAMMES, load_demo
+    from ipp.registry import SERVICES
 
-    summary = load_demo(url, enterprises=enterprises, seed=seed)
+    urls = {name: f"http://{host}:{spec.port}" for name, spec in SERVICES.items()}
+    summary = load_demo(urls, enterprises=enterprises, seed=seed, programmes=() if only_enterprises else PROGRAMMES)
     typer.echo(summary)
 
 

@@ -210,7 +210,7 @@ class Platform:
                 from ipp.demo import load_demo
 
                 self.say("loading demo data…")
-                self.say(load_demo(f"http://127.0.0.1:{self.ports['enterprise']}"))
+                self.say(load_demo({name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}))
             self.say("Ctrl-C 停止 stops everything.")
             while True:
                 for proc in self.procs.values():

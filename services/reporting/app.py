@@ -23,14 +23,17 @@ DEFAULT_TARGETS = Path(__file__).parent / "targets"
 
 
 async def seed_targets(rt: Runtime) -> None:
-    """Load the bundled target files for years that have no targets yet (targets stay data)."""
-    for path in sorted(DEFAULT_TARGETS.glob("*.json")):
+    """Load the bundled target files (``targets/<year>/*.json``): only targets not yet set are added,
+    so a target an officer changed through the API is never overwritten (targets stay data)."""
+    for path in sorted(DEFAULT_TARGETS.glob("*/*.json")):
         doc = json.loads(path.read_text(encoding="utf-8"))
         async with rt.sessions() as session:
-            exists = await session.scalar(select(Target.year).where(Target.year == doc["year"]).limit(1))
-        if exists is None:
-            await upsert_targets(rt, doc["year"], [(t["indicator"], t["city"], Decimal(t["value"]))
-                                                   for t in doc["targets"]], doc.get("source"))
+            have = {(t.indicator, t.city) for t in (await session.execute(
+                select(Target).where(Target.year == doc["year"]))).scalars().all()}
+        missing = [(t["indicator"], t["city"], Decimal(t["value"])) for t in doc["targets"]
+                   if (t["indicator"], t["city"]) not in have]
+        if missing:
+            await upsert_targets(rt, doc["year"], missing, doc.get("source"))
 
 
 async def start_broadcaster(rt: Runtime) -> None:

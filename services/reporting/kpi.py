@@ -12,7 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.divisions import CITIES, PROVINCE_NAME
-from services.reporting.indicators import INDICATORS, PROVINCE, Delta, met, progress, value_for_year
+from services.reporting.indicators import (INDICATORS, PROVINCE, Delta, met, progress, ratio, ratios_using,
+                                           value_for_year)
 from services.reporting.models import IndicatorDelta, Target
 
 
@@ -56,8 +57,12 @@ async def read_kpis(session: AsyncSession, year: int, cities: list[str] | None =
                     indicators: Iterable[str] | None = None) -> list[KpiRow]:
     """Values for ``year`` per city (and ``420000`` for the province), with targets and progress."""
     codes = list(indicators or INDICATORS)
+    stored = set(codes)  # ratio indicators are computed from their numerator and denominator
+    for code in codes:
+        if INDICATORS[code].ratio_of:
+            stored.update(INDICATORS[code].ratio_of)
     rows = (await session.execute(select(IndicatorDelta).where(
-        IndicatorDelta.indicator.in_(codes), IndicatorDelta.year <= year))).scalars().all()
+        IndicatorDelta.indicator.in_(stored), IndicatorDelta.year <= year))).scalars().all()
     amounts: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for r in rows:
         amounts[(r.indicator, r.city)][r.year] += r.amount
@@ -65,11 +70,19 @@ async def read_kpis(session: AsyncSession, year: int, cities: list[str] | None =
     targets = {(t.indicator, t.city): t.value for t in (await session.execute(
         select(Target).where(Target.year == year, Target.indicator.in_(codes)))).scalars().all()}
     wanted = cities if cities is not None else [PROVINCE]
+
+    def value_of(code: str, city: str) -> Decimal:
+        ind = INDICATORS[code]
+        if ind.kind == "ratio":
+            num, den = ind.ratio_of
+            return ratio(value_of(num, city), value_of(den, city))
+        return value_for_year(ind, amounts.get((code, city), {}), year)
+
     out = []
     for code in codes:
         ind = INDICATORS[code]
         for city in wanted:
-            value = value_for_year(ind, amounts.get((code, city), {}), year)
+            value = value_of(code, city)
             target = targets.get((code, city))
             out.append(KpiRow(code, ind.name, ind.unit, city, city_label(city), year, value, target,
                               progress(value, target), met(ind, value, target), ind.comparator))
@@ -82,9 +95,11 @@ async def rows_for_keys(session: AsyncSession, keys: set[tuple[str, str, int]], 
     wanted: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for indicator, city, year in keys:
         last = max(year, up_to_year) if INDICATORS[indicator].kind == "stock" else year
+        affected = [indicator, *(r.code for r in ratios_using(indicator))]
         for y in range(year, last + 1):
-            wanted[y].add((indicator, city))
-            wanted[y].add((indicator, PROVINCE))
+            for code in affected:
+                wanted[y].add((code, city))
+                wanted[y].add((code, PROVINCE))
     out = []
     for y, pairs in sorted(wanted.items()):
         cities = sorted({c for _, c in pairs})

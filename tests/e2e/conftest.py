@@ -10,17 +10,20 @@ import httpx
 import pytest
 
 from ipp.launcher import Platform, Proc
+from ipp.registry import SERVICES
 from libs.common.broker import EmbeddedBroker, free_port, port_in_use
 from libs.common.testing import token
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Where this run's ports start (set it apart when two e2e runs share a machine).
+PORT_BASE = int(__import__("os").environ.get("IPP_E2E_PORT_BASE", "28000"))
 
 
 class BrokerLink:
     """The broker, and a proxy in front of it that the tests cut and restore."""
 
     def __init__(self, tmp: Path) -> None:
-        self.broker_port = free_port(29092)
+        self.broker_port = free_port(PORT_BASE + 1092)
         self.proxy_port = free_port(self.broker_port + 1)
         self.broker = EmbeddedBroker(port=self.broker_port, advertised_port=self.proxy_port,
                                      log_path=tmp / "broker.log")
@@ -52,9 +55,11 @@ class BrokerLink:
 
 
 def make_platform(tmp: Path, link: BrokerLink, replay: bool = False) -> Platform:
-    base = free_port(28001)
-    ports = {"enterprise": base, "reporting": free_port(base + 1)}
-    return Platform(var_dir=tmp / "var", ports=ports, worker_metrics_port=free_port(ports["reporting"] + 1),
+    ports: dict[str, int] = {}
+    last = PORT_BASE
+    for name in SERVICES:
+        last = ports[name] = free_port(last + 1)
+    return Platform(var_dir=tmp / "var", ports=ports, worker_metrics_port=free_port(last + 1),
                     extra_env={"KAFKA_BOOTSTRAP_SERVERS": link.bootstrap, "IPP_OUTBOX_POLL_INTERVAL": "0.5"},
                     quiet=True, replay_on_start=replay)
 

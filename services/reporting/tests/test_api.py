@@ -55,12 +55,20 @@ def assert_problem(resp, status: int, field: str | None = None) -> dict:
 # --- targets seeded from data files ----------------------------------------------------------------
 
 def test_bundled_target_files_are_data_for_2025_and_2026():
-    docs = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((SERVICE_DIR / "targets").glob("*.json"))}
-    assert sorted(docs) == ["2025.json", "2026.json"]
-    for name, doc in docs.items():
-        assert doc["year"] == int(name[:4])
-        assert {(t["indicator"], t["city"], t["value"]) for t in doc["targets"]} == {
-            ("tier_advantage", PROVINCE, "100"), ("tier_seed", PROVINCE, "1000"), ("tier_growth", PROVINCE, "10000")}
+    from services.reporting.indicators import INDICATORS
+
+    paths = sorted((SERVICE_DIR / "targets").glob("*/*.json"))
+    assert {p.parent.name for p in paths} == {"2025", "2026"}
+    seen = set()
+    for path in paths:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        assert doc["year"] == int(path.parent.name) and doc["source"]
+        for t in doc["targets"]:
+            assert t["indicator"] in INDICATORS, (path, t)
+            seen.add((doc["year"], t["indicator"], t["city"], t["value"]))
+    for year in (2025, 2026):
+        assert {(year, "tier_advantage", PROVINCE, "100"), (year, "tier_seed", PROVINCE, "1000"),
+                (year, "tier_growth", PROVINCE, "10000")} <= seen
 
 
 @pytest.mark.parametrize("year", [2025, 2026])

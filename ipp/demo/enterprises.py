@@ -32,11 +32,12 @@ from libs.common.auth import Role, issue_token
 from libs.common.config import CommonSettings
 from libs.common.divisions import CITIES, COUNTIES
 from libs.common.identifiers import USCC_ALPHABET, uscc_check_char
+from ipp.demo.common import DemoEnterprise, DemoError
 from services.enterprise.client import ApiError, EnterpriseClient
 from services.enterprise.reference import QUALIFICATION_NAMES
 from services.enterprise.schemas import EnterpriseCreate, YearFiguresIn
 
-__all__ = ["load_demo", "build_plan", "allocate_cities", "PlannedEnterprise", "Action", "DemoError",
+__all__ = ["load_enterprises", "build_plan", "allocate_cities", "PlannedEnterprise", "Action", "DemoError",
            "FIGURE_YEARS", "CITY_WEIGHTS"]
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -148,10 +149,6 @@ REVOKE_REASONS = [
     "企业注册地已迁出湖北省，不再符合本省梯队企业培育条件，经市州核实，撤销其梯队资格。",
     "企业连续两年未按要求报送年度数据，经市州核实并告知企业，撤销其梯队资格。",
 ]
-
-
-class DemoError(RuntimeError):
-    """The enterprise service could not be reached, or answered something the demo did not expect."""
 
 
 @dataclass(frozen=True)
@@ -578,8 +575,9 @@ def _total(client: EnterpriseClient, **filters: Any) -> int:
     return client.list_enterprises(limit=1, **filters).total
 
 
-def load_demo(enterprise_url: str, enterprises: int = 300, seed: int = 20251) -> str:
-    """Load the demo data set into a running enterprise service; return a summary in Chinese.
+def load_enterprises(enterprise_url: str, enterprises: int = 300, seed: int = 20251) -> tuple[str, list[DemoEnterprise]]:
+    """Load the demo enterprises into a running enterprise service; return a summary in Chinese and
+    the enterprises as the programme loaders need them.
 
     Idempotent: an enterprise that already exists (HTTP 409) is skipped with its tier steps, so a
     second run with the same seed creates nothing. The steps run one after another: the service
@@ -611,6 +609,10 @@ def load_demo(enterprise_url: str, enterprises: int = 300, seed: int = 20251) ->
     all_total = sum(per_city.values())
     city_text = "、".join(f"{_short(CITIES[c])}{v}" for c, v in
                           sorted(per_city.items(), key=lambda kv: -kv[1]) if v)
+    loaded = [DemoEnterprise(uscc=i.create.uscc, name=i.create.name, city=i.create.city or "", industry=i.create.industry,
+                             ownership=str(i.create.ownership), is_private=str(i.create.ownership) == "private",
+                             tier=i.final_tier, qualifications=tuple(str(q) for q in i.create.qualifications))
+              for i in plan]
     return (
         f"演示数据加载完成（种子 {seed}，计划 {len(plan)} 家，用时 {elapsed:.1f} 秒）：本次新建企业 {totals['created']} 家，"
         f"已存在而跳过 {totals['skipped']} 家，填报年度数据 {totals['figures']} 条；梯队认定 {totals['designated']} 项、"
@@ -619,4 +621,4 @@ def load_demo(enterprise_url: str, enterprises: int = 300, seed: int = 20251) ->
         f"平台现有企业 {all_total} 家，覆盖全省 {covered}/{len(CITIES)} 个市州（{city_text}）；"
         f"梯队分布：优势企业 {per_tier['advantage']} 家、种子企业 {per_tier['seed']} 家、"
         f"成长型企业 {per_tier['growth']} 家、未入梯队 {per_tier['none']} 家，待省局审核的推荐 {pending_total} 条。"
-    )
+    ), loaded

@@ -1,0 +1,12 @@
+"""Indicators folded from the protection programme's events (to be filled in with the programme)."""
+from __future__ import annotations
+
+from typing import Any
+
+from services.reporting.indicators.core import Delta, Indicator
+
+INDICATORS: list[Indicator] = []
+
+
+def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
+    return []
