@@ -1,0 +1,31 @@
+"""Test helpers for services that keep the enterprise read model: seed it as the consumer would."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Table
+
+from libs.common.db import Sessions
+from libs.common.events import CloudEvent
+from libs.common.inbox import Incoming
+from libs.readmodels.enterprises import ENTERPRISE_TOPIC, REGISTERED, apply_enterprise_events
+
+
+def registered_event(uscc: str, city: str, ownership: str = "private", name: str | None = None,
+                     industry: str = "P1", size_class: str = "small", county: str | None = None,
+                     time: datetime | None = None) -> Incoming:
+    """An ``enterprise.registered.v1`` record as it arrives from Kafka."""
+    data = {"uscc": uscc, "name": name or f"测试企业{uscc[-6:]}有限公司", "city": city, "county": county,
+            "industry": industry, "size_class": size_class, "ownership": ownership,
+            "is_private": ownership == "private", "qualifications": [], "registered_on": date.today().isoformat()}
+    event = CloudEvent(id=str(uuid.uuid4()), source="/services/enterprise", type=REGISTERED, subject=uscc,
+                       data=data, time=time or datetime.now(timezone.utc))
+    return Incoming(ENTERPRISE_TOPIC, 0, 0, uscc.encode(), None, [], event=event)
+
+
+async def seed_known_enterprise(sessions: Sessions, table: Table, uscc: str, city: str, ownership: str = "private",
+                                **fields) -> None:
+    """Make the service know an enterprise, exactly as if its registration event had been consumed."""
+    async with sessions.write() as session:
+        await apply_enterprise_events(session, table, [registered_event(uscc, city, ownership, **fields)])
