@@ -15,9 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import importlib
+
+from ipp.registry import SERVICES
 from libs.common.events import DLQ_TOPIC, EventData
-from services.enterprise import events as enterprise_events
+from libs.readmodels import enterprises as enterprise_readmodel
 from services.reporting import events as reporting_events
+from services.reporting.indicators import MODULES as INDICATOR_MODULES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_DIR = ROOT / "docs" / "events"
@@ -47,10 +51,24 @@ class Published:
         return f"{self.type}.json"
 
 
+def domain_services() -> list[tuple[str, Any]]:
+    """(name, events module) of every service that publishes domain events, in registry order."""
+    out = []
+    for name in SERVICES:
+        if name == "reporting":
+            continue
+        try:
+            out.append((name, importlib.import_module(f"services.{name}.events")))
+        except ModuleNotFoundError:  # a registered service without events yet
+            continue
+    return out
+
+
 def catalogue() -> list[Published]:
     """Every event the platform publishes, in a stable order."""
     return [
-        *(Published(cls, enterprise_events.TOPIC, "/services/enterprise") for cls in enterprise_events.ALL_EVENTS),
+        *(Published(cls, module.TOPIC, f"/services/{name}") for name, module in domain_services()
+          for cls in module.ALL_EVENTS),
         Published(reporting_events.KpiUpdated, reporting_events.TOPIC, "/services/reporting"),
     ]
 
@@ -127,12 +145,16 @@ DLQ_HEADERS: dict[str, Any] = {
 }
 
 #: Event types the reporting stream worker folds into indicators (it records every other one as seen).
-REPORTING_FOLDS = ["ipp.enterprise.enterprise.updated.v1", "ipp.enterprise.tier.designated.v1",
-                   "ipp.enterprise.tier.promoted.v1", "ipp.enterprise.tier.demoted.v1",
-                   "ipp.enterprise.tier.revoked.v1"]
+#: Event types the reporting worker folds into indicators (declared by each indicator module).
+REPORTING_FOLDS = sorted({t for m in INDICATOR_MODULES for t in getattr(m, "EVENT_TYPES", ())})
 
-_CHANNEL_IDS = {enterprise_events.TOPIC: "enterpriseEvents", reporting_events.TOPIC: "kpiUpdates",
-                DLQ_TOPIC: "deadLetters"}
+
+def _channel_id(topic: str) -> str:
+    if topic == reporting_events.TOPIC:
+        return "kpiUpdates"
+    if topic == DLQ_TOPIC:
+        return "deadLetters"
+    return f"{topic.split('.')[1]}Events"
 
 
 def _message(event: Published) -> dict[str, Any]:
@@ -160,56 +182,73 @@ def asyncapi(events: list[Published]) -> dict[str, Any]:
     by_topic: dict[str, list[Published]] = {}
     for e in events:
         by_topic.setdefault(e.topic, []).append(e)
-    enterprise = [e.name for e in by_topic[enterprise_events.TOPIC]]
-    folded = [e.name for e in events if e.type in REPORTING_FOLDS]
 
     def channel(topic: str, title: str, description: str, messages: dict[str, Any]) -> dict[str, Any]:
         return {"address": topic, "title": title, "description": description, "messages": messages,
                 "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING_VERSION}}}
 
-    channels = {
-        "enterpriseEvents": channel(
-            enterprise_events.TOPIC, "企业服务领域事件 enterprise domain events",
-            "Facts published by the enterprise service through its transactional outbox, keyed by the "
-            "enterprise's USCC (one enterprise's events stay in order on one partition).",
-            {e.name: {"$ref": f"#/components/messages/{e.name}"} for e in by_topic[enterprise_events.TOPIC]}),
-        "kpiUpdates": channel(
-            reporting_events.TOPIC, "指标变化 KPI updates",
-            "One message per changed indicator value (a city and the province, 420000), written to the "
-            "reporting worker's outbox in the transaction that changed the value.",
-            {e.name: {"$ref": f"#/components/messages/{e.name}"} for e in by_topic[reporting_events.TOPIC]}),
-        "deadLetters": channel(
-            DLQ_TOPIC, "死信 dead letters",
-            "Records a consumer could not handle (malformed, or failing its handler), published with the error "
-            "in their headers; the consumer carries on.",
-            {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}}),
-    }
-    operations = {
-        "enterprisePublishesEvents": {
-            "action": "send", "channel": {"$ref": "#/channels/enterpriseEvents"},
-            "title": "enterprise service publishes its events",
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    domain = domain_services()
+    for name, module in domain:
+        topic = module.TOPIC
+        cid = _channel_id(topic)
+        channels[cid] = channel(
+            topic, f"{SERVICES[name].title}领域事件 {name} domain events",
+            f"Facts published by the {name} service through its transactional outbox, keyed by the aggregate's id "
+            "(one aggregate's events stay in order on one partition).",
+            {e.name: {"$ref": f"#/components/messages/{e.name}"} for e in by_topic.get(topic, [])})
+        operations[f"{name}PublishesEvents"] = {
+            "action": "send", "channel": {"$ref": f"#/channels/{cid}"},
+            "title": f"{name} service publishes its events",
             "description": "The outbox relay publishes committed outbox rows in order, retrying with backoff.",
-            "messages": _refs("enterpriseEvents", enterprise)},
-        "reportingFoldsEnterpriseEvents": {
-            "action": "receive", "channel": {"$ref": "#/channels/enterpriseEvents"},
-            "title": "reporting worker folds tier changes into indicators",
-            "description": "Consumer group `ipp-reporting` (consumer `reporting-indicators`): batches, idempotent "
-                           "through the inbox, offsets committed after the effect. Other event types on the topic "
-                           "are recorded as seen and change nothing.",
-            "messages": _refs("enterpriseEvents", folded)},
+            "messages": _refs(cid, [e.name for e in by_topic.get(topic, [])])}
+        folded = [e.name for e in by_topic.get(topic, []) if e.type in REPORTING_FOLDS]
+        if folded:
+            operations[f"reportingFolds{name.capitalize()}Events"] = {
+                "action": "receive", "channel": {"$ref": f"#/channels/{cid}"},
+                "title": f"reporting worker folds {name} events into indicators",
+                "description": "Consumer group `ipp-reporting` (consumer `reporting-indicators`): batches, "
+                               "idempotent through the inbox, offsets committed after the effect. Other event types "
+                               "on the topic are recorded as seen and change nothing.",
+                "messages": _refs(cid, folded)}
+    mirrored = {enterprise_readmodel.REGISTERED, enterprise_readmodel.UPDATED, *enterprise_readmodel.TIER_CHANGES}
+    ent_topic = enterprise_readmodel.ENTERPRISE_TOPIC
+    for name, _ in domain:
+        if name == "enterprise" or ent_topic not in by_topic:
+            continue
+        operations[f"{name}MirrorsEnterprises"] = {
+            "action": "receive", "channel": {"$ref": f"#/channels/{_channel_id(ent_topic)}"},
+            "title": f"{name} service keeps its read model of enterprises",
+            "description": f"Consumer group `ipp-{name}-known-enterprises`: idempotent through the inbox; lets the "
+                           "service refuse records about unknown enterprises and stamp city and ownership on its "
+                           "own events.",
+            "messages": _refs(_channel_id(ent_topic), [e.name for e in by_topic[ent_topic] if e.type in mirrored])}
+    channels["kpiUpdates"] = channel(
+        reporting_events.TOPIC, "指标变化 KPI updates",
+        "One message per changed indicator value (a city and the province, 420000), written to the "
+        "reporting worker's outbox in the transaction that changed the value.",
+        {e.name: {"$ref": f"#/components/messages/{e.name}"} for e in by_topic[reporting_events.TOPIC]})
+    channels["deadLetters"] = channel(
+        DLQ_TOPIC, "死信 dead letters",
+        "Records a consumer could not handle (malformed, or failing its handler), published with the error "
+        "in their headers; the consumer carries on.",
+        {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}})
+    kpi = [e.name for e in by_topic[reporting_events.TOPIC]]
+    operations.update({
         "reportingPublishesKpiUpdates": {
             "action": "send", "channel": {"$ref": "#/channels/kpiUpdates"},
             "title": "reporting worker publishes changed indicator values",
-            "messages": _refs("kpiUpdates", [e.name for e in by_topic[reporting_events.TOPIC]])},
+            "messages": _refs("kpiUpdates", kpi)},
         "reportingApiStreamsKpiUpdates": {
             "action": "receive", "channel": {"$ref": "#/channels/kpiUpdates"},
             "title": "reporting API streams KPI updates to dashboards (SSE)",
-            "messages": _refs("kpiUpdates", [e.name for e in by_topic[reporting_events.TOPIC]])},
-        "reportingDeadLetters": {
+            "messages": _refs("kpiUpdates", kpi)},
+        "deadLetters": {
             "action": "send", "channel": {"$ref": "#/channels/deadLetters"},
-            "title": "reporting worker dead-letters events it cannot handle",
+            "title": "consumers dead-letter events they cannot handle",
             "messages": _refs("deadLetters", ["DeadLetter"])},
-    }
+    })
     messages = {e.name: _message(e) for e in events}
     messages["DeadLetter"] = {
         "name": "dead-letter",

@@ -8,4 +8,8 @@
 --   docker compose exec postgres psql -U ipp -d postgres -c 'CREATE DATABASE finance'
 
 CREATE DATABASE enterprise;
+CREATE DATABASE finance;
+CREATE DATABASE protection;
+CREATE DATABASE transfer;
+CREATE DATABASE training;
 CREATE DATABASE reporting;

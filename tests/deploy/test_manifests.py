@@ -332,12 +332,12 @@ def test_discovery_finds_service_folders_with_an_app(tmp_path):
 
 
 def test_unregistered_service_is_reported(tmp_path):
-    (tmp_path / "finance").mkdir()
-    (tmp_path / "finance" / "app.py").write_text("")
+    (tmp_path / "statistics").mkdir()
+    (tmp_path / "statistics" / "app.py").write_text("")
     problems = registration_problems(compose(), discover_services(tmp_path),
                                      INIT_SQL.read_text(encoding="utf-8"), load_yaml(PROMETHEUS_FILE))
     text = "\n".join(problems)
-    assert "`serve finance`" in text and "`migrate finance`" in text and "ipp.finance." in text
+    assert "`serve statistics`" in text and "`migrate statistics`" in text and "ipp.statistics." in text
 
 
 def test_interpolation_check_itself():

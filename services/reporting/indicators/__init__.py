@@ -1,7 +1,7 @@
 """Indicator definitions and folds, one module per programme; pure code, no I/O.
 
 Each module (``tiers``, ``pool``, ``finance``, ``protection``, ``transfer``, ``training``) declares
-its ``INDICATORS`` and a ``fold(event_type, data) -> list[Delta]``. This package assembles the
+its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a ``fold(event_type, data) -> list[Delta]``. This package assembles the
 catalogue (in display order) and folds an event through every module. See ``core`` for the
 stock / flow / ratio arithmetic.
 """
@@ -22,7 +22,8 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     """The indicator deltas one event causes (empty for events no indicator uses)."""
     out: list[Delta] = []
     for module in MODULES:
-        out.extend(module.fold(event_type, data))
+        if event_type in getattr(module, "EVENT_TYPES", (event_type,)):
+            out.extend(module.fold(event_type, data))
     return out
 
 

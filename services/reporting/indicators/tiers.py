@@ -15,6 +15,8 @@ INDICATORS = [
 
 _TIER_INDICATOR = {"advantage": "tier_advantage", "seed": "tier_seed", "growth": "tier_growth"}
 _TIER_CHANGES = {f"ipp.enterprise.tier.{c}.v1" for c in ("designated", "promoted", "demoted", "revoked")}
+#: The event types this module folds (documented in the AsyncAPI catalogue).
+EVENT_TYPES = frozenset({*_TIER_CHANGES, "ipp.enterprise.enterprise.updated.v1"})
 
 
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
