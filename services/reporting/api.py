@@ -62,7 +62,7 @@ async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, ci
 @router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions")
 async def catalogue(principal: CurrentPrincipal) -> list[dict]:
     return [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
-             "source": i.source} for i in INDICATORS.values()]
+             "source": i.source, "ratio_of": list(i.ratio_of) if i.ratio_of else None} for i in INDICATORS.values()]
 
 
 async def stream_principal(request: Request, access_token: Annotated[str | None, Query(
