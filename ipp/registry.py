@@ -31,7 +31,7 @@ SERVICES: dict[str, ServiceSpec] = {s.name: s for s in [
     ServiceSpec("enterprise", 8001, "services.enterprise.config:EnterpriseSettings", "企业服务"),
     ServiceSpec("finance", 8002, "services.finance.config:FinanceSettings", "金融服务"),
     ServiceSpec("protection", 8003, "services.protection.config:ProtectionSettings", "保护服务"),
-    ServiceSpec("transfer", 8004, "services.transfer.config:TransferSettings", "运营服务"),
+    ServiceSpec("transfer", 8004, "services.transfer.config:TransferSettings", "专利转化服务"),
     ServiceSpec("training", 8005, "services.training.config:TrainingSettings", "培训服务"),
     ServiceSpec("reporting", 8006, "services.reporting.config:ReportingSettings", "报表服务"),
 ]}
