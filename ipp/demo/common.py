@@ -31,8 +31,10 @@ class DemoEnterprise:
 def token(role: Role | str, city: str | None = None, sub: str | None = None, org: str | None = None) -> str:
     """A development token for the demo (the platform's own secret from the environment)."""
     role = Role(role)
-    return issue_token(CommonSettings().jwt_secret, role=role, sub=sub or f"demo-{role.value}-{city or 'province'}",
-                       city=city, org=org)
+    settings = CommonSettings()
+    return issue_token(settings.jwt_secret.get_secret_value(), role=role,
+                       sub=sub or f"demo-{role.value}-{city or 'province'}", city=city, org=org,
+                       issuer=settings.jwt_issuer)
 
 
 def admin_token() -> str:

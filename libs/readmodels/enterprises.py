@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
-from sqlalchemy import Boolean, Column, Date, MetaData, String, Table, select
+from sqlalchemy import Boolean, Column, Date, Index, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +61,7 @@ def enterprise_table(metadata: MetaData) -> Table:
         #: ``ce_time`` of the last event applied: an older event never overwrites a newer one.
         Column("as_of", UTCDateTime(), nullable=False),
         Column("updated_at", UTCDateTime(), nullable=False),
+        Index(f"ix_{TABLE_NAME}_city", "city"),
     )
 
 

@@ -105,7 +105,7 @@ async def values(folder: IndicatorFolder, year: int = THIS_YEAR,
                  cities: tuple[str, ...] = (PROVINCE, WUHAN, YICHANG, XIANGYANG)) -> dict[tuple[str, str], str]:
     """{(indicator, city): value} as exact strings, e.g. {("tier_seed", "420100"): "2"}."""
     async with folder.sessions() as session:
-        rows = await read_kpis(session, year, list(cities))
+        rows = await read_kpis(session, year, list(cities), ["tier_advantage", "tier_seed", "tier_growth"])
     return {(r.indicator, r.city): format(r.value.normalize(), "f") for r in rows}
 
 

@@ -107,7 +107,7 @@ def test_move_nets_to_zero_over_the_province():
 @pytest.mark.parametrize("event_type", [
     "ipp.enterprise.enterprise.registered.v1", "ipp.enterprise.figures.reported.v1",
     "ipp.enterprise.tier.recommended.v1", "ipp.enterprise.tier.recommendation-rejected.v1",
-    "ipp.enterprise.tier.designated.v2", "ipp.finance.pledge.registered.v1", "something.else"])
+    "ipp.enterprise.tier.designated.v2", "ipp.finance.pledge.made-up.v1", "something.else"])
 def test_events_no_indicator_uses_give_nothing(event_type):
     # carries every field a tier change has, so only the type decides
     assert fold(event_type, {**tier_data(None, "seed"), "tier": "seed", "previous_city": YICHANG}) == []
@@ -150,10 +150,26 @@ def test_flow_indicator_counts_its_own_year_only():
     assert value_for_year(flow, amounts, 2026) == 0
 
 
-def test_every_indicator_is_a_stock_of_enterprises():
-    assert set(INDICATORS) == {"tier_advantage", "tier_seed", "tier_growth"}
-    assert all(i.kind == "stock" and i.comparator == ">=" and i.unit == "家" for i in INDICATORS.values())
+def test_tier_indicators_are_stocks_of_enterprises():
+    tiers = [INDICATORS[c] for c in ("tier_advantage", "tier_seed", "tier_growth")]
+    assert all(i.kind == "stock" and i.comparator == ">=" and i.unit == "家" for i in tiers)
     assert PROVINCE == "420000"
+
+
+def test_every_indicator_is_well_formed():
+    from services.reporting.indicators import MODULES
+
+    codes = [i.code for m in MODULES for i in m.INDICATORS]
+    assert len(codes) == len(set(codes)) == len(INDICATORS)
+    for ind in INDICATORS.values():
+        assert ind.kind in ("stock", "flow", "ratio") and ind.comparator in (">=", ">", "<=") and ind.name
+        if ind.kind == "ratio":
+            num, den = ind.ratio_of
+            assert INDICATORS[num].kind != "ratio" and INDICATORS[den].kind != "ratio"
+        else:
+            assert ind.ratio_of is None
+    for module in MODULES:  # each module declares what it folds
+        assert isinstance(module.EVENT_TYPES, frozenset)
 
 
 # --- progress and met ----------------------------------------------------------------------------
