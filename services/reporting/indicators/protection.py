@@ -32,6 +32,9 @@ INDICATORS = [
 
 PREFIX = "ipp.protection."
 ONE = Decimal(1)
+#: The event types this module folds (documented in the AsyncAPI catalogue).
+EVENT_TYPES = frozenset(PREFIX + k for k in ("workstation.established.v1", "workstation.deregistered.v1",
+                                            "case.received.v1", "case.closed.v1", "visit.recorded.v1"))
 
 
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
