@@ -1,0 +1,230 @@
+"""HTTP routes of the training service: parse, authorise, call a use case, shape the answer."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from libs.common import divisions
+from libs.common.app import Runtime
+from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.fields import CityCode
+from libs.common.pagination import Page, Paging
+from services.training import service
+from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, required_days
+from services.training.models import Enrolment, TrainingClass
+from services.training.schemas import (AttendanceOut, AttendanceSheetIn, AttendanceSheetOut, BatchCertificatesOut,
+                                       CancelIn, CertificateIn, CertificateOut, ClassCreate, ClassOut, ClassUpdate,
+                                       EnrolmentBatchIn, EnrolmentIn, EnrolmentOut, ExamIn, LookupIn, TraineeRecord,
+                                       WithdrawIn)
+
+router = APIRouter(prefix="/api/v1")
+Manager = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY))]
+ClassId = Annotated[int, Path(ge=1, description="培训班 id")]
+EnrolmentId = Annotated[int, Path(ge=1, description="报名记录 id")]
+CLASSES, TRAINEES, CERTS = ["培训班 classes"], ["学员 trainees"], ["证书 certificates"]
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RT = Annotated[Runtime, Depends(runtime)]
+
+
+def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
+    days = c.days
+    return ClassOut(
+        id=c.id, code=c.code, track=c.track, track_name=TRACK_NAMES[Track(c.track)], title=c.title, city=c.city,
+        city_name=divisions.CITIES[c.city], organiser=c.organiser, organiser_org=c.organiser_org, venue=c.venue,
+        start_date=c.start_date, end_date=c.end_date, year=c.year, session_dates=days,
+        required_days=required_days(len(days), completion_percent), capacity=c.capacity, enrolled=c.enrolled,
+        seats_left=max(0, c.capacity - c.enrolled), status=c.status, status_name=STATUS_NAMES[ClassStatus(c.status)],
+        cancel_reason=c.cancel_reason, finished_on=c.finished_on, version=c.version, created_at=c.created_at,
+        updated_at=c.updated_at)
+
+
+def enrolment_out(e: Enrolment, number: str | None = None) -> EnrolmentOut:
+    return EnrolmentOut.model_validate({**{k: getattr(e, k) for k in EnrolmentOut.model_fields
+                                           if k != "certificate_number"}, "certificate_number": number})
+
+
+# ------------------------------------------------------------------------------ classes
+
+@router.post("/classes", status_code=201, response_model=ClassOut, tags=CLASSES,
+             summary="开设培训班 plan a class",
+             description="市州用户开设本市州的班次；培训基地（agency）开设由本机构承办的班次；省局可开设任何班次。")
+async def create_class(body: ClassCreate, principal: Manager, rt: RT, response: Response) -> ClassOut:
+    cls = await service.create_class(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/classes/{cls.id}"
+    return class_out(cls, rt.settings.completion_percent)
+
+
+@router.get("/classes", response_model=Page[ClassOut], tags=CLASSES, summary="培训班列表 list classes")
+async def list_classes(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    track: Annotated[Track | None, Query(description="培训类别")] = None,
+    status: Annotated[ClassStatus | None, Query(description="状态")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="年度（开班日期）")] = None,
+    code: Annotated[str | None, Query(max_length=40, description="班次编号")] = None,
+    organiser_org: Annotated[str | None, Query(max_length=100, description="承办培训基地机构标识")] = None,
+) -> Page[ClassOut]:
+    rows, total = await service.list_classes(rt, principal, page, city=city, track=track, status=status, year=year,
+                                             code=code, organiser_org=organiser_org)
+    return Page(items=[class_out(c, rt.settings.completion_percent) for c in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/classes/{class_id}", response_model=ClassOut, tags=CLASSES, summary="培训班详情 one class")
+async def get_class(class_id: ClassId, principal: CurrentPrincipal, rt: RT) -> ClassOut:
+    return class_out(await service.get_class(rt, principal, class_id), rt.settings.completion_percent)
+
+
+@router.patch("/classes/{class_id}", response_model=ClassOut, tags=CLASSES, summary="修改培训班 update a class",
+              description="日期只能在“计划中”修改；容量不得小于已报名人数；已结束或已取消的班次不能修改。")
+async def update_class(class_id: ClassId, body: ClassUpdate, principal: Manager, rt: RT) -> ClassOut:
+    return class_out(await service.update_class(rt, principal, class_id, body), rt.settings.completion_percent)
+
+
+@router.post("/classes/{class_id}/open", response_model=ClassOut, tags=CLASSES,
+             summary="开班（开放报名） open: planned → open")
+async def open_class(class_id: ClassId, principal: Manager, rt: RT) -> ClassOut:
+    return class_out(await service.change_status(rt, principal, class_id, "open"), rt.settings.completion_percent)
+
+
+@router.post("/classes/{class_id}/finish", response_model=ClassOut, tags=CLASSES,
+             summary="结班 finish: open → finished",
+             description="结束日期当天或之后才能结班。结班时按出勤判定结业；预科班结业学员计入万名专员。")
+async def finish_class(class_id: ClassId, principal: Manager, rt: RT) -> ClassOut:
+    return class_out(await service.change_status(rt, principal, class_id, "finish"), rt.settings.completion_percent)
+
+
+@router.post("/classes/{class_id}/cancel", response_model=ClassOut, tags=CLASSES,
+             summary="取消培训班 cancel: planned/open → cancelled", description="已登记出勤的班次不能取消。")
+async def cancel_class(class_id: ClassId, body: CancelIn, principal: Manager, rt: RT) -> ClassOut:
+    return class_out(await service.change_status(rt, principal, class_id, "cancel", body.reason),
+                     rt.settings.completion_percent)
+
+
+# ------------------------------------------------------------------------------ trainees
+
+@router.post("/classes/{class_id}/enrolments", status_code=201, response_model=EnrolmentOut, tags=TRAINEES,
+             summary="学员报名 enrol a trainee",
+             description="身份证号只用于生成跨班次的学员标识，不保存原文。预科、考核、民营企业班须填写企业信用代码，"
+                         "企业须已在企业库登记；民营企业班只收民营企业学员。容量在事务内检查。")
+async def enrol(class_id: ClassId, body: EnrolmentIn, principal: Manager, rt: RT) -> EnrolmentOut:
+    (e,) = await service.enrol(rt, principal, class_id, [body])
+    return enrolment_out(e)
+
+
+@router.post("/classes/{class_id}/enrolments/batch", status_code=201, response_model=list[EnrolmentOut],
+             tags=TRAINEES, summary="批量报名 enrol a list (all or none)")
+async def enrol_batch(class_id: ClassId, body: EnrolmentBatchIn, principal: Manager, rt: RT) -> list[EnrolmentOut]:
+    return [enrolment_out(e) for e in await service.enrol(rt, principal, class_id, body.items, batch=True)]
+
+
+@router.get("/classes/{class_id}/enrolments", response_model=list[EnrolmentOut], tags=TRAINEES,
+            summary="学员名单 trainees of a class")
+async def list_enrolments(class_id: ClassId, principal: CurrentPrincipal, rt: RT,
+                          include_withdrawn: bool = False) -> list[EnrolmentOut]:
+    return [enrolment_out(e, n) for e, n in await service.list_enrolments(rt, principal, class_id, include_withdrawn)]
+
+
+@router.get("/enrolments/{enrolment_id}", response_model=EnrolmentOut, tags=TRAINEES, summary="报名记录 one trainee")
+async def get_enrolment(enrolment_id: EnrolmentId, principal: CurrentPrincipal, rt: RT) -> EnrolmentOut:
+    return enrolment_out(*await service.get_enrolment(rt, principal, enrolment_id))
+
+
+@router.post("/enrolments/{enrolment_id}/withdraw", response_model=EnrolmentOut, tags=TRAINEES,
+             summary="退出培训班 withdraw (before any attendance)")
+async def withdraw(enrolment_id: EnrolmentId, body: WithdrawIn, principal: Manager, rt: RT) -> EnrolmentOut:
+    return enrolment_out(await service.withdraw(rt, principal, enrolment_id, body.reason))
+
+
+@router.put("/classes/{class_id}/attendance/{day}", response_model=AttendanceSheetOut, tags=TRAINEES,
+            summary="登记（更正）某授课日签到 record or correct a day's attendance",
+            description="只改变列出的学员；重复提交相同内容不产生变化。已发证学员的出勤不能再修改。")
+async def record_attendance(class_id: ClassId, day: Annotated[date, Path(description="授课日 YYYY-MM-DD")],
+                            body: AttendanceSheetIn, principal: Manager, rt: RT) -> AttendanceSheetOut:
+    changed, rows = await service.record_attendance(rt, principal, class_id, day, body)
+    return AttendanceSheetOut(class_id=class_id, day=day, changed=changed,
+                              records=[AttendanceOut.model_validate(r) for r in rows])
+
+
+@router.get("/classes/{class_id}/attendance", response_model=list[AttendanceOut], tags=TRAINEES,
+            summary="出勤记录 attendance of a class")
+async def list_attendance(class_id: ClassId, principal: CurrentPrincipal, rt: RT) -> list[AttendanceOut]:
+    return [AttendanceOut.model_validate(a) for a in await service.list_attendance(rt, principal, class_id)]
+
+
+@router.put("/enrolments/{enrolment_id}/exam", response_model=EnrolmentOut, tags=TRAINEES,
+            summary="登记考试成绩（考核班） record an exam result",
+            description="成绩不低于合格线（默认 60 分，IPP_TRAINING_PASS_MARK）为合格；发证后不能修改。")
+async def record_exam(enrolment_id: EnrolmentId, body: ExamIn, principal: Manager, rt: RT) -> EnrolmentOut:
+    return enrolment_out(await service.record_exam(rt, principal, enrolment_id, body))
+
+
+@router.post("/trainees/lookup", response_model=TraineeRecord, tags=TRAINEES,
+             summary="按身份证号查询学员培训记录 a person's record across classes")
+async def lookup(body: LookupIn, principal: CurrentPrincipal, rt: RT) -> TraineeRecord:
+    key, enrolments, certs, commissioner = await service.trainee_record(rt, principal, body.id_number)
+    masked = enrolments[0][0].id_masked if enrolments else body.id_number[:6] + "*" * 8 + body.id_number[-4:]
+    return TraineeRecord(person_key=key, id_masked=masked, enrolments=[enrolment_out(e, n) for e, n in enrolments],
+                         certificates=[CertificateOut.model_validate(c) for c in certs], commissioner=commissioner)
+
+
+# ------------------------------------------------------------------------------ certificates
+
+@router.post("/enrolments/{enrolment_id}/certificate", status_code=201, response_model=CertificateOut, tags=CERTS,
+             summary="发证 issue a certificate",
+             description="结班且结业（考核班另须考试合格）后发证；每人每类别只发一次，重复发证返回 409。")
+async def issue_certificate(enrolment_id: EnrolmentId, principal: Manager, rt: RT,
+                            body: CertificateIn | None = None) -> CertificateOut:
+    cert = await service.issue_certificate(rt, principal, enrolment_id, body or CertificateIn())
+    return CertificateOut.model_validate(cert)
+
+
+@router.post("/classes/{class_id}/certificates", response_model=BatchCertificatesOut, tags=CERTS,
+             summary="为全班符合条件的学员发证 issue to every eligible trainee")
+async def issue_class_certificates(class_id: ClassId, principal: Manager, rt: RT,
+                                   body: CertificateIn | None = None) -> BatchCertificatesOut:
+    issued, skipped = await service.issue_class_certificates(rt, principal, class_id, body or CertificateIn())
+    return BatchCertificatesOut(issued=[CertificateOut.model_validate(c) for c in issued], skipped=skipped)
+
+
+@router.get("/certificates", response_model=Page[CertificateOut], tags=CERTS, summary="证书列表 certificates")
+async def list_certificates(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    class_id: Annotated[int | None, Query(ge=1)] = None,
+    track: Annotated[Track | None, Query()] = None,
+    city: Annotated[CityCode | None, Query(description="培训班所在市州")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="发证年度")] = None,
+) -> Page[CertificateOut]:
+    rows, total = await service.list_certificates(rt, principal, page, class_id=class_id, track=track, city=city,
+                                                  year=year)
+    return Page(items=[CertificateOut.model_validate(c) for c in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/certificates/{number}", response_model=CertificateOut, tags=CERTS, summary="核验证书 verify a certificate")
+async def get_certificate(number: Annotated[str, Path(max_length=40)], principal: CurrentPrincipal,
+                          rt: RT) -> CertificateOut:
+    return CertificateOut.model_validate(await service.get_certificate(rt, principal, number))
+
+
+@router.get("/summary", tags=["进度 progress"], summary="年度培训进度 a year's progress per track",
+            description="按开班年度统计各类别班次（按状态）、报名人数、人次、民营企业人次、结业人数，以及当年发证数；"
+                        "市州用户只看本市州，培训基地只看本机构承办的班次。")
+async def summary(principal: CurrentPrincipal, rt: RT, year: Annotated[int, Query(ge=2000, le=2100)],
+                  city: Annotated[CityCode | None, Query(description="市州代码")] = None) -> dict:
+    return await service.summary(rt, principal, year, city)
+
+
+@router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")
+async def reference(principal: CurrentPrincipal, rt: RT) -> dict:
+    return {"tracks": {t.value: n for t, n in TRACK_NAMES.items()},
+            "statuses": {s.value: n for s, n in STATUS_NAMES.items()},
+            "cities": divisions.CITIES, "pass_mark": str(rt.settings.pass_mark),
+            "completion_percent": rt.settings.completion_percent}
