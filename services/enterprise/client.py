@@ -17,6 +17,9 @@ from libs.common.pagination import Page
 from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
                                          RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
                                          TierDecisionOut, YearFiguresIn, YearFiguresOut)
+from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, EvaluationOut, GraduateIn, HistoryOut,
+                                              MembershipOut, PoolSummaryOut, ProgressIn, RemoveIn, ReviewItemOut)
+from services.enterprise.pool.schemas import RejectIn as PoolRejectIn
 
 
 class ApiError(Exception):
@@ -55,6 +58,10 @@ class _Requests:
         return "PUT", f"/api/v1/enterprises/{uscc}/figures/{year}", _body(data), None, YearFiguresOut
 
     @staticmethod
+    def list_figures(uscc: str):
+        return "GET", f"/api/v1/enterprises/{uscc}/figures", None, None, list[YearFiguresOut]
+
+    @staticmethod
     def recommend_tier(uscc: str, tier: str, reason: str):
         return ("POST", f"/api/v1/enterprises/{uscc}/tier-recommendations",
                 _body(RecommendationIn(tier=tier, reason=reason)), None, RecommendationOut)
@@ -78,6 +85,45 @@ class _Requests:
     @staticmethod
     def tier_history(uscc: str):
         return "GET", f"/api/v1/enterprises/{uscc}/tier-history", None, None, list[TierDecisionOut]
+
+    # --- the industrialisation pool
+    @staticmethod
+    def evaluate_pool(data: ApplicationIn):
+        return "POST", "/api/v1/pool/evaluate", _body(data), None, EvaluationOut
+
+    @staticmethod
+    def apply_to_pool(data: ApplicationIn):
+        return "POST", "/api/v1/pool/memberships", _body(data), None, MembershipOut
+
+    @staticmethod
+    def pool_membership(membership_id: int):
+        return "GET", f"/api/v1/pool/memberships/{membership_id}", None, None, MembershipOut
+
+    @staticmethod
+    def list_pool_memberships(**filters: Any):
+        params = {k: v for k, v in filters.items() if v is not None}
+        return "GET", "/api/v1/pool/memberships", None, params, Page[MembershipOut]
+
+    @staticmethod
+    def pool_action(membership_id: int, action: str, body: BaseModel):
+        return "POST", f"/api/v1/pool/memberships/{membership_id}/{action}", _body(body), None, MembershipOut
+
+    @staticmethod
+    def record_pool_progress(membership_id: int, data: ProgressIn):
+        return "POST", f"/api/v1/pool/memberships/{membership_id}/progress", _body(data), None, HistoryOut
+
+    @staticmethod
+    def pool_review(as_of: date | None, city: str | None):
+        params = {k: v for k, v in (("as_of", as_of.isoformat() if as_of else None), ("city", city)) if v}
+        return "GET", "/api/v1/pool/review", None, params, list[ReviewItemOut]
+
+    @staticmethod
+    def pool_summary(as_of: date | None):
+        return "GET", "/api/v1/pool/summary", None, {"as_of": as_of.isoformat()} if as_of else None, PoolSummaryOut
+
+    @staticmethod
+    def pool_history(uscc: str):
+        return "GET", f"/api/v1/enterprises/{uscc}/pool-history", None, None, list[MembershipOut]
 
 
 def _parse(response: httpx.Response, out: Any) -> Any:
@@ -114,6 +160,9 @@ class _Methods:
     def put_figures(self, uscc: str, year: int, data: YearFiguresIn) -> YearFiguresOut:
         return self._call(_Requests.put_figures(uscc, year, data))
 
+    def list_figures(self, uscc: str) -> list[YearFiguresOut]:
+        return self._call(_Requests.list_figures(uscc))
+
     def recommend_tier(self, uscc: str, tier: str, reason: str) -> RecommendationOut:
         return self._call(_Requests.recommend_tier(uscc, tier, reason))
 
@@ -134,6 +183,48 @@ class _Methods:
 
     def tier_history(self, uscc: str) -> list[TierDecisionOut]:
         return self._call(_Requests.tier_history(uscc))
+
+    # --- the industrialisation pool 专利产业化样板企业培育库
+    def evaluate_pool(self, data: ApplicationIn) -> EvaluationOut:
+        """The 10 admission criteria for an enterprise, without applying."""
+        return self._call(_Requests.evaluate_pool(data))
+
+    def apply_to_pool(self, data: ApplicationIn) -> MembershipOut:
+        return self._call(_Requests.apply_to_pool(data))
+
+    def pool_membership(self, membership_id: int) -> MembershipOut:
+        return self._call(_Requests.pool_membership(membership_id))
+
+    def list_pool_memberships(self, *, status: str | None = None, city: str | None = None, uscc: str | None = None,
+                              limit: int = 50, offset: int = 0) -> Page[MembershipOut]:
+        return self._call(_Requests.list_pool_memberships(status=status, city=city, uscc=uscc, limit=limit,
+                                                          offset=offset))
+
+    def admit_to_pool(self, membership_id: int, effective_date: date, reason: str | None = None) -> MembershipOut:
+        return self._call(_Requests.pool_action(membership_id, "admit",
+                                                AdmitIn(effective_date=effective_date, reason=reason)))
+
+    def reject_pool_application(self, membership_id: int, reason: str) -> MembershipOut:
+        return self._call(_Requests.pool_action(membership_id, "reject", PoolRejectIn(reason=reason)))
+
+    def graduate_from_pool(self, membership_id: int, data: GraduateIn) -> MembershipOut:
+        return self._call(_Requests.pool_action(membership_id, "graduate", data))
+
+    def remove_from_pool(self, membership_id: int, data: RemoveIn) -> MembershipOut:
+        return self._call(_Requests.pool_action(membership_id, "remove", data))
+
+    def record_pool_progress(self, membership_id: int, data: ProgressIn) -> HistoryOut:
+        return self._call(_Requests.record_pool_progress(membership_id, data))
+
+    def pool_review(self, as_of: date | None = None, city: str | None = None) -> list[ReviewItemOut]:
+        """Members admitted more than two years before ``as_of`` without recorded progress."""
+        return self._call(_Requests.pool_review(as_of, city))
+
+    def pool_summary(self, as_of: date | None = None) -> PoolSummaryOut:
+        return self._call(_Requests.pool_summary(as_of))
+
+    def pool_history(self, uscc: str) -> list[MembershipOut]:
+        return self._call(_Requests.pool_history(uscc))
 
 
 class EnterpriseClient(_Methods):

@@ -43,6 +43,8 @@ class EnterpriseUpdated(EventData):
     ownership: str
     is_private: bool
     tier: TierCode | None = Field(description="tier held when the change took effect")
+    in_pool: bool = Field(False, description="a member of the industrialisation pool when the change took effect "
+                                            "(its membership moves with the enterprise's city)")
     changed_fields: list[str]
     updated_on: date
 
@@ -118,6 +120,86 @@ class TierRevoked(_TierChanged):
 TIER_EVENTS = {"designated": TierDesignated, "promoted": TierPromoted, "demoted": TierDemoted,
                "revoked": TierRevoked}
 
+
+# ---------------------------------------------------------------- the industrialisation pool (004 § 二(六))
+
+class _PoolEvent(EventData):
+    subject_field: ClassVar[str] = "uscc"
+
+    uscc: str
+    membership_id: int
+    city: str = Field(description="city the membership belongs to (the applying city)")
+    is_private: bool
+
+
+class PoolApplied(_PoolEvent):
+    """A city applied for an enterprise's admission to the pool (evaluated against the 10 criteria)."""
+
+    event_type: ClassVar[str] = "ipp.enterprise.pool.applied.v1"
+
+    applied_on: date
+    year: int = Field(description="year of applied_on")
+    evaluation_year: int = Field(description="year of the figures evaluated (the year before the application)")
+    passed: list[str] = Field(description="criteria codes that passed")
+    failed: list[str]
+    unknown: list[str]
+
+
+class PoolApplicationRejected(_PoolEvent):
+    event_type: ClassVar[str] = "ipp.enterprise.pool.application-rejected.v1"
+
+    rejected_on: date
+    year: int
+    reason: str
+
+
+class PoolAdmitted(_PoolEvent):
+    event_type: ClassVar[str] = "ipp.enterprise.pool.admitted.v1"
+
+    admitted_on: date
+    year: int = Field(description="year of admitted_on: the KPI period")
+    members_after: int = Field(description="members in the pool right after this admission (cap 500)")
+    failed: list[str] = Field(description="criteria that had failed at application, admitted nonetheless")
+    reason: str | None
+
+
+class PoolGraduated(_PoolEvent):
+    event_type: ClassVar[str] = "ipp.enterprise.pool.graduated.v1"
+
+    admitted_on: date
+    graduated_on: date
+    year: int = Field(description="year of graduated_on: the KPI period")
+    industrialisation_rate_before: str = Field(description="percent, decimal string")
+    industrialisation_rate_after: str
+    new_patent_intensive_products: int
+    sales_growth_pct: str | None
+    profit_growth_pct: str | None
+    reason: str
+
+
+class PoolRemoved(_PoolEvent):
+    event_type: ClassVar[str] = "ipp.enterprise.pool.removed.v1"
+
+    admitted_on: date
+    removed_on: date
+    year: int = Field(description="year of removed_on: the KPI period")
+    removal_reason: Literal["no_progress", "safety_accident", "serious_dishonesty", "tax_evasion", "data_fraud",
+                            "abnormal_patent_applications"]
+    reason: str
+
+
+class PoolProgressRecorded(_PoolEvent):
+    event_type: ClassVar[str] = "ipp.enterprise.pool.progress-recorded.v1"
+
+    recorded_on: date
+    year: int
+    industrialisation_rate: str | None
+    description: str
+
+
+POOL_EVENTS: list[type[EventData]] = [PoolApplied, PoolApplicationRejected, PoolAdmitted, PoolGraduated, PoolRemoved,
+                                      PoolProgressRecorded]
+
 ALL_EVENTS: list[type[EventData]] = [EnterpriseRegistered, EnterpriseUpdated, FiguresReported, TierRecommended,
                                      TierRecommendationRejected, TierDesignated, TierPromoted, TierDemoted,
-                                     TierRevoked]
+                                     TierRevoked, *POOL_EVENTS]

@@ -18,6 +18,7 @@ from libs.common.pagination import PageParams
 from services.enterprise import events as ev
 from services.enterprise.domain import Tier, TierChange, TierRuleViolation, TierState, check_recommendation, decide
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
+from services.enterprise.pool.models import PoolMembership
 from services.enterprise.reference import Ownership
 from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseUpdate, RecommendationIn, RejectIn,
                                          RevokeIn, TierChangeIn, YearFiguresIn)
@@ -167,14 +168,27 @@ async def update(rt: Runtime, principal: Principal, uscc: str, data: EnterpriseU
             uow.session.expunge(enterprise)
             return enterprise
         enterprise.version += 1
+        in_pool = await _move_pool_membership(uow.session, uscc, previous_city, enterprise.city)
         await record_audit(uow.session, principal, "enterprise.update", "enterprise", uscc,
                            {k: before[k] for k in changed}, {k: after[k] for k in changed})
         uow.emit(ev.EnterpriseUpdated(
             uscc=uscc, name=enterprise.name, city=enterprise.city, previous_city=previous_city,
             ownership=enterprise.ownership, is_private=enterprise.ownership == Ownership.PRIVATE,
-            tier=enterprise.tier, changed_fields=changed, updated_on=today()))
+            tier=enterprise.tier, in_pool=in_pool, changed_fields=changed, updated_on=today()))
         await uow.commit()
     return enterprise
+
+
+async def _move_pool_membership(session, uscc: str, previous_city: str, city: str) -> bool:
+    """An open pool membership (applied or admitted) moves with the enterprise's city; says whether
+    the enterprise is a pool member (the pool indicator moves with it, as a tier does)."""
+    open_one = (await session.scalars(select(PoolMembership).where(
+        PoolMembership.uscc == uscc, PoolMembership.status.in_(["applied", "admitted"])).with_for_update())).first()
+    if open_one is None:
+        return False
+    if previous_city != city:
+        open_one.city = city
+    return open_one.status == "admitted"
 
 
 async def put_figures(rt: Runtime, principal: Principal, uscc: str, year: int, data: YearFiguresIn) -> YearFigures:

@@ -1,12 +1,45 @@
-"""Indicators folded from the pool programme's events (to be filled in with the programme)."""
+"""The patent-industrialisation model-enterprise pool 专利产业化样板企业培育库 (2024 SME patent-
+industrialisation growth plan, § 二(六) 11–12): members now (a stock, at most 500 for the province)
+and the yearly flows admitted / graduated / removed, per city.
+
+Admission adds a member in the year of ``admitted_on``; graduation and removal take one away in
+their own year; an enterprise that moves city while a member moves its membership (the
+``in_pool`` flag of ``enterprise.updated``). Flows stay with the city and year where they happened.
+"""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator
+from services.reporting.indicators.core import Delta, Indicator, year_of
 
-INDICATORS: list[Indicator] = []
+SOURCE = "专利产业化促进中小企业成长计划（2024）"
+INDICATORS = [
+    Indicator("pool_members", "专利产业化样板企业培育库在库企业", "家", "stock", "<=", SOURCE),
+    Indicator("pool_admitted", "培育库年度入库企业", "家", "flow", ">=", SOURCE),
+    Indicator("pool_graduated", "培育库年度出库企业", "家", "flow", ">=", SOURCE),
+    Indicator("pool_removed", "培育库年度退库企业", "家", "flow", ">=", SOURCE),
+]
+
+ONE = Decimal(1)
+_PREFIX = "ipp.enterprise.pool."
+UPDATED = "ipp.enterprise.enterprise.updated.v1"
+EVENT_TYPES = frozenset({_PREFIX + "admitted.v1", _PREFIX + "graduated.v1", _PREFIX + "removed.v1", UPDATED})
 
 
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
+    if event_type == _PREFIX + "admitted.v1":
+        city, year = data["city"], int(data["year"])
+        return [Delta("pool_members", city, year, ONE), Delta("pool_admitted", city, year, ONE)]
+    if event_type == _PREFIX + "graduated.v1":
+        city, year = data["city"], int(data["year"])
+        return [Delta("pool_members", city, year, -ONE), Delta("pool_graduated", city, year, ONE)]
+    if event_type == _PREFIX + "removed.v1":
+        city, year = data["city"], int(data["year"])
+        return [Delta("pool_members", city, year, -ONE), Delta("pool_removed", city, year, ONE)]
+    if event_type == UPDATED and data.get("in_pool"):
+        old, new = data["previous_city"], data["city"]
+        if old != new:
+            year = year_of(data["updated_on"])
+            return [Delta("pool_members", old, year, -ONE), Delta("pool_members", new, year, ONE)]
     return []

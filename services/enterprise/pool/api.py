@@ -1,0 +1,155 @@
+"""HTTP routes of the pool programme 专利产业化样板企业培育库: parse, authorise, call a use case, shape the answer."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from libs.common import divisions
+from libs.common.app import Runtime
+from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.fields import CityCode, parse_uscc
+from libs.common.pagination import Page, Paging
+from services.enterprise.pool import domain, service
+from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation, Outcome, Status
+from services.enterprise.pool.models import PoolHistory, PoolMembership
+from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, CriterionOut, EvaluationOut, GraduateIn,
+                                              HistoryOut, MembershipOut, PoolSummaryOut, ProgressIn, RejectIn,
+                                              RemoveIn, ReviewItemOut)
+
+TAG = "样板企业培育库 pool"
+router = APIRouter(prefix="/api/v1", tags=[TAG])
+ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
+CityOfficer = Annotated[Principal, Depends(require_roles(Role.CITY_OFFICER))]
+Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
+MembershipId = Annotated[int, Path(ge=1, le=2**31 - 1, description="入库记录编号")]
+AsOf = Annotated[date | None, Query(description="基准日（缺省为今天，北京时间）")]
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RT = Annotated[Runtime, Depends(runtime)]
+
+
+def evaluation_out(uscc: str, e: Evaluation) -> EvaluationOut:
+    return EvaluationOut(uscc=uscc, year=e.year, all_pass=e.all_pass, passed=e.codes(Outcome.PASS),
+                         failed=e.codes(Outcome.FAIL), unknown=e.codes(Outcome.UNKNOWN),
+                         criteria=[CriterionOut(**c.__dict__) for c in e.criteria])
+
+
+def membership_out(m: PoolMembership, name: str, history: list[PoolHistory] | None = None) -> MembershipOut:
+    return MembershipOut(
+        id=m.id, uscc=m.uscc, enterprise_name=name, city=m.city, city_name=divisions.CITIES.get(m.city, m.city),
+        status=m.status, status_name=STATUS_NAMES[Status(m.status)], applied_on=m.applied_on, applied_by=m.applied_by,
+        application_reason=m.application_reason, declarations=m.declarations, evaluation_year=m.evaluation_year,
+        evaluation=[CriterionOut(**c) for c in m.evaluation], failed_criteria=m.failed_criteria,
+        unknown_criteria=m.unknown_criteria, decided_on=m.decided_on, decided_by=m.decided_by,
+        decision_reason=m.decision_reason, admitted_on=m.admitted_on, admission_rate=m.admission_rate,
+        review_from=domain.review_from(m.admitted_on) if m.admitted_on else None, ended_on=m.ended_on,
+        ended_by=m.ended_by, end_reason=m.end_reason, removal_reason=m.removal_reason,
+        graduation_evidence=m.graduation_evidence, last_progress_on=m.last_progress_on,
+        history=[HistoryOut.model_validate(h) for h in history or []])
+
+
+async def _one(rt: Runtime, principal: Principal, membership_id: int) -> MembershipOut:
+    m, name, history = await service.get_membership(rt, principal, membership_id)
+    return membership_out(m, name, history)
+
+
+@router.post("/pool/evaluate", response_model=EvaluationOut,
+             summary="入库条件预评价 evaluate the 10 criteria without applying")
+async def evaluate(body: ApplicationIn, principal: Writer, rt: RT) -> EvaluationOut:
+    return evaluation_out(body.uscc, await service.preview(rt, principal, body))
+
+
+@router.post("/pool/memberships", status_code=201, response_model=MembershipOut,
+             summary="市州申报入库 a city applies (evaluated against the 10 criteria)")
+async def apply(body: ApplicationIn, principal: CityOfficer, rt: RT) -> MembershipOut:
+    m = await service.apply(rt, principal, body)
+    return await _one(rt, principal, m.id)
+
+
+@router.get("/pool/memberships", response_model=Page[MembershipOut], summary="入库记录列表 applications and members")
+async def list_memberships(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    status: Annotated[Literal["applied", "rejected", "admitted", "graduated", "removed"] | None, Query()] = None,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    uscc: Annotated[str | None, Query(description="统一社会信用代码")] = None,
+) -> Page[MembershipOut]:
+    rows, names, total = await service.list_memberships(rt, principal, page, status, city,
+                                                        parse_uscc(uscc) if uscc else None)
+    return Page(items=[membership_out(m, names.get(m.uscc, "")) for m in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/pool/memberships/{membership_id}", response_model=MembershipOut,
+            summary="入库记录详情（含评价与历史） one membership with its evaluation and history")
+async def get_membership(membership_id: MembershipId, principal: CurrentPrincipal, rt: RT) -> MembershipOut:
+    return await _one(rt, principal, membership_id)
+
+
+@router.post("/pool/memberships/{membership_id}/admit", response_model=MembershipOut,
+             summary="省局批准入库 the province admits (cap 500, rolling top-up)")
+async def admit(membership_id: MembershipId, body: AdmitIn, principal: ProvinceAdmin, rt: RT) -> MembershipOut:
+    await service.admit(rt, principal, membership_id, body)
+    return await _one(rt, principal, membership_id)
+
+
+@router.post("/pool/memberships/{membership_id}/reject", response_model=MembershipOut,
+             summary="省局不予入库 the province rejects the application")
+async def reject(membership_id: MembershipId, body: RejectIn, principal: ProvinceAdmin, rt: RT) -> MembershipOut:
+    await service.reject(rt, principal, membership_id, body)
+    return await _one(rt, principal, membership_id)
+
+
+@router.post("/pool/memberships/{membership_id}/graduate", response_model=MembershipOut,
+             summary="出库 graduation with its evidence")
+async def graduate(membership_id: MembershipId, body: GraduateIn, principal: ProvinceAdmin, rt: RT) -> MembershipOut:
+    await service.graduate(rt, principal, membership_id, body)
+    return await _one(rt, principal, membership_id)
+
+
+@router.post("/pool/memberships/{membership_id}/remove", response_model=MembershipOut,
+             summary="退库 removal for one of the plan's reasons")
+async def remove(membership_id: MembershipId, body: RemoveIn, principal: ProvinceAdmin, rt: RT) -> MembershipOut:
+    await service.remove(rt, principal, membership_id, body)
+    return await _one(rt, principal, membership_id)
+
+
+@router.post("/pool/memberships/{membership_id}/progress", status_code=201, response_model=HistoryOut,
+             summary="登记专利产业化进展 record industrialisation progress")
+async def record_progress(membership_id: MembershipId, body: ProgressIn, principal: Writer, rt: RT) -> HistoryOut:
+    return HistoryOut.model_validate(await service.record_progress(rt, principal, membership_id, body))
+
+
+@router.get("/pool/review", response_model=list[ReviewItemOut],
+            summary="2 年复核名单 members over two years without recorded progress")
+async def review(principal: CurrentPrincipal, rt: RT, as_of: AsOf = None,
+                 city: Annotated[CityCode | None, Query()] = None) -> list[ReviewItemOut]:
+    _, items = await service.review_list(rt, principal, as_of, city)
+    return [ReviewItemOut(**i) for i in items]
+
+
+@router.get("/pool/summary", response_model=PoolSummaryOut,
+            summary="培育库概况（总量、各市州在库、出库、退库、可增补数） pool summary per city")
+async def summary(principal: CurrentPrincipal, rt: RT, as_of: AsOf = None) -> PoolSummaryOut:
+    return PoolSummaryOut(**await service.summary(rt, principal, as_of))
+
+
+@router.get("/enterprises/{uscc}/pool-history", response_model=list[MembershipOut],
+            summary="企业的入库历史 every membership of an enterprise with its history")
+async def enterprise_pool_history(uscc: Annotated[str, Path(description="统一社会信用代码")],
+                                  principal: CurrentPrincipal, rt: RT) -> list[MembershipOut]:
+    rows, name, history = await service.enterprise_history(rt, principal, parse_uscc(uscc))
+    return [membership_out(m, name, history[m.id]) for m in rows]
+
+
+@router.get("/pool/reference", summary="培育库代码表 criteria, statuses, removal reasons")
+async def reference(principal: CurrentPrincipal) -> dict:
+    return {"cap": domain.POOL_CAP, "topup_factor": domain.TOPUP_FACTOR,
+            "programme_start": domain.PROGRAMME_START.isoformat(), "criteria": domain.CRITERIA_TITLES,
+            "statuses": {s.value: n for s, n in STATUS_NAMES.items()},
+            "removal_reasons": {r.value: n for r, n in REMOVAL_REASON_NAMES.items()}}

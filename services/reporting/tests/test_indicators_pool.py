@@ -1,0 +1,110 @@
+"""Unit tests of the pool indicators' fold (services.reporting.indicators.pool): pure, no I/O."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from services.reporting.indicators import INDICATORS, fold, met, value_for_year
+from services.reporting.indicators.core import Delta
+from services.reporting.indicators.pool import fold as pool_fold
+
+WUHAN, YICHANG = "420100", "420500"
+TARGETS = Path(__file__).resolve().parents[1] / "targets"
+
+
+def d(indicator: str, city: str, year: int, amount: int) -> Delta:
+    return Delta(indicator, city, year, Decimal(amount))
+
+
+def base(**over) -> dict:
+    return {"uscc": "91420100MA4K000001", "membership_id": 7, "city": WUHAN, "is_private": True, **over}
+
+
+def test_admission_adds_a_member_and_counts_the_year():
+    data = base(admitted_on="2025-06-30", year=2025, members_after=12, failed=[], reason=None)
+    assert fold("ipp.enterprise.pool.admitted.v1", data) == [d("pool_members", WUHAN, 2025, 1),
+                                                             d("pool_admitted", WUHAN, 2025, 1)]
+
+
+def test_graduation_takes_a_member_away_and_counts_the_year():
+    data = base(city=YICHANG, admitted_on="2024-07-01", graduated_on="2026-01-10", year=2026,
+                industrialisation_rate_before="55.00", industrialisation_rate_after="70.00",
+                new_patent_intensive_products=1, sales_growth_pct=None, profit_growth_pct=None, reason="x")
+    assert fold("ipp.enterprise.pool.graduated.v1", data) == [d("pool_members", YICHANG, 2026, -1),
+                                                              d("pool_graduated", YICHANG, 2026, 1)]
+
+
+def test_removal_takes_a_member_away_and_counts_the_year():
+    data = base(admitted_on="2024-07-01", removed_on="2026-08-01", year=2026, removal_reason="no_progress",
+                reason="x")
+    assert fold("ipp.enterprise.pool.removed.v1", data) == [d("pool_members", WUHAN, 2026, -1),
+                                                            d("pool_removed", WUHAN, 2026, 1)]
+
+
+def test_period_is_the_year_field():
+    data = base(admitted_on="2024-12-31", year=2025, members_after=1, failed=[], reason=None)
+    assert {x.year for x in fold("ipp.enterprise.pool.admitted.v1", data)} == {2025}
+
+
+@pytest.mark.parametrize("event", ["applied", "application-rejected", "progress-recorded"])
+def test_steps_that_change_no_membership_change_nothing(event):
+    assert pool_fold(f"ipp.enterprise.pool.{event}.v1", base(year=2025)) == []
+
+
+def test_member_moving_city_moves_the_stock_only():
+    data = {"uscc": "x", "name": "n", "city": YICHANG, "previous_city": WUHAN, "ownership": "private",
+            "is_private": True, "tier": None, "in_pool": True, "changed_fields": ["city"], "updated_on": "2026-03-01"}
+    assert pool_fold("ipp.enterprise.enterprise.updated.v1", data) == [d("pool_members", WUHAN, 2026, -1),
+                                                                       d("pool_members", YICHANG, 2026, 1)]
+    assert pool_fold("ipp.enterprise.enterprise.updated.v1", {**data, "in_pool": False}) == []
+    assert pool_fold("ipp.enterprise.enterprise.updated.v1", {**data, "city": WUHAN}) == []
+    legacy = {k: v for k, v in data.items() if k != "in_pool"}  # events from before the flag
+    assert pool_fold("ipp.enterprise.enterprise.updated.v1", legacy) == []
+
+
+def test_members_is_a_stock_and_flows_are_per_year():
+    events = [("admitted", 2024), ("admitted", 2024), ("admitted", 2025), ("graduated", 2025), ("removed", 2026)]
+    amounts: dict[str, dict[int, Decimal]] = {}
+    for kind, year in events:
+        for delta in pool_fold(f"ipp.enterprise.pool.{kind}.v1", base(year=year)):
+            amounts.setdefault(delta.indicator, {}).setdefault(delta.year, Decimal(0))
+            amounts[delta.indicator][delta.year] += delta.amount
+    members, admitted = INDICATORS["pool_members"], INDICATORS["pool_admitted"]
+    assert [value_for_year(members, amounts["pool_members"], y) for y in (2024, 2025, 2026)] == [2, 2, 1]
+    assert [value_for_year(admitted, amounts["pool_admitted"], y) for y in (2024, 2025, 2026)] == [2, 1, 0]
+    assert value_for_year(INDICATORS["pool_removed"], amounts["pool_removed"], 2026) == 1
+
+
+def test_cap_is_an_upper_bound_target():
+    members = INDICATORS["pool_members"]
+    assert members.kind == "stock" and members.comparator == "<="
+    assert met(members, Decimal(500), Decimal(500)) is True
+    assert met(members, Decimal(501), Decimal(500)) is False
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_target_files_name_known_indicators(year):
+    doc = json.loads((TARGETS / str(year) / "pool.json").read_text(encoding="utf-8"))
+    assert doc["year"] == year
+    assert doc["targets"] == [{"indicator": "pool_members", "city": "420000", "value": "500"}]
+    assert all(t["indicator"] in INDICATORS for t in doc["targets"])
+
+
+def test_event_without_city_fails_loudly():
+    data = base(year=2025)
+    del data["city"]
+    with pytest.raises(KeyError):
+        pool_fold("ipp.enterprise.pool.admitted.v1", data)
+
+
+def test_module_declares_the_events_it_folds():
+    from services.reporting.indicators import pool
+
+    assert pool.EVENT_TYPES == {"ipp.enterprise.pool.admitted.v1", "ipp.enterprise.pool.graduated.v1",
+                                "ipp.enterprise.pool.removed.v1", "ipp.enterprise.enterprise.updated.v1"}
+    # whatever it folds is declared (the package only dispatches declared types)
+    for event in ("applied", "application-rejected", "progress-recorded"):
+        assert f"ipp.enterprise.pool.{event}.v1" not in pool.EVENT_TYPES
