@@ -199,3 +199,22 @@ def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path
     again = load_demo(url, enterprises=60, seed=7)
     assert "新建企业 0 家" in again and "跳过 60 家" in again
     assert _counts(db) == before
+
+
+def test_load_demo_with_the_pool_step_and_again(enterprise_service: tuple[str, Path]) -> None:
+    """With a service map, the programme loaders whose service is given run too (here the pool,
+    which lives in the enterprise service); a second run adds nothing."""
+    url, db = enterprise_service
+    summary = load_demo({"enterprise": url}, enterprises=60, seed=11)
+    assert "样板企业培育库" in summary, summary
+
+    def pool_counts() -> dict[str, int]:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            statuses = dict(conn.execute("SELECT status, count(*) FROM pool_memberships GROUP BY status").fetchall())
+            statuses["history"] = conn.execute("SELECT count(*) FROM pool_history").fetchone()[0]
+        return statuses
+
+    first = pool_counts()
+    assert first.get("admitted", 0) + first.get("graduated", 0) >= 1 and first["history"] > 0, first
+    load_demo({"enterprise": url}, enterprises=60, seed=11)
+    assert pool_counts() == first
