@@ -1,12 +1,56 @@
-"""Indicators folded from the transfer programme's events (to be filled in with the programme)."""
+"""Patent transfers and licences, and supply–demand matching events (the transfer programme).
+
+* ``transfers_licences`` — 专利转让许可次数: one per registered record (a record may cover several
+  patents), in the year of its contract date; a cancelled record takes its one back. 2025 province
+  target > 45,000 (鄂知发〔2025〕2号 主要预期目标). Bulk imports publish one event per record, so
+  they fold exactly like single registrations, and the consumer's inbox makes redelivery harmless.
+* splits without targets: ``transfer_licences`` (licences of every kind, open licences included),
+  ``transfer_university`` (the seller/licensor is a university or institute), ``transfer_patents``
+  (patent-times: the patents the records cover).
+* ``matching_events`` — 专利技术供需对接活动: one per event held, in the year it was held; at least
+  4 a year (专利产业化促进中小企业成长计划 二(一)2, a standing target).
+"""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from services.reporting.indicators.core import Delta, Indicator
 
-INDICATORS: list[Indicator] = []
+WORK_POINTS = "鄂知发〔2025〕2号"
+SME_PLAN = "湖北省专利产业化促进中小企业成长计划（2024）"
+INDICATORS = [
+    Indicator("transfers_licences", "专利转让许可次数", "次", "flow", ">", WORK_POINTS),
+    Indicator("transfer_licences", "其中：专利许可次数", "次", "flow", ">=", WORK_POINTS),
+    Indicator("transfer_university", "其中：高校院所转让许可次数", "次", "flow", ">=", WORK_POINTS),
+    Indicator("transfer_patents", "转让许可涉及专利件次", "件次", "flow", ">=", WORK_POINTS),
+    Indicator("matching_events", "专利技术供需对接活动", "场", "flow", ">=", SME_PLAN),
+]
+
+REGISTERED = "ipp.transfer.record.registered.v1"
+CANCELLED = "ipp.transfer.record.cancelled.v1"
+HELD = "ipp.transfer.matching-event.held.v1"
+#: The event types this module folds (documented in the AsyncAPI catalogue).
+EVENT_TYPES = frozenset({REGISTERED, CANCELLED, HELD})
+
+
+def _record(data: dict[str, Any], sign: int) -> list[Delta]:
+    city, year = data["city"], int(data["year"])
+    one = Decimal(sign)
+    out = [Delta("transfers_licences", city, year, one)]
+    if data.get("is_licence"):
+        out.append(Delta("transfer_licences", city, year, one))
+    if data.get("university_origin"):
+        out.append(Delta("transfer_university", city, year, one))
+    out.append(Delta("transfer_patents", city, year, one * int(data["patent_count"])))
+    return out
 
 
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
+    if event_type == REGISTERED:
+        return _record(data, 1)
+    if event_type == CANCELLED:
+        return _record(data, -1)
+    if event_type == HELD:
+        return [Delta("matching_events", data["city"], int(data["year"]), Decimal(1))]
     return []

@@ -1,0 +1,313 @@
+"""HTTP routes of the transfer service: parse, authorise, call a use case, shape the answer."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from libs.common import divisions
+from libs.common.app import Runtime
+from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.errors import FieldInvalid
+from libs.common.fields import CityCode, parse_uscc
+from libs.common.identifiers import IdentifierError, validate_patent_number
+from libs.common.pagination import Page, Paging
+from services.transfer import service
+from services.transfer.domain import (IPC_POINTS, KEYWORD_CAP, KEYWORD_EXACT, KEYWORD_IN_TEXT, KIND_NAMES,
+                                      PARTY_KIND_NAMES, SAME_CITY, USE_FIRST_FOR_SME, Kind, RuleError, normalise_ipc)
+from services.transfer.models import OpenLicence, TransferRecord
+from services.transfer.schemas import (BulkIn, BulkOut, CancelIn, CloseNeedIn, HeldIn, LibraryEntryCreate,
+                                       LibraryEntryOut, MatchingEventCreate, MatchingEventOut, MatchItem, MatchOut,
+                                       MatchReason, NeedCreate, NeedOut, OpenLicenceCreate, OpenLicenceOut, PartyOut,
+                                       StatsOut, StatsRow, TransferCreate, TransferOut)
+
+router = APIRouter(prefix="/api/v1")
+Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
+BulkWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.INTEGRATION))]
+T_RECORDS = ["转让许可 transfers & licences"]
+T_OPEN = ["开放许可 open licences"]
+T_LIBRARY = ["可转化专利资源库 convertible patent library"]
+T_NEEDS = ["企业需求与匹配 needs & matching"]
+T_EVENTS = ["供需对接活动 matching events"]
+SCORING = (f"IPC：同组 {IPC_POINTS['group']} 分，同小类 {IPC_POINTS['subclass']} 分，同大类 {IPC_POINTS['class']} 分（取最高一对）；"
+           f"关键词：与条目关键词一致每个 {KEYWORD_EXACT} 分，出现在标题或简介中每个 {KEYWORD_IN_TEXT} 分，合计至多 {KEYWORD_CAP} 分；"
+           f"有技术匹配时另加：同一市州 {SAME_CITY} 分，先使用后付费且需求企业为中小微企业 {USE_FIRST_FOR_SME} 分。")
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RT = Annotated[Runtime, Depends(runtime)]
+
+
+def _patent_query(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return validate_patent_number(value)
+    except IdentifierError as exc:
+        raise FieldInvalid("patent", exc.rule, exc.message) from None
+
+
+def _ipc_query(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalise_ipc(value)
+    except RuleError as exc:
+        raise FieldInvalid("ipc", exc.rule, exc.message) from None
+
+
+def _party(kind, name, uscc, city, region, is_private) -> PartyOut:
+    return PartyOut(kind=kind, name=name, uscc=uscc, region=region, city=city, is_private=is_private)
+
+
+def to_out(r: TransferRecord) -> TransferOut:
+    return TransferOut(
+        id=r.id, ref=r.ref, kind=r.kind, kind_name=KIND_NAMES[Kind(r.kind)], patents=list(r.patents),
+        from_=_party(r.from_kind, r.from_name, r.from_uscc, r.from_city, r.from_region, r.from_is_private),
+        to=_party(r.to_kind, r.to_name, r.to_uscc, r.to_city, r.to_region, r.to_is_private),
+        university_origin=r.university_origin, amount=r.amount, payment=r.payment, contract_date=r.contract_date,
+        term_end=r.term_end, year=r.year, city=r.city, city_name=divisions.CITIES[r.city], status=r.status,
+        open_licence_id=r.open_licence_id, library_entry_id=r.library_entry_id,
+        matching_event_id=r.matching_event_id, note=r.note, batch_id=r.batch_id, registered_by=r.registered_by,
+        cancelled_reason=r.cancelled_reason, created_at=r.created_at)
+
+
+def licence_out(lic: OpenLicence, licensees: int) -> OpenLicenceOut:
+    out = OpenLicenceOut.model_validate(lic)
+    out.in_force = service.domain.open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, service.today())
+    out.licensees = licensees
+    return out
+
+
+# ---------------------------------------------------------------------------- transfer records
+
+@router.post("/transfers", status_code=201, response_model=TransferOut, response_model_by_alias=True, tags=T_RECORDS,
+             summary="登记专利转让/许可 register a transfer or licence")
+async def create_transfer(body: TransferCreate, principal: Writer, rt: RT, response: Response) -> TransferOut:
+    rec = await service.register(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/transfers/{rec.id}"
+    return to_out(rec)
+
+
+@router.post("/transfers/bulk", response_model=BulkOut, tags=T_RECORDS,
+             summary="批量导入转让许可记录 bulk import (thousands of rows, per-row errors)",
+             description="逐行校验；默认写入全部合法行（一个事务），不合法行不写入并逐行报告错误（行号、字段、规则、说明）。"
+                         "atomic=true 时任一行不合法则全部不写入，返回 422 及全部行错误。每写入一行发布一条 "
+                         "ipp.transfer.record.registered.v1 事件。")
+async def bulk_transfers(body: BulkIn, principal: BulkWriter, rt: RT,
+                         atomic: Annotated[bool, Query(description="全部成功才写入")] = False) -> BulkOut:
+    if len(body.records) > rt.settings.bulk_max_rows:
+        raise FieldInvalid("records", "bulk.too_many", f"单次最多导入 {rt.settings.bulk_max_rows} 行")
+    return await service.bulk_register(rt, principal, body.records, atomic)
+
+
+@router.get("/transfers", response_model=Page[TransferOut], response_model_by_alias=True, tags=T_RECORDS,
+            summary="转让许可记录 list (city officers see their city)")
+async def list_transfers(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    year: Annotated[int | None, Query(ge=1985, le=2100)] = None,
+    kind: Annotated[Kind | None, Query()] = None,
+    uscc: Annotated[str | None, Query(description="任一方的信用代码")] = None,
+    patent: Annotated[str | None, Query(description="涉及的专利申请号")] = None,
+    university_origin: Annotated[bool | None, Query(description="让与/许可方为高校院所")] = None,
+    status: Annotated[Literal["registered", "cancelled"] | None, Query()] = None,
+    batch_id: Annotated[str | None, Query(max_length=32)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="名称或编号包含")] = None,
+) -> Page[TransferOut]:
+    rows, total = await service.search_records(
+        rt, principal, page, city=city, year=year, kind=kind.value if kind else None,
+        uscc=parse_uscc(uscc) if uscc else None, patent=_patent_query(patent), university_origin=university_origin,
+        status=status, batch_id=batch_id, q=q)
+    return Page(items=[to_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/transfers/stats", response_model=StatsOut, tags=T_RECORDS,
+            summary="年度统计 records of a year by city and kind (counts, patents, university origin, amounts)")
+async def transfer_stats(principal: CurrentPrincipal, rt: RT, year: Annotated[int, Query(ge=1985, le=2100)],
+                         city: Annotated[CityCode | None, Query()] = None) -> StatsOut:
+    rows = await service.stats(rt, principal, year, city)
+    return StatsOut(year=year, city=city or (principal.city if principal.role == Role.CITY_OFFICER else None),
+                    records=sum(r["records"] for r in rows), rows=[StatsRow(**r) for r in rows])
+
+
+@router.get("/transfers/{record_id}", response_model=TransferOut, response_model_by_alias=True, tags=T_RECORDS,
+            summary="转让许可记录详情 one record")
+async def get_transfer(record_id: Annotated[str, Path(max_length=32)], principal: CurrentPrincipal,
+                       rt: RT) -> TransferOut:
+    return to_out(await service.get_record(rt, principal, record_id))
+
+
+@router.post("/transfers/{record_id}/cancel", response_model=TransferOut, response_model_by_alias=True,
+             tags=T_RECORDS, summary="撤销记录（录入错误、合同解除） cancel a record")
+async def cancel_transfer(record_id: Annotated[str, Path(max_length=32)], body: CancelIn, principal: Writer,
+                          rt: RT) -> TransferOut:
+    return to_out(await service.cancel_record(rt, principal, record_id, body.reason))
+
+
+# ---------------------------------------------------------------------------- open licences
+
+@router.post("/open-licences", status_code=201, response_model=OpenLicenceOut, tags=T_OPEN,
+             summary="发布开放许可声明 publish an open licence")
+async def publish_open_licence(body: OpenLicenceCreate, principal: Writer, rt: RT) -> OpenLicenceOut:
+    return licence_out(await service.publish_open_licence(rt, principal, body), 0)
+
+
+@router.get("/open-licences", response_model=Page[OpenLicenceOut], tags=T_OPEN,
+            summary="开放许可清单 open licences (readable by every signed-in role)")
+async def list_open_licences(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query()] = None,
+    status: Annotated[Literal["active", "withdrawn"] | None, Query()] = None,
+    in_force: Annotated[bool | None, Query(description="今天在有效期内且未撤回")] = None,
+    patent: Annotated[str | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[OpenLicenceOut]:
+    rows, total = await service.search_open_licences(rt, page, city=city, status=status, in_force=in_force,
+                                                     patent=_patent_query(patent), q=q)
+    return Page(items=[licence_out(r, n) for r, n in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/open-licences/{licence_id}", response_model=OpenLicenceOut, tags=T_OPEN, summary="开放许可详情")
+async def get_open_licence(licence_id: int, principal: CurrentPrincipal, rt: RT) -> OpenLicenceOut:
+    return licence_out(*await service.get_open_licence(rt, licence_id))
+
+
+@router.post("/open-licences/{licence_id}/withdraw", response_model=OpenLicenceOut, tags=T_OPEN,
+             summary="撤回开放许可声明 withdraw")
+async def withdraw_open_licence(licence_id: int, body: CancelIn, principal: Writer, rt: RT) -> OpenLicenceOut:
+    lic = await service.withdraw_open_licence(rt, principal, licence_id, body.reason)
+    return licence_out(*await service.get_open_licence(rt, lic.id))
+
+
+# ---------------------------------------------------------------------------- convertible patent library
+
+@router.post("/library", status_code=201, response_model=LibraryEntryOut, tags=T_LIBRARY,
+             summary="入库可转化专利 list patents in the library")
+async def create_entry(body: LibraryEntryCreate, principal: Writer, rt: RT) -> LibraryEntryOut:
+    return LibraryEntryOut.model_validate(await service.list_entry(rt, principal, body))
+
+
+@router.get("/library", response_model=Page[LibraryEntryOut], tags=T_LIBRARY,
+            summary="可转化专利资源库 browse the library (every signed-in role)")
+async def list_entries(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query()] = None,
+    status: Annotated[Literal["available", "withdrawn"] | None, Query()] = None,
+    ipc: Annotated[str | None, Query(description="IPC 小类或组前缀，如 H01M 或 H01M 4/")] = None,
+    keyword: Annotated[str | None, Query(max_length=30)] = None,
+    owner_kind: Annotated[Literal["enterprise", "university", "institute", "other_enterprise", "individual", "other"]
+                          | None, Query()] = None,
+    use_first_pay_later: Annotated[bool | None, Query()] = None,
+) -> Page[LibraryEntryOut]:
+    ipc_prefix = ipc.strip().upper() if ipc and "/" in ipc else _ipc_query(ipc)
+    rows, total = await service.search_entries(rt, page, city=city, status=status, ipc=ipc_prefix, keyword=keyword,
+                                               owner_kind=owner_kind, use_first_pay_later=use_first_pay_later)
+    return Page(items=[LibraryEntryOut.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/library/{entry_id}", response_model=LibraryEntryOut, tags=T_LIBRARY, summary="资源库条目详情")
+async def get_entry(entry_id: int, principal: CurrentPrincipal, rt: RT) -> LibraryEntryOut:
+    return LibraryEntryOut.model_validate(await service.get_entry(rt, entry_id))
+
+
+@router.post("/library/{entry_id}/withdraw", response_model=LibraryEntryOut, tags=T_LIBRARY,
+             summary="撤回资源库条目 withdraw")
+async def withdraw_entry(entry_id: int, body: CancelIn, principal: Writer, rt: RT) -> LibraryEntryOut:
+    return LibraryEntryOut.model_validate(await service.withdraw_entry(rt, principal, entry_id, body.reason))
+
+
+# ---------------------------------------------------------------------------- needs and matching
+
+@router.post("/needs", status_code=201, response_model=NeedOut, tags=T_NEEDS,
+             summary="登记企业技术需求 register an enterprise need")
+async def create_need(body: NeedCreate, principal: Writer, rt: RT) -> NeedOut:
+    return NeedOut.model_validate(await service.register_need(rt, principal, body))
+
+
+@router.get("/needs", response_model=Page[NeedOut], tags=T_NEEDS,
+            summary="企业需求库 needs (city officers: their city; agencies and province: all)")
+async def list_needs(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query()] = None,
+    status: Annotated[Literal["open", "resolved", "withdrawn"] | None, Query()] = None,
+    uscc: Annotated[str | None, Query()] = None,
+) -> Page[NeedOut]:
+    rows, total = await service.search_needs(rt, principal, page, city=city, status=status,
+                                             uscc=parse_uscc(uscc) if uscc else None)
+    return Page(items=[NeedOut.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/needs/{need_id}", response_model=NeedOut, tags=T_NEEDS, summary="企业需求详情")
+async def get_need(need_id: int, principal: CurrentPrincipal, rt: RT) -> NeedOut:
+    return NeedOut.model_validate(await service.get_need(rt, principal, need_id))
+
+
+@router.post("/needs/{need_id}/close", response_model=NeedOut, tags=T_NEEDS,
+             summary="关闭需求（已解决/撤回） close a need")
+async def close_need(need_id: int, body: CloseNeedIn, principal: Writer, rt: RT) -> NeedOut:
+    return NeedOut.model_validate(await service.close_need(rt, principal, need_id, body))
+
+
+@router.get("/needs/{need_id}/matches", response_model=MatchOut, tags=T_NEEDS,
+            summary="为需求匹配资源库专利 rank library entries for a need", description=SCORING)
+async def match_need(need_id: int, principal: CurrentPrincipal, rt: RT,
+                     limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut:
+    ranked = await service.match_need(rt, principal, need_id, limit)
+    return MatchOut(need_id=need_id, scoring=SCORING, items=[
+        MatchItem(score=s.score, reasons=[MatchReason(rule=r.rule, points=r.points, detail=r.detail) for r in s.reasons],
+                  entry=LibraryEntryOut.model_validate(e)) for s, e in ranked])
+
+
+# ---------------------------------------------------------------------------- matching events
+
+@router.post("/matching-events", status_code=201, response_model=MatchingEventOut, tags=T_EVENTS,
+             summary="计划供需对接活动 plan a matching event")
+async def plan_event(body: MatchingEventCreate, principal: Writer, rt: RT) -> MatchingEventOut:
+    return MatchingEventOut.model_validate(await service.plan_matching_event(rt, principal, body))
+
+
+@router.get("/matching-events", response_model=Page[MatchingEventOut], tags=T_EVENTS,
+            summary="供需对接活动 matching events (every signed-in role)")
+async def list_events(
+    principal: CurrentPrincipal, rt: RT, page: Paging,
+    city: Annotated[CityCode | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    status: Annotated[Literal["planned", "held", "cancelled"] | None, Query()] = None,
+    ref: Annotated[str | None, Query(max_length=64)] = None,
+) -> Page[MatchingEventOut]:
+    rows, total = await service.search_matching_events(rt, page, city=city, year=year, status=status, ref=ref)
+    return Page(items=[MatchingEventOut.model_validate(r) for r in rows], total=total, limit=page.limit,
+                offset=page.offset)
+
+
+@router.get("/matching-events/{event_id}", response_model=MatchingEventOut, tags=T_EVENTS, summary="对接活动详情")
+async def get_event(event_id: int, principal: CurrentPrincipal, rt: RT) -> MatchingEventOut:
+    return MatchingEventOut.model_validate(await service.get_matching_event(rt, event_id))
+
+
+@router.post("/matching-events/{event_id}/held", response_model=MatchingEventOut, tags=T_EVENTS,
+             summary="登记活动举办结果 record that it was held (counts towards the ≥ 4 a year)")
+async def hold_event(event_id: int, body: HeldIn, principal: Writer, rt: RT) -> MatchingEventOut:
+    return MatchingEventOut.model_validate(await service.hold_matching_event(rt, principal, event_id, body))
+
+
+@router.post("/matching-events/{event_id}/cancel", response_model=MatchingEventOut, tags=T_EVENTS,
+             summary="取消计划中的活动 cancel a planned event")
+async def cancel_event(event_id: int, body: CancelIn, principal: Writer, rt: RT) -> MatchingEventOut:
+    return MatchingEventOut.model_validate(await service.cancel_matching_event(rt, principal, event_id, body.reason))
+
+
+@router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")
+async def reference(principal: CurrentPrincipal) -> dict:
+    return {"cities": divisions.CITIES, "kinds": {k.value: n for k, n in KIND_NAMES.items()},
+            "party_kinds": {k.value: n for k, n in PARTY_KIND_NAMES.items()},
+            "regions": {"hubei": "湖北省内", "other_province": "省外", "foreign": "境外"},
+            "payments": {"lump_sum": "一次性支付", "instalments": "分期支付", "royalty": "提成",
+                         "use_first_pay_later": "先使用后付费", "free": "免费"},
+            "fee_kinds": {"free": "免费", "lump_sum": "每年固定许可费", "royalty": "按销售额提成"},
+            "matching_scoring": SCORING}

@@ -1,0 +1,377 @@
+"""Rules of the transfer programme as plain code (no I/O): kinds, parties, record checks, IPC codes,
+state machines and the explainable need ↔ library match score."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Iterable, Mapping
+
+from libs.common.errors import field_error
+from libs.common.identifiers import IdentifierError, validate_patent_number
+
+FieldErrors = list[dict[str, str]]
+
+#: The patent law came into force on 1 April 1985: no transfer can be older.
+EARLIEST_DATE = date(1985, 4, 1)
+MAX_PATENTS = 200
+
+
+class Kind(StrEnum):
+    ASSIGNMENT = "assignment"
+    EXCLUSIVE = "exclusive_licence"
+    SOLE = "sole_licence"
+    ORDINARY = "ordinary_licence"
+    OPEN = "open_licence"
+
+
+KIND_NAMES = {Kind.ASSIGNMENT: "专利权转让", Kind.EXCLUSIVE: "独占许可", Kind.SOLE: "排他许可",
+              Kind.ORDINARY: "普通许可", Kind.OPEN: "开放许可"}
+LICENCES = frozenset({Kind.EXCLUSIVE, Kind.SOLE, Kind.ORDINARY, Kind.OPEN})
+
+
+class PartyKind(StrEnum):
+    ENTERPRISE = "enterprise"              # registered in the enterprise registry (read model)
+    UNIVERSITY = "university"              # 高校
+    INSTITUTE = "institute"                # 科研院所
+    OTHER_ENTERPRISE = "other_enterprise"  # not registered: out-of-province, foreign, or not yet registered
+    INDIVIDUAL = "individual"              # 个人
+    OTHER = "other"                        # 其他组织（协会、医院、运营中心…）
+
+
+PARTY_KIND_NAMES = {PartyKind.ENTERPRISE: "已登记企业", PartyKind.UNIVERSITY: "高校", PartyKind.INSTITUTE: "科研院所",
+                    PartyKind.OTHER_ENTERPRISE: "其他企业", PartyKind.INDIVIDUAL: "个人", PartyKind.OTHER: "其他组织"}
+ACADEMIC = frozenset({PartyKind.UNIVERSITY, PartyKind.INSTITUTE})
+
+
+class Region(StrEnum):
+    HUBEI = "hubei"
+    OTHER_PROVINCE = "other_province"
+    FOREIGN = "foreign"
+
+
+class Payment(StrEnum):
+    LUMP_SUM = "lump_sum"                  # 一次性支付
+    INSTALMENTS = "instalments"            # 分期支付
+    ROYALTY = "royalty"                    # 提成
+    USE_FIRST_PAY_LATER = "use_first_pay_later"  # 先使用后付费
+    FREE = "free"                          # 免费
+
+
+class FeeKind(StrEnum):
+    FREE = "free"            # 免费（常见于开放许可的免费期）
+    LUMP_SUM = "lump_sum"    # 每年固定许可费
+    ROYALTY = "royalty"      # 按销售额提成
+
+
+# ------------------------------------------------------------------------------ names, patents
+
+def money_str(value: Decimal | None) -> str | None:
+    """An amount as an exact decimal string with two places (events carry money so)."""
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def normalise_name(name: str) -> str:
+    """How a party is named: NFKC (full-width brackets and letters to ASCII), inner whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", name)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def normalise_patents(values: Iterable[str], field_name: str = "patents") -> tuple[list[str], FieldErrors]:
+    """Validate and normalise patent numbers; duplicates (after normalising) are an error."""
+    out: list[str] = []
+    errors: FieldErrors = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(values):
+        try:
+            number = validate_patent_number(raw)
+        except IdentifierError as exc:
+            errors.append(field_error(f"{field_name}.{i}", exc.rule, exc.message))
+            continue
+        if number in seen:
+            errors.append(field_error(f"{field_name}.{i}", "patents.duplicate",
+                                      f"专利 {number} 与第 {seen[number] + 1} 项重复"))
+            continue
+        seen[number] = i
+        out.append(number)
+    return out, errors
+
+
+def duplicate_patents(numbers: list[str], field_name: str = "patents") -> FieldErrors:
+    """Errors for repeated numbers in an already normalised list."""
+    if len(set(numbers)) == len(numbers):
+        return []
+    errors: FieldErrors = []
+    first: dict[str, int] = {}
+    for i, number in enumerate(numbers):
+        if number in first:
+            errors.append(field_error(f"{field_name}.{i}", "patents.duplicate",
+                                      f"专利 {number} 与第 {first[number] + 1} 项重复"))
+        else:
+            first[number] = i
+    return errors
+
+
+# ------------------------------------------------------------------------------ IPC and keywords
+
+_IPC_RE = re.compile(r"([A-H])\s*(\d{2})\s*([A-Z])(?:\s*(\d{1,4})\s*/\s*(\d{2,6}))?")
+
+
+class RuleError(ValueError):
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def normalise_ipc(value: str) -> str:
+    """An IPC symbol as ``H01M`` (subclass) or ``H01M 10/0525`` (group); raises ``ipc.format``."""
+    text = unicodedata.normalize("NFKC", value).strip().upper()
+    m = _IPC_RE.fullmatch(text)
+    if not m:
+        raise RuleError("ipc.format", f"IPC 分类号“{value}”格式不正确，应为小类（如 H01M）或组（如 H01M 10/0525）")
+    section, cls, sub, main, group = m.groups()
+    subclass = f"{section}{cls}{sub}"
+    if main is None:
+        return subclass
+    return f"{subclass} {int(main)}/{group}"
+
+
+@dataclass(frozen=True)
+class Ipc:
+    symbol: str
+
+    @property
+    def klass(self) -> str:
+        return self.symbol[:3]
+
+    @property
+    def subclass(self) -> str:
+        return self.symbol[:4]
+
+    @property
+    def main_group(self) -> str | None:
+        return self.symbol.split("/")[0] if "/" in self.symbol else None
+
+
+def normalise_keywords(values: Iterable[str]) -> list[str]:
+    """Lower-case, NFKC, trimmed, de-duplicated in order."""
+    out: list[str] = []
+    for v in values:
+        k = normalise_name(v).lower()
+        if k and k not in out:
+            out.append(k)
+    return out
+
+
+# ------------------------------------------------------------------------------ parties and records
+
+@dataclass(frozen=True)
+class PartyInput:
+    kind: PartyKind
+    name: str | None = None
+    uscc: str | None = None
+    region: Region | None = None
+    city: str | None = None
+
+
+@dataclass(frozen=True)
+class Party:
+    kind: PartyKind
+    name: str
+    uscc: str | None
+    region: Region
+    city: str | None
+    ownership: str | None = None
+    is_private: bool | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.kind == PartyKind.ENTERPRISE
+
+    def as_event(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "name": self.name, "uscc": self.uscc, "region": self.region.value,
+                "city": self.city, "registered": self.registered, "ownership": self.ownership,
+                "is_private": self.is_private}
+
+
+def resolve_party(side: str, party: PartyInput, known: Mapping[str, Any]) -> tuple[Party | None, FieldErrors]:
+    """A party as recorded. ``known`` maps USCC → read-model row (name, city, ownership, is_private).
+
+    A registered enterprise is named and placed by the read model. A party of another kind whose USCC
+    the read model knows is recorded as that registered enterprise. Everyone else is named as on the
+    patent register (normalised) with a region, and a city when it is in Hubei and known.
+    """
+    if party.uscc and party.uscc in known:
+        row = known[party.uscc]
+        if party.kind in (PartyKind.ENTERPRISE, PartyKind.OTHER_ENTERPRISE):
+            return Party(PartyKind.ENTERPRISE, row.name, party.uscc, Region.HUBEI, row.city, row.ownership,
+                         bool(row.is_private)), []
+    if party.kind == PartyKind.ENTERPRISE:
+        if not party.uscc:
+            return None, [field_error(f"{side}.uscc", "party.uscc_required",
+                                      "已登记企业须填写统一社会信用代码（未登记企业请用 other_enterprise）")]
+        return None, [field_error(f"{side}.uscc", "enterprise-registered",
+                                  f"企业 {party.uscc} 未在企业库登记（或登记尚未同步到本服务），请先在企业服务登记，"
+                                  "或将 kind 设为 other_enterprise")]
+    name = normalise_name(party.name or "")
+    if len(name) < 2:
+        return None, [field_error(f"{side}.name", "party.name_required", "非登记主体须填写名称（至少 2 个字）")]
+    region = party.region or Region.HUBEI
+    if party.city and region != Region.HUBEI:
+        return None, [field_error(f"{side}.city", "party.city_outside_hubei", "省外或境外主体不填写市州")]
+    return Party(party.kind, name, party.uscc, region, party.city), []
+
+
+def check_record(kind: Kind, seller: Party, buyer: Party, contract_date: date, term_end: date | None,
+                 amount: Decimal | None, payment: Payment | None, today: date) -> FieldErrors:
+    """The rules a transfer/licence record must meet once its parties are resolved."""
+    errors: FieldErrors = []
+    if (seller.uscc and seller.uscc == buyer.uscc) or seller.name == buyer.name:
+        errors.append(field_error("to", "party.same", "让与/许可方与受让/被许可方不能是同一主体"))
+    if contract_date > today:
+        errors.append(field_error("contract_date", "date.future", f"合同日期 {contract_date} 晚于今天 {today}"))
+    elif contract_date < EARLIEST_DATE:
+        errors.append(field_error("contract_date", "date.too_early", "合同日期早于专利法施行日 1985-04-01"))
+    if term_end is not None:
+        if kind == Kind.ASSIGNMENT:
+            errors.append(field_error("term_end", "term_end.not_for_assignment", "转让没有许可期限，请勿填写 term_end"))
+        elif term_end <= contract_date:
+            errors.append(field_error("term_end", "term_end.before_date", "许可期限截止日应晚于合同日期"))
+    if payment == Payment.FREE and amount not in (None, Decimal(0)):
+        errors.append(field_error("amount", "amount.free_but_paid", "支付方式为免费时金额应为 0 或不填"))
+    return errors
+
+
+def record_city(seller: Party, buyer: Party, explicit: str | None) -> str | None:
+    """The Hubei city a record counts for: explicit, else the registered enterprise's city (seller
+    first), else any Hubei party's city."""
+    if explicit:
+        return explicit
+    for p in (seller, buyer):
+        if p.registered and p.city:
+            return p.city
+    for p in (seller, buyer):
+        if p.region == Region.HUBEI and p.city:
+            return p.city
+    return None
+
+
+# ------------------------------------------------------------------------------ state machines
+
+class StateError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    label: str
+    #: action → (allowed from-states, to-state)
+    actions: dict[str, tuple[frozenset[str], str]] = field(default_factory=dict)
+
+    def next(self, current: str, action: str) -> str:
+        allowed, target = self.actions[action]
+        if current not in allowed:
+            raise StateError(f"{self.name}.{action}.not_allowed",
+                             f"{self.label}当前状态为“{STATUS_NAMES.get(current, current)}”，不能执行“{ACTION_NAMES[action]}”")
+        return target
+
+
+STATUS_NAMES = {"registered": "已登记", "cancelled": "已撤销", "active": "有效", "withdrawn": "已撤回",
+                "available": "可转化", "open": "征集中", "resolved": "已解决", "planned": "计划中", "held": "已举办"}
+ACTION_NAMES = {"cancel": "撤销", "withdraw": "撤回", "resolve": "标记已解决", "hold": "登记举办结果"}
+
+RECORD = Machine("record", "转让许可记录", {"cancel": (frozenset({"registered"}), "cancelled")})
+OPEN_LICENCE = Machine("open_licence", "开放许可", {"withdraw": (frozenset({"active"}), "withdrawn")})
+LIBRARY = Machine("library_entry", "资源库条目", {"withdraw": (frozenset({"available"}), "withdrawn")})
+NEED = Machine("need", "企业需求", {"resolve": (frozenset({"open"}), "resolved"),
+                                    "withdraw": (frozenset({"open"}), "withdrawn")})
+MATCHING = Machine("matching_event", "对接活动", {"hold": (frozenset({"planned"}), "held"),
+                                                   "cancel": (frozenset({"planned"}), "cancelled")})
+
+
+def open_licence_in_force(status: str, valid_from: date, valid_to: date, on: date) -> bool:
+    return status == "active" and valid_from <= on <= valid_to
+
+
+# ------------------------------------------------------------------------------ matching
+
+IPC_POINTS = {"group": 50, "subclass": 30, "class": 10}
+KEYWORD_EXACT = 10
+KEYWORD_IN_TEXT = 5
+KEYWORD_CAP = 50
+SAME_CITY = 5
+USE_FIRST_FOR_SME = 5
+SME_SIZES = frozenset({"micro", "small", "medium"})
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    points: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class MatchScore:
+    score: int
+    reasons: tuple[Reason, ...]
+
+
+def ipc_score(need: Iterable[str], entry: Iterable[str]) -> Reason | None:
+    """The best IPC agreement between a need and an entry: same main group 50, same subclass 30,
+    same class 10 (a subclass-only symbol matches at most at subclass level)."""
+    best: Reason | None = None
+    for a in map(Ipc, need):
+        for b in map(Ipc, entry):
+            if a.main_group and a.main_group == b.main_group:
+                r = Reason("ipc.group", IPC_POINTS["group"], f"IPC 同组：{a.symbol} ~ {b.symbol}（{a.main_group}）")
+            elif a.subclass == b.subclass:
+                r = Reason("ipc.subclass", IPC_POINTS["subclass"], f"IPC 同小类：{a.symbol} ~ {b.symbol}（{a.subclass}）")
+            elif a.klass == b.klass:
+                r = Reason("ipc.class", IPC_POINTS["class"], f"IPC 同大类：{a.symbol} ~ {b.symbol}（{a.klass}）")
+            else:
+                continue
+            if best is None or r.points > best.points:
+                best = r
+    return best
+
+
+def score_match(need_ipcs: list[str], need_keywords: list[str], need_city: str, need_size: str | None,
+                entry_ipcs: list[str], entry_keywords: list[str], entry_text: str, entry_city: str,
+                use_first_pay_later: bool) -> MatchScore:
+    """How well a library entry fits a need, with the reasons. Score 0 means no technical match
+    (no IPC agreement and no shared keyword): the bonuses alone never make a match."""
+    reasons: list[Reason] = []
+    ipc = ipc_score(need_ipcs, entry_ipcs)
+    if ipc:
+        reasons.append(ipc)
+    text = entry_text.lower()
+    kw_points = 0
+    entry_kw = set(entry_keywords)
+    for k in need_keywords:
+        if kw_points >= KEYWORD_CAP:
+            break
+        if k in entry_kw:
+            pts = min(KEYWORD_EXACT, KEYWORD_CAP - kw_points)
+            reasons.append(Reason("keyword.exact", pts, f"关键词一致：{k}"))
+        elif k in text:
+            pts = min(KEYWORD_IN_TEXT, KEYWORD_CAP - kw_points)
+            reasons.append(Reason("keyword.text", pts, f"关键词出现在标题或简介中：{k}"))
+        else:
+            continue
+        kw_points += pts
+    if not reasons:
+        return MatchScore(0, ())
+    if need_city == entry_city:
+        reasons.append(Reason("city.same", SAME_CITY, "同一市州，便于就近转化"))
+    if use_first_pay_later and need_size in SME_SIZES:
+        reasons.append(Reason("use_first_pay_later", USE_FIRST_FOR_SME, "先使用后付费，降低中小企业使用门槛"))
+    return MatchScore(sum(r.points for r in reasons), tuple(reasons))
