@@ -13,9 +13,8 @@ from __future__ import annotations
 import importlib
 import time
 
-import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError, admin_token, wait_known
+from ipp.demo.common import DemoEnterprise, DemoError, wait_known
 from ipp.demo.enterprises import (CITY_WEIGHTS, FIGURE_YEARS, Action, PlannedEnterprise, allocate_cities, build_plan,
                                   load_enterprises)
 

@@ -26,9 +26,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError
-from libs.common.auth import Role, issue_token
-from libs.common.config import CommonSettings
+from ipp.demo.common import DemoEnterprise, DemoError, token
+from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from services.protection.client import ApiError, ProtectionClient
 from services.protection.schemas import CaseCreate, CentreCreate, CloseIn, DeregisterIn, VisitCreate, WorkstationCreate
@@ -251,9 +250,7 @@ class _Clients:
         key = (role, city, org)
         if key not in self._open:
             sub = f"demo-{role.value}-{org or city or 'province'}"
-            secret = CommonSettings().jwt_secret.get_secret_value()
-            self._open[key] = ProtectionClient(self.url, issue_token(secret, role=role, sub=sub, city=city, org=org),
-                                               timeout=30)
+            self._open[key] = ProtectionClient(self.url, token(role, city=city, sub=sub, org=org), timeout=30)
         return self._open[key]
 
     def close(self) -> None:

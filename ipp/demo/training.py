@@ -29,9 +29,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError
-from libs.common.auth import Role, issue_token
-from libs.common.config import CommonSettings
+from ipp.demo.common import DemoEnterprise, DemoError, token
+from libs.common.auth import Role
 from libs.common.divisions import CITIES, COUNTIES
 from services.training.client import ApiError, TrainingClient
 from services.training.domain import id_check_char
@@ -199,13 +198,6 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int) -> list[PlannedClas
                 scores=[str(max(0, min(100, round(rng.gauss(74, 11), 1)))) for _ in people]))
     plan.sort(key=lambda c: (c.create.start_date, c.create.code))
     return plan
-
-
-def token(role: Role, city: str | None = None, org: str | None = None, sub: str | None = None) -> str:
-    """A token signed with the platform's key (``ipp.demo.common.token`` passes a SecretStr to PyJWT)."""
-    settings = CommonSettings()
-    return issue_token(settings.jwt_secret.get_secret_value(), role=role, city=city, org=org,
-                       sub=sub or f"demo-{role.value}-{city or org or 'province'}", issuer=settings.jwt_issuer)
 
 
 class _Clients:

@@ -21,10 +21,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ipp.demo.common import DemoEnterprise, DemoError
+from ipp.demo.common import DemoEnterprise, DemoError, token
 from ipp.demo.enterprises import CITY_WEIGHTS
-from libs.common.auth import Role, issue_token
-from libs.common.config import CommonSettings
+from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from libs.common.identifiers import patent_check_char
 from services.transfer.client import ApiError, TransferClient
@@ -88,14 +87,6 @@ LIBRARY_TITLES = ["一种{k}的制备方法", "{k}关键技术", "高性能{k}�
 REGIONS = {"鄂西": ["420500", "420300", "422800", "429021"], "鄂东": ["421100", "420200", "420700", "421200"],
            "鄂北": ["420600", "421300", "420900", "420800"], "江汉平原": ["421000", "429004", "429005", "429006"]}
 EVENT_FIELDS = ["光电子信息", "新能源与智能网联汽车", "生命健康", "高端装备", "北斗", "新材料", "现代化工", "绿色智能建造"]
-
-
-def token(role: Role, city: str | None = None) -> str:
-    """A development token signed with the platform's secret (``ipp.demo.common.token`` passes the
-    SecretStr itself to ``issue_token``, which PyJWT refuses)."""
-    settings = CommonSettings()
-    return issue_token(settings.jwt_secret.get_secret_value(), role=role, city=city, issuer=settings.jwt_issuer,
-                       sub=f"demo-{role.value}-{city or 'province'}")
 
 
 def _patent(rng: random.Random) -> str:
