@@ -32,7 +32,7 @@ class _Strict(BaseModel):
 
 
 class EnterpriseCreate(_Strict):
-    uscc: USCC = Field(description="统一社会信用代码（GB 32100-2015）", examples=["91420100MA4K0000X5"])
+    uscc: USCC = Field(description="统一社会信用代码（GB 32100-2015）", examples=["91420100MA4K0000XJ"])
     name: Name
     city: CityCode | None = Field(None, description="所属市州代码；缺省时取信用代码第3–8位登记机关所在市州")
     county: DivisionCode | None = Field(None, description="县级行政区划代码，须属于 city")
@@ -47,7 +47,7 @@ class EnterpriseCreate(_Strict):
     _industry = field_validator("industry")(_check_industry)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "uscc": "91420100MA4K0000X5", "name": "武汉光谷芯联科技有限公司", "city": "420100", "county": "420111",
+        "uscc": "91420100MA4K0000XJ", "name": "武汉光谷芯联科技有限公司", "city": "420100", "county": "420111",
         "industry": "P1", "size_class": "small", "ownership": "private",
         "qualifications": ["high_tech", "srdi_provincial"], "ip_management_certified": True,
         "own_brand": True, "patent_product_filed": True}]})

@@ -81,7 +81,7 @@ class WorkstationCreate(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"name": "武汉光谷芯联科技有限公司知识产权保护工作站", "level": "provincial_joint", "host_kind": "enterprise",
-         "host_uscc": "91420100MA4K0000X5", "centre_id": "HB-WH-BHZX", "established_on": "2025-04-26"},
+         "host_uscc": "91420100MA4K0000XJ", "centre_id": "HB-WH-BHZX", "established_on": "2025-04-26"},
         {"name": "武汉东湖新技术开发区知识产权保护工作站", "level": "provincial_joint", "host_kind": "park",
          "host_name": "武汉东湖新技术开发区", "city": "420100", "established_on": "2025-04-26"}]})
 

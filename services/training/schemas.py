@@ -112,7 +112,7 @@ class EnrolmentIn(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "name": "张晓明", "id_number": "420106199003071234", "position": "知识产权专员",
-        "uscc": "91420100MA4K0000X5"}]})
+        "uscc": "91420100MA4K0000XJ"}]})
 
 
 class EnrolmentBatchIn(_Strict):

@@ -76,7 +76,7 @@ class TransferCreate(_Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{
         "ref": "HB-2025-000123", "kind": "ordinary_licence", "patents": ["202310123456.7", "ZL201910012345.0"],
         "from": {"kind": "university", "name": "华中科技大学", "city": "420100"},
-        "to": {"kind": "enterprise", "uscc": "91420100MA4K0000X5"},
+        "to": {"kind": "enterprise", "uscc": "91420100MA4K0000XJ"},
         "contract_date": "2025-03-18", "term_end": "2030-03-17", "amount": "300000.00",
         "payment": "use_first_pay_later", "library_entry_id": 12}]})
 
@@ -123,7 +123,7 @@ class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"records": [
         {"ref": "HB-2025-000124", "kind": "assignment", "patents": ["202310123456.7"],
          "from": {"kind": "institute", "name": "中国科学院武汉岩土力学研究所", "city": "420100"},
-         "to": {"kind": "enterprise", "uscc": "91420100MA4K0000X5"}, "contract_date": "2025-04-01",
+         "to": {"kind": "enterprise", "uscc": "91420100MA4K0000XJ"}, "contract_date": "2025-04-01",
          "amount": "500000"}]}]})
 
 
@@ -234,7 +234,7 @@ class NeedCreate(_Strict):
     budget: NonNegMoney | None = Field(None, description="预算（元）")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "uscc": "91420100MA4K0000X5", "title": "动力电池正极材料循环寿命提升", "ipc_classes": ["H01M 4/505"],
+        "uscc": "91420100MA4K0000XJ", "title": "动力电池正极材料循环寿命提升", "ipc_classes": ["H01M 4/505"],
         "keywords": ["正极材料", "循环寿命"], "description": "现有产品循环 1500 次后容量衰减明显，寻求改性技术。",
         "budget": "800000"}]})
 

@@ -36,7 +36,7 @@ class ApplicationIn(_Strict):
     reason: Reason = Field(description="申报理由")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "uscc": "91420100MA4K0000X5", "applied_on": "2025-03-10",
+        "uscc": "91420100MA4K0000XJ", "applied_on": "2025-03-10",
         "declarations": {"core_patents": True, "university_partnership": True, "clean_record": True},
         "reason": "企业拥有光通信核心专利 12 件，专利产品已备案，推荐入库培育。"}]})
 

@@ -1,0 +1,242 @@
+"""HTTP routes of the finance service: parse, authorise, call a use case, shape the answer."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from libs.common import divisions
+from libs.common.app import Runtime
+from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.fields import CityCode, parse_uscc
+from libs.common.pagination import Page, Paging
+from services.finance import service
+from services.finance.domain import (ACTIVITY_KIND_NAMES, CHAINS, ITEM_KIND_NAMES, LOAN_STATUS_NAMES,
+                                     RISK_SHARING_NAMES, ActivityKind, LoanStatus)
+from services.finance.models import FinancingActivity, PledgeLoan, WhitelistEntry
+from services.finance.schemas import (ActivityCancelIn, ActivityCreate, ActivityOut, CancelIn, CreditLineChangeOut,
+                                      DefaultIn, PledgeBulkIn, PledgeBulkOut, PledgeCreate, PledgeOut,
+                                      PledgeSummary, ReleaseIn,
+                                      WhitelistDiffOut, WhitelistEntryOut, WhitelistOut, WhitelistPublish,
+                                      WhitelistVersionOut)
+
+router = APIRouter(prefix="/api/v1")
+ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
+LoanWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK))]
+LoanReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK,
+                                                        Role.VIEWER, Role.INTEGRATION))]
+ActivityWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
+LoanId = Annotated[int, Path(ge=1, description="贷款编号")]
+YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度（质押登记日期所在年）")]
+
+PLEDGES = ["质押贷款 pledge loans"]
+WHITELIST = ["授信白名单 credit white-list"]
+ACTIVITIES = ["对接活动与路演 matchmaking and roadshows"]
+
+
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RT = Annotated[Runtime, Depends(runtime)]
+
+
+def pledge_out(loan: PledgeLoan) -> PledgeOut:
+    return PledgeOut(
+        id=loan.id, uscc=loan.uscc, enterprise_name=loan.enterprise_name, city=loan.city,
+        city_name=divisions.CITIES[loan.city], ownership=loan.ownership, is_private=loan.is_private,
+        lender_bank=loan.lender_bank, lender_name=loan.lender_name, contract_no=loan.contract_no, amount=loan.amount,
+        registration_date=loan.registration_date, term_months=loan.term_months, maturity_date=loan.maturity_date,
+        annual_rate=loan.annual_rate, risk_sharing=list(loan.risk_sharing),
+        items=[{"kind": i.kind, "number": i.number, "title": i.title} for i in loan.items], status=loan.status,
+        status_name=LOAN_STATUS_NAMES[LoanStatus(loan.status)], status_date=loan.status_date,
+        status_note=loan.status_note, registered_by=loan.registered_by, registered_by_role=loan.registered_by_role,
+        version=loan.version, created_at=loan.created_at, updated_at=loan.updated_at)
+
+
+# ================================================================================== pledge loans
+
+@router.post("/pledges", status_code=201, response_model=PledgeOut, tags=PLEDGES,
+             summary="登记质押贷款 register a pledge loan",
+             description="银行登记本行发放的贷款（贷款银行即令牌的 org）；市州可代为登记本市州企业的贷款（须填写贷款银行）。"
+                         "企业须已在企业库登记（否则 422 enterprise-registered）；正在质押期间的专利/商标不得重复质押（409）。")
+async def create_pledge(body: PledgeCreate, principal: LoanWriter, rt: RT, response: Response) -> PledgeOut:
+    loan = await service.register_pledge(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/pledges/{loan.id}"
+    return pledge_out(loan)
+
+
+@router.post("/pledges/bulk", response_model=PledgeBulkOut, tags=PLEDGES,
+             summary="批量导入质押贷款 import a bank's report",
+             description="每行按单笔登记的规则校验。默认写入合格行（一个事务）、逐行报告错误；atomic=true 时任一行有错则全部不写入"
+                         "（422 bulk-rejected）。已登记的合同号报告为 pledge.duplicate_contract，可重复提交同一报表。")
+async def import_pledges(body: PledgeBulkIn, principal: LoanWriter, rt: RT,
+                         atomic: Annotated[bool, Query(description="任一行有错则全部不写入")] = False
+                         ) -> PledgeBulkOut:
+    written, errors = await service.import_pledges(rt, principal, body.rows, atomic)
+    return PledgeBulkOut(rows=len(body.rows), written=[{"row": r, "id": i} for r, i in written], errors=errors)
+
+
+@router.get("/pledges", response_model=Page[PledgeOut], tags=PLEDGES, summary="质押贷款列表 list loans",
+            description="银行只看到本行贷款，市州只看到本市州企业的贷款。")
+async def list_pledges(
+    principal: LoanReader, rt: RT, page: Paging, year: YearQ = None,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    status: Annotated[LoanStatus | None, Query(description="状态")] = None,
+    uscc: Annotated[str | None, Query(description="企业统一社会信用代码")] = None,
+    lender_bank: Annotated[str | None, Query(max_length=64, description="贷款银行标识")] = None,
+    is_private: Annotated[bool | None, Query(description="是否民营企业")] = None,
+    maturing_before: Annotated[date | None, Query(description="在此日期前到期、仍在质押期间的贷款")] = None,
+) -> Page[PledgeOut]:
+    rows, total = await service.list_pledges(
+        rt, principal, page, city=city, status=status.value if status else None, year=year,
+        uscc=parse_uscc(uscc) if uscc else None, lender_bank=lender_bank, is_private=is_private,
+        maturing_before=maturing_before)
+    return Page(items=[pledge_out(x) for x in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/pledges/summary", response_model=PledgeSummary, tags=PLEDGES,
+            summary="年度质押融资汇总 a year's totals",
+            description="按市州、风险分担方式、贷款银行汇总（不含已撤销的登记）；民营项目占比对照“超过 50%”的要求。")
+async def pledge_summary(principal: LoanReader, rt: RT,
+                         year: Annotated[int, Query(ge=2000, le=2100, description="年度")],
+                         city: Annotated[CityCode | None, Query(description="市州代码")] = None) -> PledgeSummary:
+    return await service.summarise_pledges(rt, principal, year, city)
+
+
+@router.get("/pledges/{loan_id}", response_model=PledgeOut, tags=PLEDGES, summary="质押贷款详情 one loan")
+async def get_pledge(loan_id: LoanId, principal: LoanReader, rt: RT) -> PledgeOut:
+    return pledge_out(await service.get_pledge(rt, principal, loan_id))
+
+
+@router.post("/pledges/{loan_id}/release", response_model=PledgeOut, tags=PLEDGES,
+             summary="解除质押 release the pledge (repaid)",
+             description="仅“已登记”的贷款可解除；融资额仍计入登记年度。")
+async def release_pledge(loan_id: LoanId, body: ReleaseIn, principal: LoanWriter, rt: RT) -> PledgeOut:
+    return pledge_out(await service.change_status(rt, principal, loan_id, LoanStatus.RELEASED, body.released_on))
+
+
+@router.post("/pledges/{loan_id}/default", response_model=PledgeOut, tags=PLEDGES,
+             summary="登记违约 record a default", description="仅“已登记”的贷款可登记违约；融资额仍计入登记年度。")
+async def default_pledge(loan_id: LoanId, body: DefaultIn, principal: LoanWriter, rt: RT) -> PledgeOut:
+    return pledge_out(await service.change_status(rt, principal, loan_id, LoanStatus.DEFAULTED, body.defaulted_on,
+                                                  body.note))
+
+
+@router.post("/pledges/{loan_id}/cancel", response_model=PledgeOut, tags=PLEDGES,
+             summary="撤销错误登记 withdraw an erroneous registration",
+             description="更正错误登记（如重复录入、金额错误后重新登记）：贷款不再计入统计，质押物释放。")
+async def cancel_pledge(loan_id: LoanId, body: CancelIn, principal: LoanWriter, rt: RT) -> PledgeOut:
+    return pledge_out(await service.change_status(rt, principal, loan_id, LoanStatus.CANCELLED, None, body.reason))
+
+
+# ================================================================================== white-list
+
+def entry_out(e: WhitelistEntry) -> WhitelistEntryOut:
+    return WhitelistEntryOut.model_validate(e)
+
+
+@router.post("/whitelists", status_code=201, response_model=WhitelistOut, tags=WHITELIST,
+             summary="发布授信企业白名单 publish a new version",
+             description="省局发布：版本号自动递增，发布后不可修改（数据库拒绝更新和删除）。企业须已在企业库登记。")
+async def publish_whitelist(body: WhitelistPublish, principal: ProvinceAdmin, rt: RT,
+                            response: Response) -> WhitelistOut:
+    version = await service.publish_whitelist(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/whitelists/{version.number}"
+    return await get_whitelist(version.number, principal, rt)
+
+
+@router.get("/whitelists", response_model=list[WhitelistVersionOut], tags=WHITELIST,
+            summary="白名单各版本 all published versions (newest first)")
+async def list_whitelists(principal: CurrentPrincipal, rt: RT) -> list[WhitelistVersionOut]:
+    return [WhitelistVersionOut.model_validate(v) for v in await service.list_whitelists(rt)]
+
+
+@router.get("/whitelists/current", response_model=WhitelistOut, tags=WHITELIST,
+            summary="现行白名单 the current (latest) version")
+async def current_whitelist(principal: CurrentPrincipal, rt: RT,
+                            city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
+                            ) -> WhitelistOut:
+    version, entries = await service.get_whitelist(rt, None, city)
+    return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
+                        entries=[entry_out(e) for e in entries])
+
+
+@router.get("/whitelists/diff", response_model=WhitelistDiffOut, tags=WHITELIST,
+            summary="两版白名单的差异 what changed between two versions",
+            description="新增企业、移出企业、建议授信额度变化的企业。")
+async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
+                         from_: Annotated[int, Query(alias="from", ge=1, description="较早的版本号")],
+                         to: Annotated[int, Query(ge=1, description="较新的版本号")]) -> WhitelistDiffOut:
+    diff, older, newer = await service.diff_versions(rt, from_, to)
+    return WhitelistDiffOut(
+        from_number=from_, to_number=to, added=[entry_out(newer[u]) for u in diff.added],
+        removed=[entry_out(older[u]) for u in diff.removed],
+        changed=[CreditLineChangeOut(uscc=c.uscc, enterprise_name=newer[c.uscc].enterprise_name, before=c.before,
+                                     after=c.after) for c in diff.changed],
+        unchanged=diff.unchanged)
+
+
+@router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST,
+            summary="某一版白名单 one version")
+async def get_whitelist(number: Annotated[int, Path(ge=1, description="版本号")], principal: CurrentPrincipal,
+                        rt: RT, city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
+                        ) -> WhitelistOut:
+    version, entries = await service.get_whitelist(rt, number, city)
+    return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
+                        entries=[entry_out(e) for e in entries])
+
+
+# ================================================================================== activities
+
+def activity_out(a: FinancingActivity) -> ActivityOut:
+    return ActivityOut(
+        id=a.id, kind=a.kind, kind_name=ACTIVITY_KIND_NAMES[ActivityKind(a.kind)], title=a.title, held_on=a.held_on,
+        city=a.city, city_name=divisions.CITIES[a.city], chain=a.chain, chain_name=CHAINS.get(a.chain or ""),
+        organiser=a.organiser, enterprise_count=a.enterprise_count, private_enterprise_count=a.private_enterprise_count,
+        institution_count=a.institution_count, enterprises=list(a.enterprises), intended_amount=a.intended_amount,
+        intended_deals=a.intended_deals, status=a.status, cancel_reason=a.cancel_reason, recorded_by=a.recorded_by,
+        created_at=a.created_at)
+
+
+@router.post("/activities", status_code=201, response_model=ActivityOut, tags=ACTIVITIES,
+             summary="登记已举办的对接活动或路演 record a matchmaking event or roadshow",
+             description="省局或举办地市州登记。路演须注明产业链，同一市州同一产业链每月一场（一月一链）。")
+async def record_activity(body: ActivityCreate, principal: ActivityWriter, rt: RT, response: Response) -> ActivityOut:
+    activity = await service.record_activity(rt, principal, body)
+    response.headers["Location"] = f"/api/v1/activities/{activity.id}"
+    return activity_out(activity)
+
+
+@router.get("/activities", response_model=Page[ActivityOut], tags=ACTIVITIES, summary="活动列表 list activities")
+async def list_activities(
+    principal: CurrentPrincipal, rt: RT, page: Paging, year: YearQ = None,
+    kind: Annotated[ActivityKind | None, Query()] = None,
+    city: Annotated[CityCode | None, Query(description="举办地市州")] = None,
+    chain: Annotated[str | None, Query(max_length=10, description="产业链代码")] = None,
+    include_cancelled: Annotated[bool, Query(description="包含已撤销的登记")] = False,
+) -> Page[ActivityOut]:
+    rows, total = await service.list_activities(rt, page, kind.value if kind else None, city, year, chain,
+                                                include_cancelled)
+    return Page(items=[activity_out(a) for a in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES, summary="活动详情 one activity")
+async def get_activity(activity_id: Annotated[int, Path(ge=1)], principal: CurrentPrincipal, rt: RT) -> ActivityOut:
+    return activity_out(await service.get_activity(rt, activity_id))
+
+
+@router.post("/activities/{activity_id}/cancel", response_model=ActivityOut, tags=ACTIVITIES,
+             summary="撤销错误登记的活动 withdraw an erroneous record")
+async def cancel_activity(activity_id: Annotated[int, Path(ge=1)], body: ActivityCancelIn, principal: ActivityWriter,
+                          rt: RT) -> ActivityOut:
+    return activity_out(await service.cancel_activity(rt, principal, activity_id, body.reason))
+
+
+@router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")
+async def reference(principal: CurrentPrincipal) -> dict:
+    return {"cities": divisions.CITIES, "item_kinds": {k.value: n for k, n in ITEM_KIND_NAMES.items()},
+            "risk_sharing": {k.value: n for k, n in RISK_SHARING_NAMES.items()},
+            "loan_statuses": {k.value: n for k, n in LOAN_STATUS_NAMES.items()},
+            "activity_kinds": {k.value: n for k, n in ACTIVITY_KIND_NAMES.items()}, "chains": CHAINS}
