@@ -131,7 +131,7 @@ class CaseCreate(_Strict):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "case_no": "WQ-420500-2025-0031", "kind": "assistance", "centre_id": "HB-YC-WQYZ",
-        "uscc": "91420500MA4K0000X1", "ip_type": "patent", "title": "实用新型专利被仿冒产品侵权",
+        "uscc": "91420500MA4K0000X7", "ip_type": "patent", "title": "实用新型专利被仿冒产品侵权",
         "counterparty": "某机电设备经营部", "amount_involved": "850000.00",
         "received_at": "2025-03-03T09:30:00+08:00", "note": "企业来电，首问登记"}]})
 
@@ -248,7 +248,7 @@ class VisitCreate(_Strict):
     follow_up: Note | None = Field(None, description="跟踪反馈")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "centre_id": "HB-YC-WQYZ", "uscc": "91420500MA4K0000X1", "visit_date": "2025-03-12",
+        "centre_id": "HB-YC-WQYZ", "uscc": "91420500MA4K0000X7", "visit_date": "2025-03-12",
         "services": ["risk_screening", "rights_guidance"], "staff": ["张明", "李华"],
         "issues": "产品在电商平台被仿冒，需要取证与投诉指导", "follow_up": "一周内协助完成电商平台投诉"}]})
 

@@ -74,7 +74,7 @@ class TransferCreate(_Strict):
     note: str | None = Field(None, max_length=2000)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{
-        "ref": "HB-2025-000123", "kind": "ordinary_licence", "patents": ["202310123456.7", "ZL201910012345.0"],
+        "ref": "HB-2025-000123", "kind": "ordinary_licence", "patents": ["202310123456.6", "ZL201910012345.1"],
         "from": {"kind": "university", "name": "华中科技大学", "city": "420100"},
         "to": {"kind": "enterprise", "uscc": "91420100MA4K0000XJ"},
         "contract_date": "2025-03-18", "term_end": "2030-03-17", "amount": "300000.00",
@@ -121,7 +121,7 @@ class BulkIn(BaseModel):
                                           description="每行与 POST /transfers 的请求体相同")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"records": [
-        {"ref": "HB-2025-000124", "kind": "assignment", "patents": ["202310123456.7"],
+        {"ref": "HB-2025-000124", "kind": "assignment", "patents": ["202310123456.6"],
          "from": {"kind": "institute", "name": "中国科学院武汉岩土力学研究所", "city": "420100"},
          "to": {"kind": "enterprise", "uscc": "91420100MA4K0000XJ"}, "contract_date": "2025-04-01",
          "amount": "500000"}]}]})
@@ -158,7 +158,7 @@ class OpenLicenceCreate(_Strict):
     valid_to: date
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "一种锂离子电池正极材料及其制备方法（开放许可）", "patents": ["202010123456.1"],
+        "title": "一种锂离子电池正极材料及其制备方法（开放许可）", "patents": ["202010123456.2"],
         "licensor": {"kind": "university", "name": "武汉理工大学", "city": "420100"}, "fee_kind": "royalty",
         "royalty_rate": "3.00", "valid_from": "2025-01-01", "valid_to": "2027-12-31"}]})
 
@@ -197,7 +197,7 @@ class LibraryEntryCreate(_Strict):
     terms: str | None = Field(None, max_length=2000, description="转化方式与条件")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "title": "高能量密度磷酸锰铁锂正极材料", "patents": ["202110987654.3"], "ipc_classes": ["H01M 4/58"],
+        "title": "高能量密度磷酸锰铁锂正极材料", "patents": ["202110987654.8"], "ipc_classes": ["H01M 4/58"],
         "keywords": ["磷酸锰铁锂", "正极材料", "动力电池"],
         "description": "提高正极材料压实密度与循环寿命，可用于动力电池与储能电池。",
         "owner": {"kind": "university", "name": "武汉大学", "city": "420100"}, "use_first_pay_later": True,
