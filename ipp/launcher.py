@@ -173,11 +173,30 @@ class Platform:
                 time.sleep(0.2)
         return status
 
-    def stop_all(self) -> None:
-        for proc in reversed(list(self.procs.values())):
-            proc.stop()
-        if self.broker:
-            self.broker.stop()
+    def stop_all(self, timeout: float = 10.0) -> None:
+        """SIGTERM every process at once, wait up to ``timeout`` for all, SIGKILL what is left; then
+        the broker. A second Ctrl-C or SIGTERM meanwhile cannot interrupt this (no orphans)."""
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for sig in previous:
+                signal.signal(sig, signal.SIG_IGN)
+        except ValueError:  # not the main thread: signals are not ours to change
+            previous = {}
+        try:
+            procs = [p for p in reversed(list(self.procs.values())) if p.alive()]
+            for proc in procs:
+                proc.signal(signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            for proc in procs:
+                try:
+                    proc.process.wait(max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            if self.broker:
+                self.broker.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     # --- ipp up -----------------------------------------------------------------------------------
     def run(self, demo: bool = False) -> int:
