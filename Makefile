@@ -30,6 +30,7 @@ test-fast: $(STAMP)     ## everything but the end-to-end tests
 bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performance.md
 	$(BIN)/python -m bench.enterprise_write
 	$(BIN)/python -m bench.freshness
+	$(BIN)/python -m bench.transfer_bulk
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs
