@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import httpx
 from pydantic import BaseModel
 
+from libs.common.client import ApiClient, ApiError, AsyncApiClient  # ApiError is re-exported for callers
 from libs.common.pagination import Page
 from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
                                          RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
@@ -20,13 +20,6 @@ from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, Enterprise
 from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, EvaluationOut, GraduateIn, HistoryOut,
                                               MembershipOut, PoolSummaryOut, ProgressIn, RemoveIn, ReviewItemOut)
 from services.enterprise.pool.schemas import RejectIn as PoolRejectIn
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(f"{status} {problem.get('title')}: {problem.get('detail')}")
-        self.status = status
-        self.problem = problem
 
 
 def _body(model: BaseModel) -> dict:
@@ -126,18 +119,6 @@ class _Requests:
         return "GET", f"/api/v1/enterprises/{uscc}/pool-history", None, None, list[MembershipOut]
 
 
-def _parse(response: httpx.Response, out: Any) -> Any:
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {"title": response.text}
-        raise ApiError(response.status_code, problem)
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(out).validate_python(response.json())
-
-
 class _Methods:
     def _call(self, spec):  # implemented by each client
         raise NotImplementedError
@@ -227,43 +208,9 @@ class _Methods:
         return self._call(_Requests.pool_history(uscc))
 
 
-class EnterpriseClient(_Methods):
+class EnterpriseClient(ApiClient, _Methods):
     """Synchronous client."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
-    def _call(self, spec):
-        method, path, body, params, out = spec
-        return _parse(self.http.request(method, path, json=body, params=params), out)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> "EnterpriseClient":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class AsyncEnterpriseClient(_Methods):
+class AsyncEnterpriseClient(AsyncApiClient, _Methods):
     """Asynchronous client: the same methods, awaited."""
-
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
-                                      headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    async def _call(self, spec):  # type: ignore[override]
-        method, path, body, params, out = spec
-        return _parse(await self.http.request(method, path, json=body, params=params), out)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> "AsyncEnterpriseClient":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()

@@ -13,21 +13,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
+from libs.common.client import ApiClient, ApiError, AsyncApiClient  # ApiError is re-exported for callers
 from libs.common.pagination import Page
 from services.training.schemas import (AttendanceMark, AttendanceOut, AttendanceSheetIn, AttendanceSheetOut,
                                        BatchCertificatesOut, CancelIn, CertificateIn, CertificateOut, ClassCreate,
                                        ClassOut, ClassUpdate, EnrolmentBatchIn, EnrolmentIn, EnrolmentOut, ExamIn,
                                        LookupIn, TraineeRecord, WithdrawIn)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(f"{status} {problem.get('title')}: {problem.get('detail')}")
-        self.status = status
-        self.problem = problem
 
 
 def _body(model: BaseModel) -> dict:
@@ -126,16 +119,6 @@ class _Requests:
         return "POST", "/api/v1/trainees/lookup", _body(LookupIn(id_number=id_number)), None, TraineeRecord
 
 
-def _parse(response: httpx.Response, out: Any) -> Any:
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {"title": response.text}
-        raise ApiError(response.status_code, problem)
-    return TypeAdapter(out).validate_python(response.json())
-
-
 class _Methods:
     def _call(self, spec):  # implemented by each client
         raise NotImplementedError
@@ -212,52 +195,12 @@ class _Methods:
 
     def known_enterprise(self, uscc: str) -> dict | None:
         """What the service's read model knows of an enterprise (None while it does not know it yet)."""
-        return self._call(("GET", f"/api/v1/known-enterprises/{uscc}", None, None, dict | None))
+        return self._call(("GET", f"/api/v1/known-enterprises/{uscc}", None, None, dict, True))
 
 
-class TrainingClient(_Methods):
+class TrainingClient(ApiClient, _Methods):
     """Synchronous client."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
-    def _call(self, spec):
-        method, path, body, params, out = spec
-        response = self.http.request(method, path, json=body, params=params)
-        if response.status_code == 404 and path.startswith("/api/v1/known-enterprises/"):
-            return None
-        return _parse(response, out)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> "TrainingClient":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class AsyncTrainingClient(_Methods):
+class AsyncTrainingClient(AsyncApiClient, _Methods):
     """Asynchronous client: the same methods, awaited."""
-
-    def __init__(self, base_url: str, token: str, timeout: float = 10.0, **kwargs: Any) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
-                                      headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    async def _call(self, spec):  # type: ignore[override]
-        method, path, body, params, out = spec
-        response = await self.http.request(method, path, json=body, params=params)
-        if response.status_code == 404 and path.startswith("/api/v1/known-enterprises/"):
-            return None
-        return _parse(response, out)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> "AsyncTrainingClient":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()

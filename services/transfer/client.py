@@ -10,30 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
+from libs.common.client import ApiClient, ApiError, AsyncApiClient, query as _params  # ApiError is re-exported for callers
 from libs.common.pagination import Page
 from services.transfer.schemas import (BulkOut, CancelIn, CloseNeedIn, HeldIn, LibraryEntryCreate, LibraryEntryOut,
                                        MatchingEventCreate, MatchingEventOut, MatchOut, NeedCreate, NeedOut,
                                        OpenLicenceCreate, OpenLicenceOut, StatsOut, TransferCreate, TransferOut)
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
-        super().__init__(f"{status} {problem.get('title')}: {problem.get('detail')}")
-        self.status = status
-        self.problem = problem
-
-
 def _body(model: BaseModel | dict) -> dict:
     if isinstance(model, dict):
         return model
     return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def _params(**values: Any) -> dict:
-    return {k: v for k, v in values.items() if v is not None}
 
 
 class _Requests:
@@ -74,18 +63,6 @@ class _Requests:
     @staticmethod
     def listing(path: str, out: Any, **filters: Any):
         return "GET", path, None, _params(**filters), Page[out]
-
-
-def _parse(response: httpx.Response, out: Any) -> Any:
-    if response.status_code >= 400:
-        try:
-            problem = response.json()
-        except ValueError:
-            problem = {"title": response.text}
-        raise ApiError(response.status_code, problem)
-    if out is None:
-        return response.json()
-    return TypeAdapter(out).validate_python(response.json())
 
 
 class _Methods:
@@ -176,43 +153,13 @@ class _Methods:
         return self._call(("GET", f"/api/v1/known-enterprises/{uscc}", None, None, None))
 
 
-class TransferClient(_Methods):
+class TransferClient(ApiClient, _Methods):
     """Synchronous client."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0, **kwargs: Any) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=timeout,
-                                 headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    def _call(self, spec):
-        method, path, body, params, out = spec
-        return _parse(self.http.request(method, path, json=body, params=params), out)
-
-    def close(self) -> None:
-        self.http.close()
-
-    def __enter__(self) -> "TransferClient":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
+    default_timeout = 30.0
 
 
-class AsyncTransferClient(_Methods):
+class AsyncTransferClient(AsyncApiClient, _Methods):
     """Asynchronous client: the same methods, awaited."""
 
-    def __init__(self, base_url: str, token: str, timeout: float = 30.0, **kwargs: Any) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout,
-                                      headers={"Authorization": f"Bearer {token}"}, **kwargs)
-
-    async def _call(self, spec):  # type: ignore[override]
-        method, path, body, params, out = spec
-        return _parse(await self.http.request(method, path, json=body, params=params), out)
-
-    async def aclose(self) -> None:
-        await self.http.aclose()
-
-    async def __aenter__(self) -> "AsyncTransferClient":
-        return self
-
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.aclose()
+    default_timeout = 30.0
