@@ -86,3 +86,66 @@ def random_uscc(division: str = "420100") -> str:
 
     tail = "".join(random.choice(USCC_ALPHABET) for _ in range(9))
     return valid_uscc("91" + division + tail)
+
+
+# --- what every service's API tests check ----------------------------------------------------------
+
+PROBLEM = "application/problem+json"
+
+
+def china_today():
+    """Today's date in Asia/Shanghai (business dates are China dates)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
+                   slug: str | None = None) -> dict:
+    """The response is an RFC 9457 problem with this status (and type slug), and when ``field`` is
+    given, names that field with that rule among its ``errors``, every error with a message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    if slug is not None:
+        assert body["type"] == f"urn:ipp:problem:{slug}", body
+    if field is not None:
+        assert {"field": field, "rule": rule} in [{"field": e["field"], "rule": e["rule"]} for e in body["errors"]], \
+            body["errors"]
+        assert all(e["message"] for e in body["errors"])
+    return body
+
+
+async def mark(rt) -> tuple[int, int]:
+    """The highest outbox and audit ids so far: a point to compare later writes against."""
+    from sqlalchemy import func, select
+
+    from libs.common.audit import audit_table
+    from libs.common.outbox import outbox_table
+
+    async with rt.sessions() as session:
+        return (int(await session.scalar(select(func.max(outbox_table.c.id))) or 0),
+                int(await session.scalar(select(func.max(audit_table.c.id))) or 0))
+
+
+async def written_since(rt, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
+    """(outbox rows, audit rows) written after ``mark``, in order."""
+    from sqlalchemy import select
+
+    from libs.common.audit import audit_table
+    from libs.common.outbox import outbox_table
+
+    async with rt.sessions() as session:
+        events = (await session.execute(select(outbox_table).where(outbox_table.c.id > since[0])
+                                        .order_by(outbox_table.c.id))).mappings().all()
+        audits = (await session.execute(select(audit_table).where(audit_table.c.id > since[1])
+                                        .order_by(audit_table.c.id))).mappings().all()
+    return [dict(r) for r in events], [dict(r) for r in audits]
+
+
+async def nothing_written(rt, since: tuple[int, int], *_ignored) -> bool:
+    """No outbox or audit row since ``mark`` (a refused request leaves no trace)."""
+    events, audits = await written_since(rt, since)
+    return events == [] and audits == []

@@ -1,12 +1,11 @@
 """Helpers shared by the enterprise tests: request bodies and direct reads of the service's tables."""
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from libs.common.testing import china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
 from libs.common.audit import audit_table
 from libs.common.outbox import outbox_table
@@ -14,9 +13,6 @@ from libs.common.testing import auth, random_uscc, token
 from services.enterprise.models import Enterprise
 
 
-def china_today() -> date:
-    """The service's notion of today (Asia/Shanghai), which may differ from the host's date."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def enterprise_body(uscc: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -67,22 +63,8 @@ async def create(api, uscc: str | None = None, **overrides: Any) -> dict[str, An
     return response.json()
 
 
-async def mark(rt: Runtime) -> tuple[int, int]:
-    """The highest outbox and audit ids so far: a point to compare later writes against."""
-    async with rt.sessions() as session:
-        outbox_id = await session.scalar(select(func.max(outbox_table.c.id)))
-        audit_id = await session.scalar(select(func.max(audit_table.c.id)))
-    return int(outbox_id or 0), int(audit_id or 0)
 
 
-async def written_since(rt: Runtime, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
-    """Outbox and audit rows written after ``since`` (from :func:`mark`)."""
-    async with rt.sessions() as session:
-        events = (await session.execute(select(outbox_table).where(outbox_table.c.id > since[0])
-                                        .order_by(outbox_table.c.id))).mappings().all()
-        audits = (await session.execute(select(audit_table).where(audit_table.c.id > since[1])
-                                        .order_by(audit_table.c.id))).mappings().all()
-    return [dict(r) for r in events], [dict(r) for r in audits]
 
 
 async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, uscc: str,
@@ -98,7 +80,3 @@ async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, usc
         assert audits[0]["action"] == audit_action
     return events[0]["payload"]
 
-
-async def nothing_written(rt: Runtime, since: tuple[int, int]) -> bool:
-    events, audits = await written_since(rt, since)
-    return events == [] and audits == []

@@ -8,6 +8,7 @@ import httpx
 import jwt
 import pytest
 
+from libs.common.testing import PROBLEM, assert_problem
 from libs.common import outbox as outbox_module
 from libs.common.auth import issue_token
 from libs.common.config import DEV_JWT_SECRET
@@ -21,24 +22,10 @@ from services.enterprise.tests.helpers import (audit_rows, china_today, count_ro
 #: backend is enough, and keeps the PostgreSQL run short (each test gets its own fresh database).
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 
-PROBLEM = "application/problem+json"
 ADMIN = "province-admin"
 OFFICER = "city-officer"
 
 
-def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
-                   slug: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"] == f"urn:ipp:problem:{slug}"
-    if field is not None:
-        assert {"field": field, "rule": rule} in [{"field": e["field"], "rule": e["rule"]} for e in body["errors"]], \
-            body["errors"]
-        assert all(e["message"] for e in body["errors"])
-    return body
 
 
 def days_ago(n: int) -> str:

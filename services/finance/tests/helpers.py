@@ -4,29 +4,24 @@ from __future__ import annotations
 import itertools
 import random
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
 
+from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
-from libs.common.audit import audit_table
 from libs.common.identifiers import patent_check_char
-from libs.common.outbox import outbox_table
 from libs.common.testing import random_uscc, token
 from libs.readmodels.testing import seed_known_enterprise
 from services.finance.models import known_enterprises
 
-PROBLEM = "application/problem+json"
 ADMIN, OFFICER, BANK, VIEWER, AGENCY = "province-admin", "city-officer", "bank", "viewer", "agency"
 WUHAN, YICHANG = "420100", "420500"
 _serial = itertools.count(random.randint(1, 5_000_000))
 
 
-def china_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def days_ago(n: int) -> str:
@@ -82,35 +77,10 @@ async def register(api: httpx.AsyncClient, uscc: str, auth: dict | None = None, 
     return r.json()
 
 
-def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
-                   slug: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"] == f"urn:ipp:problem:{slug}", body
-    if field is not None:
-        assert {"field": field, "rule": rule} in [{"field": e["field"], "rule": e["rule"]} for e in body["errors"]], \
-            body["errors"]
-        assert all(e["message"] for e in body["errors"])
-    return body
 
 
-async def mark(rt: Runtime) -> tuple[int, int]:
-    async with rt.sessions() as session:
-        outbox_id = await session.scalar(select(func.max(outbox_table.c.id)))
-        audit_id = await session.scalar(select(func.max(audit_table.c.id)))
-    return int(outbox_id or 0), int(audit_id or 0)
 
 
-async def written_since(rt: Runtime, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
-    async with rt.sessions() as session:
-        events = (await session.execute(select(outbox_table).where(outbox_table.c.id > since[0])
-                                        .order_by(outbox_table.c.id))).mappings().all()
-        audits = (await session.execute(select(audit_table).where(audit_table.c.id > since[1])
-                                        .order_by(audit_table.c.id))).mappings().all()
-    return [dict(r) for r in events], [dict(r) for r in audits]
 
 
 async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, key: str,
@@ -125,9 +95,6 @@ async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, key
     return events[0]["payload"]
 
 
-async def nothing_written(rt: Runtime, since: tuple[int, int]) -> bool:
-    events, audits = await written_since(rt, since)
-    return events == [] and audits == []
 
 
 async def count(rt: Runtime, model) -> int:

@@ -2,28 +2,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 from sqlalchemy import func, select
 
+from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
-from libs.common.audit import audit_table
-from libs.common.outbox import outbox_table
 from libs.common.testing import random_uscc, token
 from libs.readmodels.testing import seed_known_enterprise
 from services.protection.models import known_enterprises
 
-PROBLEM = "application/problem+json"
 ADMIN, OFFICER, AGENCY, VIEWER, BANK = "province-admin", "city-officer", "agency", "viewer", "bank"
 WUHAN, YICHANG, XIANGYANG = "420100", "420500", "420600"
 TOPIC = "ipp.protection.events"
 
 
-def china_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def now() -> datetime:
@@ -61,19 +55,6 @@ async def known(rt: Runtime, city: str = WUHAN, ownership: str = "private", **fi
     return uscc
 
 
-def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
-                   slug: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"] == f"urn:ipp:problem:{slug}", body
-    if field is not None:
-        assert {"field": field, "rule": rule} in [{"field": e["field"], "rule": e["rule"]} for e in body["errors"]], \
-            body["errors"]
-        assert all(e["message"] for e in body["errors"])
-    return body
 
 
 async def centre(api, city: str = WUHAN, established_on: str | None = "2019-01-01", **overrides) -> dict:
@@ -105,20 +86,8 @@ async def count_rows(rt: Runtime, table: Any, *where: Any) -> int:
         return int(await session.scalar(select(func.count()).select_from(table).where(*where)))
 
 
-async def mark(rt: Runtime) -> tuple[int, int]:
-    async with rt.sessions() as session:
-        outbox_id = await session.scalar(select(func.max(outbox_table.c.id)))
-        audit_id = await session.scalar(select(func.max(audit_table.c.id)))
-    return int(outbox_id or 0), int(audit_id or 0)
 
 
-async def written_since(rt: Runtime, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
-    async with rt.sessions() as session:
-        events = (await session.execute(select(outbox_table).where(outbox_table.c.id > since[0])
-                                        .order_by(outbox_table.c.id))).mappings().all()
-        audits = (await session.execute(select(audit_table).where(audit_table.c.id > since[1])
-                                        .order_by(audit_table.c.id))).mappings().all()
-    return [dict(r) for r in events], [dict(r) for r in audits]
 
 
 async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, key: str,
@@ -132,9 +101,6 @@ async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, key
     return events[0]["payload"]
 
 
-async def nothing_written(rt: Runtime, since: tuple[int, int]) -> bool:
-    events, audits = await written_since(rt, since)
-    return events == [] and audits == []
 
 
 def days_ago(n: float) -> datetime:

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
-from sqlalchemy import func, select
 
+from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
-from libs.common.audit import audit_table
-from libs.common.outbox import outbox_table
 from libs.common.testing import auth, random_uscc
 from libs.readmodels.testing import seed_known_enterprise
 from services.training.domain import id_check_char
@@ -19,11 +16,8 @@ from services.training.models import known_enterprises
 
 ADMIN, OFFICER, AGENCY, VIEWER = "province-admin", "city-officer", "agency", "viewer"
 WUHAN, YICHANG = "420100", "420500"
-PROBLEM = "application/problem+json"
 
 
-def china_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def id_number(region: str = "420106", born: date | None = None) -> str:
@@ -87,39 +81,13 @@ async def finish(api: httpx.AsyncClient, class_id: int, hdrs: dict | None = None
     return r.json()
 
 
-def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
-                   slug: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    if slug is not None:
-        assert body["type"] == f"urn:ipp:problem:{slug}", body
-    if field is not None:
-        assert {"field": field, "rule": rule} in [{"field": e["field"], "rule": e["rule"]} for e in body["errors"]], \
-            body["errors"]
-    return body
 
 
-async def mark(rt: Runtime) -> tuple[int, int]:
-    async with rt.sessions() as session:
-        return (int(await session.scalar(select(func.max(outbox_table.c.id))) or 0),
-                int(await session.scalar(select(func.max(audit_table.c.id))) or 0))
 
 
-async def written_since(rt: Runtime, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
-    async with rt.sessions() as session:
-        events = (await session.execute(select(outbox_table).where(outbox_table.c.id > since[0])
-                                        .order_by(outbox_table.c.id))).mappings().all()
-        audits = (await session.execute(select(audit_table).where(audit_table.c.id > since[1])
-                                        .order_by(audit_table.c.id))).mappings().all()
-    return [dict(r) for r in events], [dict(r) for r in audits]
 
 
 async def events_since(rt: Runtime, since: tuple[int, int], event_type: str | None = None) -> list[dict]:
     events, _ = await written_since(rt, since)
     return [e for e in events if event_type is None or e["event_type"] == event_type]
 
-
-async def nothing_written(rt: Runtime, since: tuple[int, int]) -> bool:
-    events, audits = await written_since(rt, since)
-    return events == [] and audits == []
