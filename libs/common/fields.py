@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Callable
 
+from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
@@ -35,6 +36,10 @@ def _hubei_division(value: str) -> str:
 
 
 DivisionCode = Annotated[str, BeforeValidator(_strip), AfterValidator(_as_pydantic(_hubei_division))]
+
+#: A record number in a URL path: a positive integer the databases can hold (a larger one is a 422,
+#: not an overflow in the driver).
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1, description="记录编号 record id")]
 
 
 def parse_uscc(value: str) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
-from libs.common.fields import CityCode, parse_uscc
+from libs.common.fields import CityCode, parse_uscc, RecordId
 from libs.common.pagination import Page, Paging
 from services.enterprise import service
 from services.enterprise.domain import TIER_NAMES, Tier, TierChange
@@ -110,13 +110,13 @@ async def list_recommendations(
 
 @router.post("/tier-recommendations/{rec_id}/approve", response_model=TierDecisionOut, tags=["梯队 tiers"],
              summary="省局认定 the province designates")
-async def approve(rec_id: int, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
+async def approve(rec_id: RecordId, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
     return TierDecisionOut.model_validate(await service.approve(rt, principal, rec_id, body))
 
 
 @router.post("/tier-recommendations/{rec_id}/reject", response_model=RecommendationOut, tags=["梯队 tiers"],
              summary="省局不予认定 the province rejects")
-async def reject(rec_id: int, body: RejectIn, principal: ProvinceAdmin, rt: RT) -> RecommendationOut:
+async def reject(rec_id: RecordId, body: RejectIn, principal: ProvinceAdmin, rt: RT) -> RecommendationOut:
     return RecommendationOut.model_validate(await service.reject(rt, principal, rec_id, body))
 
 

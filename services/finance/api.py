@@ -27,7 +27,7 @@ LoanWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Rol
 LoanReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK,
                                                         Role.VIEWER, Role.INTEGRATION))]
 ActivityWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
-LoanId = Annotated[int, Path(ge=1, description="贷款编号")]
+LoanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="贷款编号")]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度（质押登记日期所在年）")]
 
 PLEDGES = ["质押贷款 pledge loans"]
@@ -167,8 +167,8 @@ async def current_whitelist(principal: CurrentPrincipal, rt: RT,
             summary="两版白名单的差异 what changed between two versions",
             description="新增企业、移出企业、建议授信额度变化的企业。")
 async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
-                         from_: Annotated[int, Query(alias="from", ge=1, description="较早的版本号")],
-                         to: Annotated[int, Query(ge=1, description="较新的版本号")]) -> WhitelistDiffOut:
+                         from_: Annotated[int, Query(alias="from", ge=1, le=2**63 - 1, description="较早的版本号")],
+                         to: Annotated[int, Query(ge=1, le=2**63 - 1, description="较新的版本号")]) -> WhitelistDiffOut:
     diff, older, newer = await service.diff_versions(rt, from_, to)
     return WhitelistDiffOut(
         from_number=from_, to_number=to, added=[entry_out(newer[u]) for u in diff.added],
@@ -180,7 +180,7 @@ async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
 
 @router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST,
             summary="某一版白名单 one version")
-async def get_whitelist(number: Annotated[int, Path(ge=1, description="版本号")], principal: CurrentPrincipal,
+async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, description="版本号")], principal: CurrentPrincipal,
                         rt: RT, city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
                         ) -> WhitelistOut:
     version, entries = await service.get_whitelist(rt, number, city)
@@ -223,13 +223,13 @@ async def list_activities(
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES, summary="活动详情 one activity")
-async def get_activity(activity_id: Annotated[int, Path(ge=1)], principal: CurrentPrincipal, rt: RT) -> ActivityOut:
+async def get_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: CurrentPrincipal, rt: RT) -> ActivityOut:
     return activity_out(await service.get_activity(rt, activity_id))
 
 
 @router.post("/activities/{activity_id}/cancel", response_model=ActivityOut, tags=ACTIVITIES,
              summary="撤销错误登记的活动 withdraw an erroneous record")
-async def cancel_activity(activity_id: Annotated[int, Path(ge=1)], body: ActivityCancelIn, principal: ActivityWriter,
+async def cancel_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ActivityCancelIn, principal: ActivityWriter,
                           rt: RT) -> ActivityOut:
     return activity_out(await service.cancel_activity(rt, principal, activity_id, body.reason))
 

@@ -5,13 +5,13 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal
 from libs.common.db import utcnow
-from libs.common.fields import USCC, CityCode
+from libs.common.fields import USCC, CityCode, RecordId
 from libs.common.pagination import Page, Paging
 from services.protection import service
 from services.protection.domain import (CASE_KIND_NAMES, CENTRE_KIND_NAMES, HOST_KIND_NAMES, IP_TYPE_NAMES,
@@ -141,13 +141,13 @@ async def list_workstations(
 
 @router.get("/workstations/{ws_id}", response_model=WorkstationOut, tags=[WORKSTATIONS],
             summary="保护工作站详情 one workstation")
-async def get_workstation(ws_id: int, principal: CurrentPrincipal, rt: RT) -> WorkstationOut:
+async def get_workstation(ws_id: RecordId, principal: CurrentPrincipal, rt: RT) -> WorkstationOut:
     return workstation_out(await service.get_workstation(rt, principal, ws_id))
 
 
 @router.post("/workstations/{ws_id}/deregister", response_model=WorkstationOut, tags=[WORKSTATIONS],
              summary="撤销保护工作站 deregister a workstation")
-async def deregister_workstation(ws_id: int, body: DeregisterIn, principal: CurrentPrincipal,
+async def deregister_workstation(ws_id: RecordId, body: DeregisterIn, principal: CurrentPrincipal,
                                  rt: RT) -> WorkstationOut:
     return workstation_out(await service.deregister_workstation(rt, principal, ws_id, body))
 
@@ -211,7 +211,7 @@ async def case_summary(principal: CurrentPrincipal, rt: RT,
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut, tags=[CASES], summary="案件详情与各环节用时 one case")
-async def get_case(case_id: int, principal: CurrentPrincipal, rt: RT) -> CaseOut:
+async def get_case(case_id: RecordId, principal: CurrentPrincipal, rt: RT) -> CaseOut:
     case, steps = await service.get_case(rt, principal, case_id)
     return case_out(rt, case, steps)
 
@@ -223,17 +223,17 @@ async def _advance(rt: Runtime, principal, case_id: int, target: CaseStatus, bod
 
 
 @router.post("/cases/{case_id}/accept", response_model=CaseOut, tags=[CASES], summary="受理 accept")
-async def accept_case(case_id: int, body: StepIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
+async def accept_case(case_id: RecordId, body: StepIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
     return await _advance(rt, principal, case_id, CaseStatus.ACCEPTED, body)
 
 
 @router.post("/cases/{case_id}/start-handling", response_model=CaseOut, tags=[CASES], summary="开始办理 start handling")
-async def start_handling(case_id: int, body: StepIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
+async def start_handling(case_id: RecordId, body: StepIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
     return await _advance(rt, principal, case_id, CaseStatus.HANDLING, body)
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut, tags=[CASES], summary="结案并反馈 close")
-async def close_case(case_id: int, body: CloseIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
+async def close_case(case_id: RecordId, body: CloseIn, principal: CurrentPrincipal, rt: RT) -> CaseOut:
     return await _advance(rt, principal, case_id, CaseStatus.CLOSED, body)
 
 

@@ -21,8 +21,8 @@ from services.training.schemas import (AttendanceOut, AttendanceSheetIn, Attenda
 
 router = APIRouter(prefix="/api/v1")
 Manager = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY))]
-ClassId = Annotated[int, Path(ge=1, description="培训班 id")]
-EnrolmentId = Annotated[int, Path(ge=1, description="报名记录 id")]
+ClassId = Annotated[int, Path(ge=1, le=2**63 - 1, description="培训班 id")]
+EnrolmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="报名记录 id")]
 CLASSES, TRAINEES, CERTS = ["培训班 classes"], ["学员 trainees"], ["证书 certificates"]
 
 
@@ -197,7 +197,7 @@ async def issue_class_certificates(class_id: ClassId, principal: Manager, rt: RT
 @router.get("/certificates", response_model=Page[CertificateOut], tags=CERTS, summary="证书列表 certificates")
 async def list_certificates(
     principal: CurrentPrincipal, rt: RT, page: Paging,
-    class_id: Annotated[int | None, Query(ge=1)] = None,
+    class_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     track: Annotated[Track | None, Query()] = None,
     city: Annotated[CityCode | None, Query(description="培训班所在市州")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="发证年度")] = None,

@@ -9,7 +9,7 @@ from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
 from libs.common.errors import FieldInvalid
-from libs.common.fields import CityCode, parse_uscc
+from libs.common.fields import CityCode, parse_uscc, RecordId
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.pagination import Page, Paging
 from services.transfer import service
@@ -172,13 +172,13 @@ async def list_open_licences(
 
 
 @router.get("/open-licences/{licence_id}", response_model=OpenLicenceOut, tags=T_OPEN, summary="开放许可详情")
-async def get_open_licence(licence_id: int, principal: CurrentPrincipal, rt: RT) -> OpenLicenceOut:
+async def get_open_licence(licence_id: RecordId, principal: CurrentPrincipal, rt: RT) -> OpenLicenceOut:
     return licence_out(*await service.get_open_licence(rt, licence_id))
 
 
 @router.post("/open-licences/{licence_id}/withdraw", response_model=OpenLicenceOut, tags=T_OPEN,
              summary="撤回开放许可声明 withdraw")
-async def withdraw_open_licence(licence_id: int, body: CancelIn, principal: Writer, rt: RT) -> OpenLicenceOut:
+async def withdraw_open_licence(licence_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> OpenLicenceOut:
     lic = await service.withdraw_open_licence(rt, principal, licence_id, body.reason)
     return licence_out(*await service.get_open_licence(rt, lic.id))
 
@@ -211,13 +211,13 @@ async def list_entries(
 
 
 @router.get("/library/{entry_id}", response_model=LibraryEntryOut, tags=T_LIBRARY, summary="资源库条目详情")
-async def get_entry(entry_id: int, principal: CurrentPrincipal, rt: RT) -> LibraryEntryOut:
+async def get_entry(entry_id: RecordId, principal: CurrentPrincipal, rt: RT) -> LibraryEntryOut:
     return LibraryEntryOut.model_validate(await service.get_entry(rt, entry_id))
 
 
 @router.post("/library/{entry_id}/withdraw", response_model=LibraryEntryOut, tags=T_LIBRARY,
              summary="撤回资源库条目 withdraw")
-async def withdraw_entry(entry_id: int, body: CancelIn, principal: Writer, rt: RT) -> LibraryEntryOut:
+async def withdraw_entry(entry_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> LibraryEntryOut:
     return LibraryEntryOut.model_validate(await service.withdraw_entry(rt, principal, entry_id, body.reason))
 
 
@@ -243,19 +243,19 @@ async def list_needs(
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut, tags=T_NEEDS, summary="企业需求详情")
-async def get_need(need_id: int, principal: CurrentPrincipal, rt: RT) -> NeedOut:
+async def get_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT) -> NeedOut:
     return NeedOut.model_validate(await service.get_need(rt, principal, need_id))
 
 
 @router.post("/needs/{need_id}/close", response_model=NeedOut, tags=T_NEEDS,
              summary="关闭需求（已解决/撤回） close a need")
-async def close_need(need_id: int, body: CloseNeedIn, principal: Writer, rt: RT) -> NeedOut:
+async def close_need(need_id: RecordId, body: CloseNeedIn, principal: Writer, rt: RT) -> NeedOut:
     return NeedOut.model_validate(await service.close_need(rt, principal, need_id, body))
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchOut, tags=T_NEEDS,
             summary="为需求匹配资源库专利 rank library entries for a need", description=SCORING)
-async def match_need(need_id: int, principal: CurrentPrincipal, rt: RT,
+async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT,
                      limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut:
     ranked = await service.match_need(rt, principal, need_id, limit)
     return MatchOut(need_id=need_id, scoring=SCORING, items=[
@@ -286,19 +286,19 @@ async def list_events(
 
 
 @router.get("/matching-events/{event_id}", response_model=MatchingEventOut, tags=T_EVENTS, summary="对接活动详情")
-async def get_event(event_id: int, principal: CurrentPrincipal, rt: RT) -> MatchingEventOut:
+async def get_event(event_id: RecordId, principal: CurrentPrincipal, rt: RT) -> MatchingEventOut:
     return MatchingEventOut.model_validate(await service.get_matching_event(rt, event_id))
 
 
 @router.post("/matching-events/{event_id}/held", response_model=MatchingEventOut, tags=T_EVENTS,
              summary="登记活动举办结果 record that it was held (counts towards the ≥ 4 a year)")
-async def hold_event(event_id: int, body: HeldIn, principal: Writer, rt: RT) -> MatchingEventOut:
+async def hold_event(event_id: RecordId, body: HeldIn, principal: Writer, rt: RT) -> MatchingEventOut:
     return MatchingEventOut.model_validate(await service.hold_matching_event(rt, principal, event_id, body))
 
 
 @router.post("/matching-events/{event_id}/cancel", response_model=MatchingEventOut, tags=T_EVENTS,
              summary="取消计划中的活动 cancel a planned event")
-async def cancel_event(event_id: int, body: CancelIn, principal: Writer, rt: RT) -> MatchingEventOut:
+async def cancel_event(event_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> MatchingEventOut:
     return MatchingEventOut.model_validate(await service.cancel_matching_event(rt, principal, event_id, body.reason))
 
 

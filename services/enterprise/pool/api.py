@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
-from libs.common.fields import CityCode, parse_uscc
+from libs.common.fields import CityCode, parse_uscc, RecordId
 from libs.common.pagination import Page, Paging
 from services.enterprise.pool import domain, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation, Outcome, Status
@@ -54,7 +54,7 @@ def membership_out(m: PoolMembership, name: str, history: list[PoolHistory] | No
         history=[HistoryOut.model_validate(h) for h in history or []])
 
 
-async def _one(rt: Runtime, principal: Principal, membership_id: int) -> MembershipOut:
+async def _one(rt: Runtime, principal: Principal, membership_id: RecordId) -> MembershipOut:
     m, name, history = await service.get_membership(rt, principal, membership_id)
     return membership_out(m, name, history)
 
