@@ -69,6 +69,7 @@ def catalogue() -> list[Published]:
     return [
         *(Published(cls, module.TOPIC, f"/services/{name}") for name, module in domain_services()
           for cls in module.ALL_EVENTS),
+        *(Published(cls, reporting_events.DOMAIN_TOPIC, "/services/reporting") for cls in reporting_events.ALL_EVENTS),
         Published(reporting_events.KpiUpdated, reporting_events.TOPIC, "/services/reporting"),
     ]
 
@@ -224,6 +225,21 @@ def asyncapi(events: list[Published]) -> dict[str, Any]:
                            "service refuse records about unknown enterprises and stamp city and ownership on its "
                            "own events.",
             "messages": _refs(_channel_id(ent_topic), [e.name for e in by_topic[ent_topic] if e.type in mirrored])}
+    stats = [e.name for e in by_topic[reporting_events.DOMAIN_TOPIC]]
+    channels["reportingEvents"] = channel(
+        reporting_events.DOMAIN_TOPIC, "报表服务领域事件 reporting domain events",
+        "Official statistics approved or re-opened by the province, written to the reporting outbox in the "
+        "approval's transaction, keyed by period:org_unit. The reporting worker folds the approvals.",
+        {n: {"$ref": f"#/components/messages/{n}"} for n in stats})
+    operations["reportingPublishesStatistics"] = {
+        "action": "send", "channel": {"$ref": "#/channels/reportingEvents"},
+        "title": "reporting API publishes approved statistics (through the outbox)",
+        "messages": _refs("reportingEvents", stats)}
+    operations["reportingFoldsStatistics"] = {
+        "action": "receive", "channel": {"$ref": "#/channels/reportingEvents"},
+        "title": "reporting worker folds approved statistics into indicators",
+        "messages": _refs("reportingEvents", [e.name for e in by_topic[reporting_events.DOMAIN_TOPIC]
+                                              if e.type in REPORTING_FOLDS])}
     channels["kpiUpdates"] = channel(
         reporting_events.TOPIC, "指标变化 KPI updates",
         "One message per changed indicator value (a city and the province, 420000), written to the "

@@ -4,7 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Annotated
+from decimal import ROUND_DOWN, Decimal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -17,10 +18,15 @@ from libs.common.audit import record_audit
 from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, decode_token, require_roles
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, field_error, ProblemError
-from services.reporting.indicators import INDICATORS, PROVINCE
-from services.reporting.kpi import fmt_decimal, kpi_dict, read_kpis
+from libs.common.outbox import add_event, flush_events
+from services.reporting import periods
+from services.reporting.events import TOPIC as KPI_TOPIC
+from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
+from services.reporting.kpi import (city_label, fmt_decimal, kpi_dict, kpi_event, read_kpis, read_ranking,
+                                    read_series, rows_for_keys)
 from services.reporting.models import Target
-from services.reporting.schemas import IndicatorsOut, KpiOut, TargetOut, TargetsIn
+from services.reporting.schemas import (IndicatorsOut, KpiOut, RankingOut, RankOut, SeriesOut, SeriesPoint,
+                                        SplitIn, SplitOut, TargetOut, TargetsIn)
 
 router = APIRouter(prefix="/api/v1")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -50,19 +56,77 @@ def _year(year: int | None) -> int:
     return year or datetime.now(CHINA).year
 
 
+PeriodQ = Annotated[str | None, Query(max_length=10, description="期间：2025、2025Q1 或 202503（优先于 year）")]
+IndicatorQ = Annotated[str, Query(max_length=50, description="指标代码（见 /indicators/catalogue）")]
+
+
+def _period(period: str | None) -> periods.Period | None:
+    if period is None:
+        return None
+    try:
+        return periods.parse(period)
+    except periods.PeriodError as exc:
+        raise FieldInvalid("period", exc.rule, exc.message) from None
+
+
+def _indicator(code: str) -> str:
+    if code not in INDICATORS:
+        raise FieldInvalid("indicator", "indicator.unknown", f"未知指标 {code}，可选：{'、'.join(INDICATORS)}")
+    return code
+
+
 @router.get("/indicators", response_model=IndicatorsOut, tags=["指标 indicators"],
-            summary="指标值、目标与完成度 indicator values with targets")
-async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, city: CityQ = None) -> IndicatorsOut:
-    y, cities = _year(year), _cities(city)
+            summary="指标值、目标、预期进度与状态 indicator values with targets, expected progress and status",
+            description="`year` 读全年（流量为年内累计、存量为期末值）；`period` 读某季度或某月（流量另给年初至期末累计 `ytd`）。"
+                        "`expected` 为按今日应达到的值，`status` 为 met / on_track / at_risk / off_track / no_data，"
+                        "`forecast` 为按当前进度推算的年末值。")
+async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, city: CityQ = None,
+                     period: PeriodQ = None) -> IndicatorsOut:
+    p, cities = _period(period), _cities(city)
+    y = p.year if p else _year(year)
     async with rt.sessions() as session:
-        rows = await read_kpis(session, y, cities)
-    return IndicatorsOut(year=y, city=city or PROVINCE, items=[KpiOut(**kpi_dict(r)) for r in rows])
+        rows = await read_kpis(session, y, cities, period=p)
+    return IndicatorsOut(year=y, city=city or PROVINCE, period=p.code if p else str(y),
+                         items=[KpiOut(**kpi_dict(r)) for r in rows])
+
+
+@router.get("/indicators/series", response_model=SeriesOut, tags=["指标 indicators"],
+            summary="逐月或逐季数据 monthly or quarterly series of an indicator")
+async def series(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, city: CityQ = None, year: YearQ = None,
+                 period: Annotated[Literal["month", "quarter"], Query(description="month（12个点）或 quarter（4个点）")]
+                 = "month") -> SeriesOut:
+    code, (place,) = _indicator(indicator), _cities(city if city != "all" else None)
+    y = _year(year)
+    async with rt.sessions() as session:
+        rows = await read_series(session, code, place, y, period)
+    ind = INDICATORS[code]
+    return SeriesOut(indicator=code, name=ind.name, unit=ind.unit, kind=ind.kind, city=place,
+                     city_name=city_label(place), year=y, granularity=period,
+                     target=fmt_decimal(rows[0].target) if rows else None,
+                     points=[SeriesPoint(period=r.period, label=periods.parse(r.period).label(),
+                                         value=fmt_decimal(r.value), ytd=fmt_decimal(r.ytd),
+                                         expected=fmt_decimal(r.expected), status=r.status) for r in rows])
+
+
+@router.get("/indicators/ranking", response_model=RankingOut, tags=["指标 indicators"],
+            summary="市州排名 the 17 cities ranked on an indicator",
+            description="按各市州对本市州目标的完成度排序（无目标时按数值；“≤”类指标数值越小越好），无数据者排在最后。")
+async def ranking(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, year: YearQ = None) -> RankingOut:
+    code, y = _indicator(indicator), _year(year)
+    async with rt.sessions() as session:
+        rows = await read_ranking(session, code, y)
+    ind = INDICATORS[code]
+    return RankingOut(indicator=code, name=ind.name, unit=ind.unit, year=y, comparator=ind.comparator,
+                      items=[RankOut(rank=i + 1, **kpi_dict(r)) for i, r in enumerate(rows)])
 
 
 @router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions")
 async def catalogue(principal: CurrentPrincipal) -> list[dict]:
     return [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
-             "source": i.source, "ratio_of": list(i.ratio_of) if i.ratio_of else None} for i in INDICATORS.values()]
+             "source": i.source, "programme": PROGRAMME[i.code], "programme_name": PROGRAMME_NAMES[PROGRAMME[i.code]],
+             "headline": i.code in HEADLINE, "pace": i.pace, "statistic": i.statistic, "note": i.note,
+             "ratio_of": list(i.ratio_of) if i.ratio_of else None,
+             "factor": i.factor if i.kind == "ratio" else None} for i in INDICATORS.values()]
 
 
 async def stream_principal(request: Request, access_token: Annotated[str | None, Query(
@@ -100,45 +164,132 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
     return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
+def _target_out(t: Target) -> TargetOut:
+    return TargetOut(indicator=t.indicator, year=t.year, city=t.city, city_name=city_label(t.city),
+                     value=fmt_decimal(t.value), source=t.source,
+                     profile=[fmt_decimal(Decimal(w)) for w in t.profile.split(",")] if t.profile else None)
+
+
 @router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year")
 async def list_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None) -> list[TargetOut]:
     async with rt.sessions() as session:
         rows = (await session.scalars(select(Target).where(Target.year == _year(year))
                                       .order_by(Target.indicator, Target.city))).all()
-    return [TargetOut(indicator=t.indicator, year=t.year, city=t.city, value=fmt_decimal(t.value), source=t.source)
-            for t in rows]
+    return [_target_out(t) for t in rows]
 
 
-@router.put("/targets/{year}", response_model=list[TargetOut], tags=["目标 targets"],
-            summary="设置年度目标（可分解到市州） set a year's targets")
-async def put_targets(year: Annotated[int, Path(ge=2000, le=2100, description="年度")], body: TargetsIn,
-                      principal: ProvinceAdmin, rt: RT) -> list[TargetOut]:
-    if not 2000 <= year <= 2100:
-        raise FieldInvalid("year", "year.range", "年度应在 2000 至 2100 之间")
+YearPath = Annotated[int, Path(ge=2000, le=2100, description="年度")]
+
+
+def check_targets(items) -> list[dict]:
+    """Field errors of target rows (indicator and city codes); empty when all are good."""
     errors = []
-    for i, t in enumerate(body.targets):
+    for i, t in enumerate(items):
         if t.indicator not in INDICATORS:
             errors.append(field_error(f"targets.{i}.indicator", "indicator.unknown",
                                       f"未知指标 {t.indicator}，可选：{'、'.join(INDICATORS)}"))
         if t.city != PROVINCE and t.city not in CITIES:
             errors.append(field_error(f"targets.{i}.city", "city.unknown", f"{t.city} 应为 420000 或市州代码"))
+    return errors
+
+
+@router.put("/targets/{year}", response_model=list[TargetOut], tags=["目标 targets"],
+            summary="设置年度目标（可分解到市州） set a year's targets",
+            description="按行设置全省（420000）或市州目标；`profile` 可给出12个月的进度权重（缺省按天数平均）。"
+                        "目标变化立即推送指标更新（SSE、Kafka、Prometheus）。")
+async def put_targets(year: YearPath, body: TargetsIn, principal: ProvinceAdmin, rt: RT) -> list[TargetOut]:
+    errors = check_targets(body.targets)
     if errors:
         raise ProblemError(422, "validation-error", "请求参数校验失败", "目标数据不合法", errors=errors)
-    await upsert_targets(rt, year, [(t.indicator, t.city, t.value) for t in body.targets], body.source, principal)
+    await upsert_targets(rt, year, [(t.indicator, t.city, t.value, t.profile) for t in body.targets],
+                         body.source, principal)
     return await list_targets(principal, rt, year)
+
+
+def split_values(total: Decimal, shares: dict[str, Decimal], places: Decimal) -> dict[str, Decimal]:
+    """``total`` split by ``shares`` (largest remainder: the parts add up to ``total`` exactly)."""
+    weight = sum(shares.values())
+    raw = {c: total * s / weight for c, s in shares.items()}
+    parts = {c: v.quantize(places, rounding=ROUND_DOWN) for c, v in raw.items()}
+    left = total - sum(parts.values())
+    for c in sorted(raw, key=lambda c: (raw[c] - parts[c], shares[c]), reverse=True):
+        if left < places:
+            break
+        parts[c] += places
+        left -= places
+    return parts
+
+
+@router.post("/targets/{year}/split", response_model=SplitOut, tags=["目标 targets"],
+             summary="把全省目标分解到市州 split a province target across the cities",
+             description="按 `shares`（权重，如各市州上年完成量）或直接按 `values` 分解；"
+                         "写入市州目标并报告市州目标之和与全省目标之差。")
+async def split_target(year: YearPath, body: SplitIn, principal: ProvinceAdmin, rt: RT) -> SplitOut:
+    code = body.indicator
+    if code not in INDICATORS:
+        raise FieldInvalid("indicator", "indicator.unknown", f"未知指标 {code}")
+    given = body.shares if body.shares is not None else body.values
+    if not given:
+        raise FieldInvalid("shares", "split.required", "请给出 shares（各市州权重）或 values（各市州目标值）之一")
+    if body.shares is not None and body.values is not None:
+        raise FieldInvalid("values", "split.one_of", "shares 与 values 只能给出其一")
+    field = "shares" if body.shares is not None else "values"
+    bad = [c for c in given if c not in CITIES]
+    if bad:
+        raise FieldInvalid(f"{field}.{bad[0]}", "city.unknown", f"{bad[0]} 不是湖北省的市州代码")
+    async with rt.sessions() as session:
+        row = await session.get(Target, (code, year, PROVINCE))
+    total = body.total if body.total is not None else (row.value if row else None)
+    if body.shares is not None:
+        if total is None:
+            raise FieldInvalid("total", "target.missing", f"{year} 年 {code} 尚无全省目标，请给出 total")
+        if sum(body.shares.values()) <= 0:
+            raise FieldInvalid("shares", "split.weights", "各市州权重之和应大于 0")
+        places = Decimal("0.01") if INDICATORS[code].unit in ("元", "%") else Decimal(1)
+        values = split_values(total, body.shares, places)
+    else:
+        values = dict(body.values)
+    items = [(code, c, v, None) for c, v in sorted(values.items())]
+    if body.total is not None:
+        items.append((code, PROVINCE, body.total, None))
+    await upsert_targets(rt, year, items, body.source, principal)
+    city_sum = sum(values.values(), Decimal(0))
+    difference = None if total is None else city_sum - total
+    message = None
+    if total is not None and difference != 0:
+        message = (f"市州目标之和 {fmt_decimal(city_sum)} 与全省目标 {fmt_decimal(total)} 不一致"
+                   f"（相差 {fmt_decimal(difference)}）")
+    if len(values) < len(CITIES):
+        missing = "、".join(CITIES[c] for c in CITIES if c not in values)
+        message = (message + "；" if message else "") + f"未分解到：{missing}"
+    return SplitOut(indicator=code, year=year, province_target=fmt_decimal(total), city_sum=fmt_decimal(city_sum),
+                    difference=fmt_decimal(difference), consistent=message is None, message=message,
+                    cities=[_target_out(Target(indicator=code, year=year, city=c, value=v, source=body.source))
+                            for c, v in sorted(values.items())])
 
 
 async def upsert_targets(rt: Runtime, year: int, items, source: str | None,
                          principal: Principal | None = None) -> None:
-    """Insert or replace targets in one transaction; a change by a person (``principal``) is audited."""
+    """Insert or replace targets in one transaction; a change by a person (``principal``) is audited,
+    and the changed indicators' new progress goes to the KPI-update outbox in the same transaction."""
     async with rt.sessions.write() as session:
-        for indicator, city, value in items:
+        keys = set()
+        for indicator, city, value, *rest in items:
+            profile = ",".join(fmt_decimal(Decimal(w)) for w in rest[0]) if rest and rest[0] else None
             row = await session.get(Target, (indicator, year, city))
-            before = None if row is None else {"value": fmt_decimal(row.value), "source": row.source}
+            before = None if row is None else {"value": fmt_decimal(row.value), "source": row.source,
+                                               "profile": row.profile}
             if row is None:
-                session.add(Target(indicator=indicator, year=year, city=city, value=value, source=source))
+                session.add(Target(indicator=indicator, year=year, city=city, value=value, source=source,
+                                   profile=profile))
             else:
-                row.value, row.source = value, source
+                row.value, row.source, row.profile = value, source, profile
+            keys.add((indicator, city, year))
             if principal is not None:
                 await record_audit(session, principal, "target.set", "target", f"{indicator}:{city}:{year}",
-                                   before, {"value": fmt_decimal(value), "source": source})
+                                   before, {"value": fmt_decimal(value), "source": source, "profile": profile})
+        await session.flush()
+        for row in await rows_for_keys(session, keys, year):
+            if (row.indicator, row.city, row.year) in keys:
+                add_event(session, "reporting", KPI_TOPIC, kpi_event(row))
+        await flush_events(session, KPI_TOPIC)

@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from libs.common.app import Runtime, build_service_app
 from services.reporting.api import router, upsert_targets
+from services.reporting.live import prime_metrics
+from services.reporting.statistics.api import router as statistics_router
 from services.reporting.config import ReportingSettings
 from services.reporting.events import TOPIC
 from services.reporting.live import KpiBroadcaster
@@ -30,7 +32,7 @@ async def seed_targets(rt: Runtime) -> None:
         async with rt.sessions() as session:
             have = {(t.indicator, t.city) for t in (await session.execute(
                 select(Target).where(Target.year == doc["year"]))).scalars().all()}
-        missing = [(t["indicator"], t["city"], Decimal(t["value"])) for t in doc["targets"]
+        missing = [(t["indicator"], t["city"], Decimal(t["value"]), t.get("profile")) for t in doc["targets"]
                    if (t["indicator"], t["city"]) not in have]
         if missing:
             await upsert_targets(rt, doc["year"], missing, doc.get("source"))
@@ -47,9 +49,10 @@ async def start_broadcaster(rt: Runtime) -> None:
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
-    # The API publishes nothing itself: the stream worker owns the KPI outbox and its relay.
+    # The API runs no relay: what it writes to the outbox (approved statistics, KPI updates after a
+    # target change) is published by the stream worker's relay, which shares the database.
     return build_service_app(
         settings, title="报表服务 Reporting service",
         description="全省知识产权工作指标：按市州、年度汇总各服务事件，对照目标，实时推送。",
-        topic=TOPIC, routers=[router], database_url=settings.database_url,
-        on_start=[seed_targets, start_broadcaster], publishes=False)
+        topic=TOPIC, routers=[router, statistics_router], database_url=settings.database_url,
+        on_start=[seed_targets, prime_metrics, start_broadcaster], publishes=False)

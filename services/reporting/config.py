@@ -13,7 +13,8 @@ class ReportingSettings(CommonSettings):
     port: int = 8006
     worker_metrics_port: int = 8106
     #: Domain topics the stream worker folds into indicators.
-    source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer", "training")]
+    source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer", "training",
+                                                            "reporting")]
     #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
     batch_max: int = 1000
     batch_within: float = 0.02

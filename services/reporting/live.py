@@ -8,11 +8,52 @@ import json
 import logging
 
 from aiokafka import AIOKafkaConsumer
+from prometheus_client import Gauge
 
+from libs.common.divisions import CITIES
 from libs.common.kafka import ensure_topics
-from libs.common.retry import Backoff
 from libs.common.metrics import KPI_VALUE
+from libs.common.retry import Backoff
 from services.reporting.events import TOPIC
+from services.reporting.indicators import PROVINCE
+from services.reporting.kpi import kpi_dict, read_kpis, today_in_china
+from services.reporting.progress import STATUS_CODES
+
+LABELS = ["indicator", "city", "year"]
+KPI_TARGET = Gauge("ipp_kpi_target", "Target of an indicator for the year (absent without a target)", LABELS)
+KPI_PROGRESS = Gauge("ipp_kpi_progress_percent", "Value as a percentage of the target", LABELS)
+KPI_EXPECTED = Gauge("ipp_kpi_expected", "Value expected by today on the way to the target", LABELS)
+KPI_STATUS = Gauge("ipp_kpi_status", "Status code: 0 no target, 1 met, 2 on track, 3 at risk, 4 off track, "
+                                     "5 no data", LABELS)
+_NAN = float("nan")
+
+
+def _num(value) -> float:
+    return _NAN if value is None else float(value)
+
+
+def set_metrics(update: dict) -> None:
+    """Export one KPI (a ``KpiUpdated`` or ``kpi_dict``) to Prometheus."""
+    labels = (update["indicator"], update["city"], str(update["year"]))
+    KPI_VALUE.labels(*labels).set(_num(update["value"]))
+    KPI_STATUS.labels(*labels).set(STATUS_CODES.get(update.get("status"), 0))
+    for gauge, key in ((KPI_TARGET, "target"), (KPI_PROGRESS, "progress"), (KPI_EXPECTED, "expected")):
+        if update.get(key) is None:
+            try:
+                gauge.remove(*labels)
+            except KeyError:
+                pass
+        else:
+            gauge.labels(*labels).set(float(update[key]))
+
+
+async def prime_metrics(rt) -> None:
+    """At start, every gauge from the database: this year's values of the province and every city
+    (the KPI panels are not empty after a restart of the API until each indicator changes again)."""
+    async with rt.sessions() as session:
+        rows = await read_kpis(session, today_in_china().year, [PROVINCE, *CITIES])
+    for row in rows:
+        set_metrics(kpi_dict(row))
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +101,7 @@ class KpiBroadcaster:
         self._subscribers.discard(sub)
 
     def publish(self, update: dict) -> None:
-        KPI_VALUE.labels(update["indicator"], update["city"], str(update["year"])).set(float(update["value"]))
+        set_metrics(update)
         for sub in list(self._subscribers):
             if sub.wants(update):
                 sub.offer(update)

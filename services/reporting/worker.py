@@ -24,8 +24,8 @@ from libs.common.metrics import CONSUMER_LAG
 from libs.common.outbox import OutboxRelay, add_event, flush_events
 from services.reporting import events as ev
 from services.reporting.config import ReportingSettings
-from services.reporting.indicators import fold
-from services.reporting.kpi import apply_deltas, fmt_decimal, rows_for_keys
+from services.reporting.indicators import fold, fold_statistics
+from services.reporting.kpi import apply_deltas, apply_stat_deltas, kpi_event, rows_for_keys
 
 log = logging.getLogger(__name__)
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -43,27 +43,25 @@ class IndicatorFolder:
         self.relay = OutboxRelay(
             "reporting", self.sessions,
             producer_factory=lambda: new_producer(bootstrap, "ipp-reporting-worker-outbox"),
-            topics=[ev.TOPIC], ensure_topics=lambda t: ensure_topics(bootstrap, t, settings.topic_partitions),
+            topics=[ev.TOPIC, ev.DOMAIN_TOPIC], ensure_topics=lambda t: ensure_topics(bootstrap, t, settings.topic_partitions),
             batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval)
         self.processor = IdempotentProcessor(
             "reporting", CONSUMER, self.sessions, self._apply, dead_letter,
             before_commit=self._publish_changes, after_commit=lambda _: self.relay.wake())
 
     async def _apply(self, session, records: list[Incoming]):
-        deltas = []
+        deltas, stats = [], []
         for rec in records:
             deltas.extend(fold(rec.event.type, rec.event.data))
-        return await apply_deltas(session, deltas)
+            stats.extend(fold_statistics(rec.event.type, rec.event.data))
+        return await apply_deltas(session, deltas) | await apply_stat_deltas(session, stats)
 
     async def _publish_changes(self, session, keys) -> None:
         if not keys:
             return
         this_year = datetime.now(CHINA).year
         for row in await rows_for_keys(session, keys, this_year):
-            add_event(session, "reporting", ev.TOPIC, ev.KpiUpdated(
-                key=f"{row.indicator}:{row.city}:{row.year}", indicator=row.indicator, name=row.name, unit=row.unit,
-                city=row.city, year=row.year, value=fmt_decimal(row.value), target=fmt_decimal(row.target),
-                progress=fmt_decimal(row.progress), met=row.met))
+            add_event(session, "reporting", ev.TOPIC, kpi_event(row))
         await flush_events(session, ev.TOPIC)
 
     async def close(self) -> None:

@@ -151,6 +151,7 @@ class _CommissionerEvent(EventData):
     city: str = Field(description="city of the class")
     enterprise_city: str = Field(description="city of the commissioner's enterprise (the KPI city)")
     year: int = Field(description="class year of the completion (the KPI period)")
+    class_start: date = Field(description="start date of that class: the KPI month")
 
 
 class CommissionerQualified(_CommissionerEvent):

@@ -308,9 +308,11 @@ async def _reconcile_commissioner(uow, cls: TrainingClass, e: Enrolment) -> None
         return
     if row is None or row.enrolment_id != e.id:
         return
+    counted = cls if cls.id == row.class_id else await session.get(TrainingClass, row.class_id)
     uow.emit(ev.CommissionerWithdrawn(person_key=row.person_key, track="preparatory", class_id=row.class_id,
                                       enrolment_id=row.enrolment_id, city=row.city,
-                                      enterprise_city=row.enterprise_city, year=row.year))
+                                      enterprise_city=row.enterprise_city, year=row.year,
+                                      class_start=counted.start_date))
     await session.delete(row)
     await session.flush()
     other = (await session.execute(
@@ -329,7 +331,8 @@ async def _qualify(uow, cls: TrainingClass, e: Enrolment) -> None:
                                  class_id=cls.id, city=cls.city, enterprise_city=city, year=cls.year))
     await uow.session.flush()
     uow.emit(ev.CommissionerQualified(person_key=e.person_key, track="preparatory", class_id=cls.id,
-                                      enrolment_id=e.id, city=cls.city, enterprise_city=city, year=cls.year))
+                                      enrolment_id=e.id, city=cls.city, enterprise_city=city, year=cls.year,
+                                      class_start=cls.start_date))
 
 
 # ------------------------------------------------------------------------------ enrolments

@@ -248,15 +248,19 @@ def test_reporting_folds_each_tier_change_as_published(cls):
     deltas = fold(cls.event_type, as_json(example))
     expected = []
     if example.from_tier:
-        expected.append(Delta(f"tier_{example.from_tier}", example.city, example.year, Decimal(-1)))
+        expected.append(Delta(f"tier_{example.from_tier}", example.city, example.year, Decimal(-1),
+                              example.effective_date.month))
     if example.to_tier:
-        expected.append(Delta(f"tier_{example.to_tier}", example.city, example.year, Decimal(1)))
+        expected.append(Delta(f"tier_{example.to_tier}", example.city, example.year, Decimal(1),
+                              example.effective_date.month))
     assert deltas == expected and deltas
 
 
 def test_reporting_folds_a_published_move():
-    assert fold(ent.EnterpriseUpdated.event_type, as_json(EXAMPLES[ent.EnterpriseUpdated])) == [
-        Delta("tier_seed", "420100", 2025, Decimal(-1)), Delta("tier_seed", "420500", 2025, Decimal(1))]
+    example = EXAMPLES[ent.EnterpriseUpdated]
+    assert fold(ent.EnterpriseUpdated.event_type, as_json(example)) == [
+        Delta("tier_seed", "420100", 2025, Decimal(-1), example.updated_on.month),
+        Delta("tier_seed", "420500", 2025, Decimal(1), example.updated_on.month)]
 
 
 def test_kpi_updated_values_are_exact_decimal_strings():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator
+from services.reporting.indicators.core import Delta, Indicator, month_in_year
 
 SOURCE_2025 = "鄂知发〔2025〕2号"
 SOURCE_PRIVATE = "鄂知发〔2019〕1号 § 9"
@@ -36,12 +36,12 @@ _ACTIVITY_INDICATOR = {"matchmaking": "pledge_matchmaking_events", "roadshow": "
 
 
 def _loan(data: dict[str, Any], sign: int) -> list[Delta]:
-    city, year = data["city"], int(data["year"])
+    city, year, m = data["city"], int(data["year"]), month_in_year(data, "registration_date")
     one = Decimal(sign)
-    out = [Delta("pledge_amount", city, year, Decimal(str(data["amount"])) * one),
-           Delta("pledge_projects", city, year, one)]
+    out = [Delta("pledge_amount", city, year, Decimal(str(data["amount"])) * one, m),
+           Delta("pledge_projects", city, year, one, m)]
     if data["is_private"]:
-        out.append(Delta("pledge_private_projects", city, year, one))
+        out.append(Delta("pledge_private_projects", city, year, one, m))
     return out
 
 
@@ -52,5 +52,6 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
         return _loan(data, -1)
     if event_type in (ACTIVITY_RECORDED, ACTIVITY_CANCELLED):
         sign = 1 if event_type == ACTIVITY_RECORDED else -1
-        return [Delta(_ACTIVITY_INDICATOR[data["kind"]], data["city"], int(data["year"]), Decimal(sign))]
+        return [Delta(_ACTIVITY_INDICATOR[data["kind"]], data["city"], int(data["year"]), Decimal(sign),
+                      month_in_year(data, "held_on"))]
     return []

@@ -11,11 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator, year_of
+from services.reporting.indicators.core import Delta, Indicator, month_in_year, year_of
 
 SOURCE = "专利产业化促进中小企业成长计划（2024）"
 INDICATORS = [
-    Indicator("pool_members", "专利产业化样板企业培育库在库企业", "家", "stock", "<=", SOURCE),
+    Indicator("pool_members", "专利产业化样板企业培育库在库企业", "家", "stock", ">=", "鄂知发〔2025〕2号 § 11",
+              note=f"培育500家为目标（鄂知发〔2025〕2号 § 11）；入库上限500家是企业服务的规则（{SOURCE} 二(六)11）"),
     Indicator("pool_admitted", "培育库年度入库企业", "家", "flow", ">=", SOURCE),
     Indicator("pool_graduated", "培育库年度出库企业", "家", "flow", ">=", SOURCE),
     Indicator("pool_removed", "培育库年度退库企业", "家", "flow", ">=", SOURCE),
@@ -29,17 +30,17 @@ EVENT_TYPES = frozenset({_PREFIX + "admitted.v1", _PREFIX + "graduated.v1", _PRE
 
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     if event_type == _PREFIX + "admitted.v1":
-        city, year = data["city"], int(data["year"])
-        return [Delta("pool_members", city, year, ONE), Delta("pool_admitted", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "admitted_on")
+        return [Delta("pool_members", city, year, ONE, m), Delta("pool_admitted", city, year, ONE, m)]
     if event_type == _PREFIX + "graduated.v1":
-        city, year = data["city"], int(data["year"])
-        return [Delta("pool_members", city, year, -ONE), Delta("pool_graduated", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "graduated_on")
+        return [Delta("pool_members", city, year, -ONE, m), Delta("pool_graduated", city, year, ONE, m)]
     if event_type == _PREFIX + "removed.v1":
-        city, year = data["city"], int(data["year"])
-        return [Delta("pool_members", city, year, -ONE), Delta("pool_removed", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "removed_on")
+        return [Delta("pool_members", city, year, -ONE, m), Delta("pool_removed", city, year, ONE, m)]
     if event_type == UPDATED and data.get("in_pool"):
         old, new = data["previous_city"], data["city"]
         if old != new:
-            year = year_of(data["updated_on"])
-            return [Delta("pool_members", old, year, -ONE), Delta("pool_members", new, year, ONE)]
+            year, m = year_of(data["updated_on"]), int(str(data["updated_on"])[5:7])
+            return [Delta("pool_members", old, year, -ONE, m), Delta("pool_members", new, year, ONE, m)]
     return []

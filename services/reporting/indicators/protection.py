@@ -16,7 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator
+from services.reporting.indicators.core import Delta, Indicator, month_in_year
 
 SOURCE_2025 = "鄂知发〔2025〕2号"
 SOURCE_2019 = "鄂知发〔2019〕1号"
@@ -42,25 +42,26 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
         return []
     kind = event_type[len(PREFIX):]
     if kind == "workstation.established.v1":
-        city, year = data["city"], int(data["year"])
-        out = [Delta("protection_workstations", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "established_on")
+        out = [Delta("protection_workstations", city, year, ONE, m)]
         if data["level"] == "provincial_joint":
-            out.insert(0, Delta("protection_workstations_new", city, year, ONE))
+            out.insert(0, Delta("protection_workstations_new", city, year, ONE, m))
         return out
     if kind == "workstation.deregistered.v1":
-        return [Delta("protection_workstations", data["city"], int(data["year"]), -ONE)]
+        return [Delta("protection_workstations", data["city"], int(data["year"]), -ONE,
+                      month_in_year(data, "deregistered_on"))]
     if kind == "case.received.v1":
-        city, year = data["city"], int(data["year"])
-        out = [Delta("protection_cases_received", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "received_at")
+        out = [Delta("protection_cases_received", city, year, ONE, m)]
         if data["is_private"]:
-            out.append(Delta("protection_cases_private", city, year, ONE))
+            out.append(Delta("protection_cases_private", city, year, ONE, m))
         return out
     if kind == "case.closed.v1":
-        city, year = data["city"], int(data["year"])
-        out = [Delta("protection_cases_closed", city, year, ONE)]
+        city, year, m = data["city"], int(data["year"]), month_in_year(data, "at")
+        out = [Delta("protection_cases_closed", city, year, ONE, m)]
         if data["all_steps_within_limit"]:
-            out.append(Delta("protection_cases_closed_in_time", city, year, ONE))
+            out.append(Delta("protection_cases_closed_in_time", city, year, ONE, m))
         return out
     if kind == "visit.recorded.v1":
-        return [Delta("protection_visits", data["city"], int(data["year"]), ONE)]
+        return [Delta("protection_visits", data["city"], int(data["year"]), ONE, month_in_year(data, "visit_date"))]
     return []

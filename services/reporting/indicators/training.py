@@ -14,6 +14,9 @@
 * ``commissioners_assessed`` (stock): assessed-track certificates (one per person), in the
   enterprise's city and the year of issue.
 
+The month of each count: a class's finish date, an attendance's session day, a completion's class
+start, a certificate's date of issue — each clamped into the KPI year (``core.month_in_year``).
+
 Redelivered events change nothing twice (the reporting inbox); every delta is a function of one
 event alone, so folding commutes.
 """
@@ -22,7 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator
+from services.reporting.indicators.core import Delta, Indicator, month_in_year
 
 PLAN, PRIVATE = "鄂知发〔2022〕9号", "鄂知发〔2019〕1号"
 INDICATORS = [
@@ -45,7 +48,8 @@ EVENT_TYPES = frozenset({FINISHED, ATTENDANCE, QUALIFIED, WITHDRAWN, CERTIFIED})
 def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     if event_type == FINISHED:
         if data["track"] == "private":
-            return [Delta("training_private_classes", data["city"], int(data["year"]), ONE)]
+            return [Delta("training_private_classes", data["city"], int(data["year"]), ONE,
+                          month_in_year(data, "finished_on"))]
         return []
     if event_type == ATTENDANCE:
         if not data["is_private"]:
@@ -53,10 +57,12 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
         change = int(int(data["attended_days_after"]) > 0) - int(int(data["attended_days_before"]) > 0)
         if change == 0:
             return []
-        return [Delta("training_private_person_times", data["city"], int(data["year"]), Decimal(change))]
+        return [Delta("training_private_person_times", data["city"], int(data["year"]), Decimal(change),
+                      month_in_year(data, "day"))]
     if event_type in (QUALIFIED, WITHDRAWN):
         return [Delta("commissioners_preparatory", data["enterprise_city"], int(data["year"]),
-                      ONE if event_type == QUALIFIED else -ONE)]
+                      ONE if event_type == QUALIFIED else -ONE, month_in_year(data, "class_start"))]
     if event_type == CERTIFIED and data["track"] == "assessed":
-        return [Delta("commissioners_assessed", data["enterprise_city"] or data["city"], int(data["year"]), ONE)]
+        return [Delta("commissioners_assessed", data["enterprise_city"] or data["city"], int(data["year"]), ONE,
+                      month_in_year(data, "issued_on"))]
     return []

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Delta, Indicator
+from services.reporting.indicators.core import Delta, Indicator, month_in_year
 
 WORK_POINTS = "鄂知发〔2025〕2号"
 SME_PLAN = "湖北省专利产业化促进中小企业成长计划（2024）"
@@ -35,14 +35,14 @@ EVENT_TYPES = frozenset({REGISTERED, CANCELLED, HELD})
 
 
 def _record(data: dict[str, Any], sign: int) -> list[Delta]:
-    city, year = data["city"], int(data["year"])
+    city, year, m = data["city"], int(data["year"]), month_in_year(data, "contract_date")
     one = Decimal(sign)
-    out = [Delta("transfers_licences", city, year, one)]
+    out = [Delta("transfers_licences", city, year, one, m)]
     if data.get("is_licence"):
-        out.append(Delta("transfer_licences", city, year, one))
+        out.append(Delta("transfer_licences", city, year, one, m))
     if data.get("university_origin"):
-        out.append(Delta("transfer_university", city, year, one))
-    out.append(Delta("transfer_patents", city, year, one * int(data["patent_count"])))
+        out.append(Delta("transfer_university", city, year, one, m))
+    out.append(Delta("transfer_patents", city, year, one * int(data["patent_count"]), m))
     return out
 
 
@@ -52,5 +52,5 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     if event_type == CANCELLED:
         return _record(data, -1)
     if event_type == HELD:
-        return [Delta("matching_events", data["city"], int(data["year"]), Decimal(1))]
+        return [Delta("matching_events", data["city"], int(data["year"]), Decimal(1), month_in_year(data, "held_on"))]
     return []

@@ -38,7 +38,7 @@ async def api(db_backend, tmp_path):
 
 async def insert_deltas(api, rows: list[tuple[str, str, int, str]]) -> None:
     async with api.app.state.runtime.sessions() as session, session.begin():
-        session.add_all([IndicatorDelta(indicator=i, city=c, year=y, amount=Decimal(a)) for i, c, y, a in rows])
+        session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=6, amount=Decimal(a)) for i, c, y, a in rows])
 
 
 def by_key(body: dict) -> dict[tuple[str, str], dict]:
@@ -104,9 +104,13 @@ async def test_province_is_the_default_and_sums_every_city(api):
     assert [i["indicator"] for i in body["items"]][:3] == ["tier_advantage", "tier_seed", "tier_growth"]
     items = by_key(body)
     seed = items[("tier_seed", PROVINCE)]
+    source = seed.pop("source")
     assert seed == {"indicator": "tier_seed", "name": "知识产权种子企业", "unit": "家", "city": PROVINCE,
-                    "city_name": "湖北省", "year": 2025, "value": "500", "target": "1000", "progress": "50",
-                    "met": False, "comparator": ">="}
+                    "city_name": "湖北省", "year": 2025, "period": "2025", "value": "500", "ytd": None,
+                    "target": "1000", "progress": "50", "met": False, "comparator": ">=",
+                    # 2025 is over: the whole target was due, and 300 held at the end of 2024 was the base
+                    "expected": "1000", "status": "off_track", "forecast": "500"}
+    assert "鄂知发〔2022〕9号" in source
     adv = items[("tier_advantage", PROVINCE)]
     assert (adv["value"], adv["target"], adv["progress"], adv["met"]) == ("20", "100", "20", False)
     growth = items[("tier_growth", PROVINCE)]
@@ -255,10 +259,11 @@ async def test_setting_targets_is_audited(api):
         rows = (await session.execute(select(audit_table).order_by(audit_table.c.id))).mappings().all()
     assert [(r["action"], r["entity_type"], r["entity_id"], r["actor_role"], r["before"], r["after"]) for r in rows] == [
         ("target.set", "target", f"tier_seed:{PROVINCE}:2026", "province-admin",
-         {"value": "1000", "source": "鄂知发〔2022〕9号 “百千万”行动计划（五年目标）"},
-         {"value": "1200", "source": "调整"}),
+         {"value": "1000", "source": rows[0]["before"]["source"], "profile": None},
+         {"value": "1200", "source": "调整", "profile": None}),
         ("target.set", "target", f"tier_growth:{ENSHI}:2026", "province-admin", None,
-         {"value": "30", "source": "调整"})]
+         {"value": "30", "source": "调整", "profile": None})]
+    assert rows[0]["before"]["source"].startswith("鄂知发〔2022〕9号")
 
 
 async def test_integration_client_may_set_targets(api):

@@ -341,11 +341,16 @@ async def test_kpi_updated_rows_for_city_and_province_in_the_same_transaction(fo
     by_city = {r["payload"]["city"]: r["payload"] for r in rows}
     assert by_city[WUHAN] == {
         "key": f"tier_seed:{WUHAN}:{THIS_YEAR}", "indicator": "tier_seed", "name": "知识产权种子企业", "unit": "家",
-        "city": WUHAN, "year": THIS_YEAR, "value": "1", "target": None, "progress": None, "met": None}
+        "city": WUHAN, "year": THIS_YEAR, "value": "1", "target": None, "progress": None, "met": None,
+        "expected": None, "status": None, "forecast": by_city[WUHAN]["forecast"]}
     assert by_city[PROVINCE] == {
         "key": f"tier_seed:{PROVINCE}:{THIS_YEAR}", "indicator": "tier_seed", "name": "知识产权种子企业",
         "unit": "家", "city": PROVINCE, "year": THIS_YEAR, "value": "1", "target": "1000", "progress": "0.1",
-        "met": False}
+        "met": False, "expected": by_city[PROVINCE]["expected"], "status": by_city[PROVINCE]["status"],
+        "forecast": by_city[PROVINCE]["forecast"]}
+    # expected progress and status are computed for today's date: a new seed enterprise this late in
+    # the year is far behind the pro-rata share of 1,000 (unless it is the first day of the year)
+    assert by_city[PROVINCE]["status"] in ("off_track", "on_track")
     assert all(r["published_at"] is None and r["attempts"] == 0 for r in rows)
     assert len({r["event_id"] for r in rows}) == 2
 

@@ -24,8 +24,8 @@ def updated_data(previous_city, city, tier, updated_on="2025-03-15") -> dict:
             "updated_on": updated_on}
 
 
-def d(indicator: str, city: str, year: int, amount: int) -> Delta:
-    return Delta(indicator, city, year, Decimal(amount))
+def d(indicator: str, city: str, year: int, amount: int, month: int = 6) -> Delta:
+    return Delta(indicator, city, year, Decimal(amount), month)
 
 
 # --- fold: tier changes --------------------------------------------------------------------------
@@ -59,7 +59,13 @@ def test_period_is_the_year_field_not_the_effective_date():
 
 def test_year_given_as_string_is_an_int_period():
     deltas = fold(TIER.format("designated"), {**tier_data(None, "seed"), "year": "2026"})
-    assert deltas == [d("tier_seed", WUHAN, 2026, 1)]
+    # the effective date (2025-06-30) lies before the KPI year: its month is clamped into the year
+    assert deltas == [d("tier_seed", WUHAN, 2026, 1, month=1)]
+
+
+def test_month_is_the_effective_dates_month():
+    deltas = fold(TIER.format("promoted"), tier_data("growth", "seed", effective_date="2025-03-01"))
+    assert deltas == [d("tier_growth", WUHAN, 2025, -1, month=3), d("tier_seed", WUHAN, 2025, 1, month=3)]
 
 
 def test_deltas_are_exact_decimals():
@@ -83,12 +89,12 @@ def test_tier_event_with_unknown_tier_fails_loudly():
 
 def test_move_of_a_tiered_enterprise_moves_the_count_between_cities():
     assert fold(UPDATED, updated_data(WUHAN, YICHANG, "seed", updated_on="2026-02-01")) == [
-        d("tier_seed", WUHAN, 2026, -1), d("tier_seed", YICHANG, 2026, 1)]
+        d("tier_seed", WUHAN, 2026, -1, month=2), d("tier_seed", YICHANG, 2026, 1, month=2)]
 
 
 def test_move_year_comes_from_updated_on():
     deltas = fold(UPDATED, updated_data(XIANGYANG, WUHAN, "advantage", updated_on="2024-12-31"))
-    assert deltas == [d("tier_advantage", XIANGYANG, 2024, -1), d("tier_advantage", WUHAN, 2024, 1)]
+    assert deltas == [d("tier_advantage", XIANGYANG, 2024, -1, month=12), d("tier_advantage", WUHAN, 2024, 1, month=12)]
 
 
 def test_move_without_tier_changes_nothing():

@@ -23,8 +23,8 @@ def activity(kind="matchmaking", city=YICHANG, year=2025) -> dict:
     return {"activity_id": "3", "kind": kind, "city": city, "held_on": f"{year}-05-20", "year": year}
 
 
-def d(indicator: str, city: str, year: int, amount) -> Delta:
-    return Delta(indicator, city, year, Decimal(amount))
+def d(indicator: str, city: str, year: int, amount, month: int = 6) -> Delta:
+    return Delta(indicator, city, year, Decimal(amount), month)
 
 
 def test_a_registered_private_loan_adds_amount_project_and_private_project():
@@ -52,9 +52,9 @@ def test_cancelling_subtracts_exactly_what_registration_added():
     data = loan(amount="1234567.89")
     added = fold(finance.REGISTERED, data)
     removed = fold(finance.CANCELLED, {**data, "cancelled_on": "2026-01-05", "reason": "重复登记"})
-    assert removed == [Delta(x.indicator, x.city, x.year, -x.amount) for x in added]
-    # in the registration year, not the year of the cancellation
-    assert {x.year for x in removed} == {2025}
+    assert removed == [Delta(x.indicator, x.city, x.year, -x.amount, x.month) for x in added]
+    # in the registration year and month, not those of the cancellation
+    assert {(x.year, x.month) for x in removed} == {(2025, 6)}
 
 
 @pytest.mark.parametrize("event_type", ["ipp.finance.pledge.released.v1", "ipp.finance.pledge.defaulted.v1",
@@ -66,8 +66,9 @@ def test_release_default_and_whitelist_change_no_indicator(event_type):
 @pytest.mark.parametrize("kind, indicator", [("matchmaking", "pledge_matchmaking_events"),
                                              ("roadshow", "pledge_roadshows")])
 def test_activities_count_once_and_cancellation_takes_it_back(kind, indicator):
-    assert fold(finance.ACTIVITY_RECORDED, activity(kind)) == [d(indicator, YICHANG, 2025, 1)]
-    assert fold(finance.ACTIVITY_CANCELLED, {**activity(kind), "reason": "误登记"}) == [d(indicator, YICHANG, 2025, -1)]
+    assert fold(finance.ACTIVITY_RECORDED, activity(kind)) == [d(indicator, YICHANG, 2025, 1, month=5)]
+    assert fold(finance.ACTIVITY_CANCELLED, {**activity(kind), "reason": "误登记"}) == [
+        d(indicator, YICHANG, 2025, -1, month=5)]
 
 
 def test_unknown_activity_kind_fails_loudly():

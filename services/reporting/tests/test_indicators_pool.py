@@ -15,8 +15,8 @@ WUHAN, YICHANG = "420100", "420500"
 TARGETS = Path(__file__).resolve().parents[1] / "targets"
 
 
-def d(indicator: str, city: str, year: int, amount: int) -> Delta:
-    return Delta(indicator, city, year, Decimal(amount))
+def d(indicator: str, city: str, year: int, amount: int, month: int = 6) -> Delta:
+    return Delta(indicator, city, year, Decimal(amount), month)
 
 
 def base(**over) -> dict:
@@ -33,15 +33,15 @@ def test_graduation_takes_a_member_away_and_counts_the_year():
     data = base(city=YICHANG, admitted_on="2024-07-01", graduated_on="2026-01-10", year=2026,
                 industrialisation_rate_before="55.00", industrialisation_rate_after="70.00",
                 new_patent_intensive_products=1, sales_growth_pct=None, profit_growth_pct=None, reason="x")
-    assert fold("ipp.enterprise.pool.graduated.v1", data) == [d("pool_members", YICHANG, 2026, -1),
-                                                              d("pool_graduated", YICHANG, 2026, 1)]
+    assert fold("ipp.enterprise.pool.graduated.v1", data) == [d("pool_members", YICHANG, 2026, -1, month=1),
+                                                              d("pool_graduated", YICHANG, 2026, 1, month=1)]
 
 
 def test_removal_takes_a_member_away_and_counts_the_year():
     data = base(admitted_on="2024-07-01", removed_on="2026-08-01", year=2026, removal_reason="no_progress",
                 reason="x")
-    assert fold("ipp.enterprise.pool.removed.v1", data) == [d("pool_members", WUHAN, 2026, -1),
-                                                            d("pool_removed", WUHAN, 2026, 1)]
+    assert fold("ipp.enterprise.pool.removed.v1", data) == [d("pool_members", WUHAN, 2026, -1, month=8),
+                                                            d("pool_removed", WUHAN, 2026, 1, month=8)]
 
 
 def test_period_is_the_year_field():
@@ -57,8 +57,8 @@ def test_steps_that_change_no_membership_change_nothing(event):
 def test_member_moving_city_moves_the_stock_only():
     data = {"uscc": "x", "name": "n", "city": YICHANG, "previous_city": WUHAN, "ownership": "private",
             "is_private": True, "tier": None, "in_pool": True, "changed_fields": ["city"], "updated_on": "2026-03-01"}
-    assert pool_fold("ipp.enterprise.enterprise.updated.v1", data) == [d("pool_members", WUHAN, 2026, -1),
-                                                                       d("pool_members", YICHANG, 2026, 1)]
+    assert pool_fold("ipp.enterprise.enterprise.updated.v1", data) == [d("pool_members", WUHAN, 2026, -1, month=3),
+                                                                       d("pool_members", YICHANG, 2026, 1, month=3)]
     assert pool_fold("ipp.enterprise.enterprise.updated.v1", {**data, "in_pool": False}) == []
     assert pool_fold("ipp.enterprise.enterprise.updated.v1", {**data, "city": WUHAN}) == []
     legacy = {k: v for k, v in data.items() if k != "in_pool"}  # events from before the flag
@@ -69,7 +69,9 @@ def test_members_is_a_stock_and_flows_are_per_year():
     events = [("admitted", 2024), ("admitted", 2024), ("admitted", 2025), ("graduated", 2025), ("removed", 2026)]
     amounts: dict[str, dict[int, Decimal]] = {}
     for kind, year in events:
-        for delta in pool_fold(f"ipp.enterprise.pool.{kind}.v1", base(year=year)):
+        day = f"{year}-05-01"
+        for delta in pool_fold(f"ipp.enterprise.pool.{kind}.v1", base(year=year, admitted_on=day, graduated_on=day,
+                                                                      removed_on=day)):
             amounts.setdefault(delta.indicator, {}).setdefault(delta.year, Decimal(0))
             amounts[delta.indicator][delta.year] += delta.amount
     members, admitted = INDICATORS["pool_members"], INDICATORS["pool_admitted"]
@@ -78,11 +80,12 @@ def test_members_is_a_stock_and_flows_are_per_year():
     assert value_for_year(INDICATORS["pool_removed"], amounts["pool_removed"], 2026) == 1
 
 
-def test_cap_is_an_upper_bound_target():
+def test_target_is_to_reach_500_members_not_the_cap():
+    # 鄂知发〔2025〕2号 § 11 asks to cultivate 500 (培育500家); the cap of 500 is the enterprise service's rule
     members = INDICATORS["pool_members"]
-    assert members.kind == "stock" and members.comparator == "<="
+    assert members.kind == "stock" and members.comparator == ">="
+    assert met(members, Decimal(0), Decimal(500)) is False  # an empty pool is not "met"
     assert met(members, Decimal(500), Decimal(500)) is True
-    assert met(members, Decimal(501), Decimal(500)) is False
 
 
 @pytest.mark.parametrize("year", [2025, 2026])

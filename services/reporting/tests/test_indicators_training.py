@@ -25,8 +25,8 @@ MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 T = "ipp.training.{}.v1"
 
 
-def d(indicator: str, city: str, year: int, amount: int) -> Delta:
-    return Delta(indicator, city, year, Decimal(amount))
+def d(indicator: str, city: str, year: int, amount: int, month: int = 6) -> Delta:
+    return Delta(indicator, city, year, Decimal(amount), month)
 
 
 def finished(track: str = "private", city: str = WUHAN, year: int = 2025) -> dict:
@@ -46,7 +46,7 @@ def attendance(before: int, after: int, is_private: bool = True, city: str = WUH
 
 def commissioner(enterprise_city: str = YICHANG, year: int = 2025, city: str = WUHAN) -> dict:
     return {"person_key": "k" * 32, "track": "preparatory", "class_id": 1, "enrolment_id": 1, "city": city,
-            "enterprise_city": enterprise_city, "year": year}
+            "enterprise_city": enterprise_city, "year": year, "class_start": f"{year}-06-10"}
 
 
 def certificate(track: str = "assessed", enterprise_city: str | None = YICHANG, year: int = 2026) -> dict:
@@ -147,7 +147,8 @@ def test_commissioners_are_a_stock():
 
 
 def test_assessed_certificate_is_an_assessed_commissioner_in_the_year_of_issue():
-    assert fold(T.format("certificate.issued"), certificate()) == [d("commissioners_assessed", YICHANG, 2026, 1)]
+    assert fold(T.format("certificate.issued"), certificate()) == [
+        d("commissioners_assessed", YICHANG, 2026, 1, month=1)]
 
 
 @pytest.mark.parametrize("track", ["preparatory", "private", "other"])

@@ -42,8 +42,8 @@ def held(city=YICHANG, year=2026) -> dict:
             "deals_intended": 5, "amount_intended": None}
 
 
-def d(code, city, year, n) -> Delta:
-    return Delta(code, city, year, Decimal(n))
+def d(code, city, year, n, month: int = 5) -> Delta:
+    return Delta(code, city, year, Decimal(n), month)
 
 
 def test_registered_licence_from_a_university():
@@ -67,7 +67,7 @@ def test_cancel_takes_back_exactly_what_registration_added():
 
 
 def test_matching_event_held_counts_in_its_year():
-    assert fold(HELD, held()) == [d("matching_events", YICHANG, 2026, 1)]
+    assert fold(HELD, held()) == [d("matching_events", YICHANG, 2026, 1, month=4)]
     assert fold("ipp.transfer.matching-event.planned.v1", {"city": WUHAN}) == []
     assert fold("ipp.transfer.need.registered.v1", {"city": WUHAN, "year": 2025}) == []
 

@@ -46,14 +46,18 @@ async def sessions(db_backend, tmp_path, indicators):
 def test_ratio_arithmetic():
     assert ratio(Decimal(1), Decimal(3)) == Decimal("33.3")
     assert ratio(Decimal(2), Decimal(3)) == Decimal("66.7")
-    assert ratio(Decimal(5), Decimal(0)) == Decimal(0)
+    assert ratio(Decimal(5), Decimal(0)) is None  # no denominator: no value, not 0
+    assert ratio(None, Decimal(3)) is None and ratio(Decimal(3), None) is None
     assert ratio(Decimal(1), Decimal(2)) == Decimal("50.0")
+    # per 10,000 people, two decimals: 90,000 high-value patents among 60,000,000 people
+    assert ratio(Decimal(90000), Decimal(60000000), factor=10000) == Decimal("15.00")
+    assert ratio(Decimal(1), Decimal(30000), factor=10000) == Decimal("0.33")
 
 
 async def test_ratio_per_city_and_province_from_sums(sessions):
     async with sessions.write() as s:
-        await apply_deltas(s, [Delta("t_all", WUHAN, 2025, Decimal(4)), Delta("t_part", WUHAN, 2025, Decimal(3)),
-                               Delta("t_all", YICHANG, 2025, Decimal(6)), Delta("t_part", YICHANG, 2025, Decimal(1))])
+        await apply_deltas(s, [Delta("t_all", WUHAN, 2025, Decimal(4), 6), Delta("t_part", WUHAN, 2025, Decimal(3), 6),
+                               Delta("t_all", YICHANG, 2025, Decimal(6), 6), Delta("t_part", YICHANG, 2025, Decimal(1), 6)])
     async with sessions() as s:
         rows = {(r.indicator, r.city): r.value for r in
                 await read_kpis(s, 2025, [WUHAN, YICHANG, PROVINCE], ["t_share", "t_all"])}
@@ -63,15 +67,15 @@ async def test_ratio_per_city_and_province_from_sums(sessions):
     assert rows[("t_all", PROVINCE)] == Decimal(10)
 
 
-async def test_ratio_of_a_year_without_projects_is_zero_and_compares_with_its_target(sessions):
+async def test_ratio_of_a_year_without_projects_is_null_not_zero(sessions):
     async with sessions() as s:
         (row,) = await read_kpis(s, 2031, [WUHAN], ["t_share"])
-    assert row.value == Decimal(0) and row.target is None and row.met is None
+    assert row.value is None and row.target is None and row.met is None and row.status is None
 
 
 async def test_change_to_either_part_publishes_the_ratio(sessions):
     async with sessions.write() as s:
-        keys = await apply_deltas(s, [Delta("t_part", WUHAN, 2025, Decimal(1)), Delta("t_all", WUHAN, 2025, Decimal(2))])
+        keys = await apply_deltas(s, [Delta("t_part", WUHAN, 2025, Decimal(1), 6), Delta("t_all", WUHAN, 2025, Decimal(2), 6)])
         rows = await rows_for_keys(s, keys, 2025)
     got = {(r.indicator, r.city): r.value for r in rows}
     assert got[("t_share", WUHAN)] == Decimal("50.0") and got[("t_share", PROVINCE)] == Decimal("50.0")
