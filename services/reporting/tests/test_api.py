@@ -359,3 +359,109 @@ async def test_stream_without_token_is_401(api):
 async def test_stream_with_a_bad_token_is_401(api):
     assert_problem(await api.get("/api/v1/indicators/stream", params={"access_token": "forged"}), 401)
     assert_problem(await api.get("/api/v1/indicators/stream", headers={"Authorization": "Bearer forged"}), 401)
+
+
+# --- months, series, ranking, city targets -------------------------------------------------------------
+
+async def insert_monthly(api, rows: list[tuple[str, str, int, int, str]]) -> None:
+    async with api.app.state.runtime.sessions() as session, session.begin():
+        session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=m, amount=Decimal(a))
+                         for i, c, y, m, a in rows])
+
+
+async def test_quarter_and_month_reads_give_period_values_and_year_to_date(api):
+    await insert_monthly(api, [("pledge_amount", WUHAN, 2025, 1, "100"), ("pledge_amount", WUHAN, 2025, 2, "50"),
+                               ("pledge_amount", WUHAN, 2025, 5, "20"), ("tier_seed", WUHAN, 2024, 12, "10"),
+                               ("tier_seed", WUHAN, 2025, 2, "3"), ("tier_seed", WUHAN, 2025, 6, "-1")])
+    q2 = by_key((await api.get("/api/v1/indicators", params={"period": "2025Q2", "city": WUHAN},
+                               headers=VIEWER)).json())
+    assert (q2[("pledge_amount", WUHAN)]["value"], q2[("pledge_amount", WUHAN)]["ytd"]) == ("20", "170")
+    assert q2[("pledge_amount", WUHAN)]["period"] == "2025Q2"
+    assert (q2[("tier_seed", WUHAN)]["value"], q2[("tier_seed", WUHAN)]["ytd"]) == ("12", None)  # level at June's end
+    feb = by_key((await api.get("/api/v1/indicators", params={"period": "202502", "city": WUHAN},
+                                headers=VIEWER)).json())
+    assert (feb[("pledge_amount", WUHAN)]["value"], feb[("tier_seed", WUHAN)]["value"]) == ("50", "13")
+    year = by_key((await api.get("/api/v1/indicators", params={"year": 2025, "city": WUHAN}, headers=VIEWER)).json())
+    assert year[("pledge_amount", WUHAN)]["value"] == "170"  # the ?year= read keeps working
+
+
+@pytest.mark.parametrize("period, rule", [("2025Q5", "period.quarter"), ("202513", "period.month"),
+                                          ("2025-01", "period.format")])
+async def test_bad_period_is_a_422_naming_it(api, period, rule):
+    resp = await api.get("/api/v1/indicators", params={"period": period}, headers=VIEWER)
+    body = assert_problem(resp, 422, "period")
+    assert body["errors"][0]["rule"] == rule
+
+
+async def test_series_gives_12_months_or_4_quarters(api):
+    await insert_monthly(api, [("transfers_licences", YICHANG, 2025, 1, "3"), ("transfers_licences", YICHANG, 2025, 3, "4"),
+                               ("transfers_licences", YICHANG, 2025, 11, "5"), ("transfers_licences", WUHAN, 2025, 3, "9")])
+    resp = await api.get("/api/v1/indicators/series", headers=VIEWER,
+                         params={"indicator": "transfers_licences", "city": YICHANG, "year": 2025})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert [p["period"] for p in body["points"]] == [f"2025{m:02d}" for m in range(1, 13)]
+    assert [p["value"] for p in body["points"]] == ["3", "0", "4", "0", "0", "0", "0", "0", "0", "0", "5", "0"]
+    assert body["points"][2]["ytd"] == "7" and body["points"][2]["label"] == "2025年3月"
+    quarters = (await api.get("/api/v1/indicators/series", headers=VIEWER, params={
+        "indicator": "transfers_licences", "year": 2025, "period": "quarter"})).json()  # the province
+    assert [p["value"] for p in quarters["points"]] == ["16", "0", "0", "5"]
+    bad = await api.get("/api/v1/indicators/series", params={"indicator": "nope"}, headers=VIEWER)
+    assert_problem(bad, 422, "indicator")
+
+
+async def test_ranking_orders_the_17_cities_by_progress_on_their_own_targets(api):
+    await insert_monthly(api, [("transfers_licences", WUHAN, 2025, 3, "50"), ("transfers_licences", YICHANG, 2025, 3, "30"),
+                               ("transfers_licences", ENSHI, 2025, 3, "2")])
+    split = await api.post("/api/v1/targets/2025/split", headers=ADMIN, json={
+        "indicator": "transfers_licences", "values": {WUHAN: "100", YICHANG: "40", ENSHI: "2"}})
+    assert split.status_code == 200, split.text
+    assert split.json()["consistent"] is False and "不一致" in split.json()["message"]
+    resp = await api.get("/api/v1/indicators/ranking", params={"indicator": "transfers_licences", "year": 2025},
+                         headers=VIEWER)
+    items = resp.json()["items"]
+    assert len(items) == 17 and [i["rank"] for i in items] == list(range(1, 18))
+    assert [(i["city"], i["progress"]) for i in items[:3]] == [(ENSHI, "100"), (YICHANG, "75"), (WUHAN, "50")]
+    assert items[0]["status"] == "off_track"  # "> target": exactly the target is not met, and 2025 is over
+
+
+async def test_split_by_shares_adds_up_exactly_and_reports_missing_cities(api):
+    resp = await api.post("/api/v1/targets/2025/split", headers=ADMIN, json={
+        "indicator": "transfers_licences", "shares": {WUHAN: "1", YICHANG: "1", ENSHI: "1"}, "source": "分解"})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["province_target"] == "45000" and body["city_sum"] == "45000" and body["difference"] == "0"
+    assert [c["value"] for c in body["cities"]] == ["15000", "15000", "15000"]
+    assert body["consistent"] is False and "未分解到" in body["message"]
+    targets = {(t["indicator"], t["city"]): t["value"] for t in
+               (await api.get("/api/v1/targets", params={"year": 2025}, headers=VIEWER)).json()}
+    assert targets[("transfers_licences", YICHANG)] == "15000"
+    uneven = await api.post("/api/v1/targets/2025/split", headers=ADMIN, json={
+        "indicator": "pledge_amount", "total": "100", "shares": {WUHAN: "1", YICHANG: "2"}})
+    assert [c["value"] for c in uneven.json()["cities"]] == ["33.33", "66.67"]
+    for bad, field in (({"indicator": "x", "shares": {WUHAN: 1}}, "indicator"),
+                       ({"indicator": "pledge_amount", "shares": {"110000": 1}}, "shares.110000"),
+                       ({"indicator": "pledge_amount"}, "shares")):
+        assert_problem(await api.post("/api/v1/targets/2025/split", headers=ADMIN, json=bad), 422, field)
+    assert (await api.post("/api/v1/targets/2025/split", headers=VIEWER,
+                           json={"indicator": "pledge_amount", "shares": {WUHAN: 1}})).status_code == 403
+
+
+async def test_a_target_change_writes_kpi_updates_in_the_same_transaction(api):
+    from libs.common.outbox import outbox_table
+    from services.reporting.events import TOPIC as KPI_TOPIC
+
+    async with api.app.state.runtime.sessions() as session:
+        before = len((await session.execute(select(outbox_table))).all())
+    resp = await api.put("/api/v1/targets/2025", headers=ADMIN, json={"targets": [
+        {"indicator": "tier_seed", "city": WUHAN, "value": "80", "profile": [1] * 12}]})
+    assert resp.status_code == 200, resp.text
+    assert {(t["indicator"], t["city"]): t["profile"] for t in resp.json()}[("tier_seed", WUHAN)] == ["1"] * 12
+    async with api.app.state.runtime.sessions() as session:
+        rows = (await session.execute(select(outbox_table).order_by(outbox_table.c.id))).mappings().all()
+    new = [r for r in rows[before:] if r["topic"] == KPI_TOPIC]
+    assert [r["key"] for r in new] == [f"tier_seed:{WUHAN}:2025"]
+    assert new[0]["payload"]["target"] == "80" and new[0]["payload"]["status"] == "off_track"
+    bad = await api.put("/api/v1/targets/2025", headers=ADMIN, json={"targets": [
+        {"indicator": "tier_seed", "value": "1", "profile": [1, 2]}]})
+    assert_problem(bad, 422)
