@@ -15,6 +15,7 @@ from sqlalchemy import select
 from libs.common.app import Runtime, build_service_app
 from services.reporting.api import router, upsert_targets
 from services.reporting.live import prime_metrics
+from services.reporting.reports import router as reports_router
 from services.reporting.statistics.api import router as statistics_router
 from services.reporting.config import ReportingSettings
 from services.reporting.events import TOPIC
@@ -54,5 +55,5 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     return build_service_app(
         settings, title="报表服务 Reporting service",
         description="全省知识产权工作指标：按市州、年度汇总各服务事件，对照目标，实时推送。",
-        topic=TOPIC, routers=[router, statistics_router], database_url=settings.database_url,
+        topic=TOPIC, routers=[router, statistics_router, reports_router], database_url=settings.database_url,
         on_start=[seed_targets, prime_metrics, start_broadcaster], publishes=False)
