@@ -218,3 +218,110 @@ def test_load_demo_with_the_pool_step_and_again(enterprise_service: tuple[str, P
     assert first.get("admitted", 0) + first.get("graduated", 0) >= 1 and first["history"] > 0, first
     load_demo({"enterprise": url}, enterprises=60, seed=11)
     assert pool_counts() == first
+
+
+# ------------------------------------------------------------- official statistics and targets
+
+def test_statistics_plan_is_consistent_and_realistic() -> None:
+    from ipp.demo import PROGRAMMES
+    from ipp.demo.statistics import PROVINCE, build_plan
+    from services.reporting.statistics.domain import check_org_unit, check_period, check_value
+
+    assert PROGRAMMES[-1] == "statistics"
+    plan = build_plan(20251, TODAY)
+    assert [(s.period, s.org_unit, s.values) for s in plan.sets] == \
+           [(s.period, s.org_unit, s.values) for s in build_plan(20251, TODAY).sets]
+    province: dict[tuple[str, str], Decimal] = {}
+    cities: dict[tuple[str, str], Decimal] = Counter()
+    places: dict[str, set[str]] = {}
+    for s in plan.sets:
+        check_period(s.period), check_org_unit(s.org_unit)
+        places.setdefault(s.period, set()).add(s.org_unit)
+        for element, value in s.values.items():
+            check_value(element, str(value))  # every figure passes the service's own rules
+            if s.org_unit == PROVINCE:
+                province[(s.period, element)] = value
+            else:
+                cities[(s.period, element)] += value
+    # the province and all 17 cities in every period; the year's stocks, flows and population
+    assert all(units == {PROVINCE, *CITIES} for units in places.values())
+    assert {"2024", "2025", "2025Q1", "2025Q4", "202601", "202610"} <= set(places)
+    assert "202611" not in places and "202612" not in places  # only months before today's
+    for (period, element), value in province.items():
+        if element not in ("protection_national_tier", "prefecture_public_service_coverage"):
+            assert cities[(period, element)] == value, (period, element)
+    assert province[("2025", "protection_national_tier")] == 1 and ("2025", "protection_national_tier") not in cities
+    assert sum(province[(f"2025Q{q}", "pct_applications")] for q in range(1, 5)) == province[("2025", "pct_applications")]
+    p = {e: province[("2025", e)] for e in ("invention_patents_in_force", "high_value_invention_patents",
+                                            "trademark_registrations", "pct_applications", "population")}
+    assert 200_000 <= p["invention_patents_in_force"] <= 240_000
+    assert 1_200_000 <= p["trademark_registrations"] <= 1_350_000
+    assert 1_800 <= p["pct_applications"] <= 2_200
+    assert 57_000_000 <= p["population"] <= 59_000_000
+    assert 14 <= p["high_value_invention_patents"] * 10_000 / p["population"] <= 15.5
+    wuhan = plan.city_figures[("invention_patents_in_force", 2025)]["420100"]
+    assert 0.55 <= wuhan / p["invention_patents_in_force"] <= 0.60
+    assert 13_500_000 <= plan.city_figures[("population", 2025)]["420100"] <= 14_000_000
+    # stocks rise month by month in 2026
+    assert province[("202601", "invention_patents_in_force")] < province[("202610", "invention_patents_in_force")]
+
+
+@pytest.fixture
+def reporting_service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    from services.reporting.app import create_app
+    from services.reporting.config import ReportingSettings
+
+    db = tmp_path / "reporting.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    upgrade(ROOT / "services" / "reporting" / "migrations", url)
+    app = create_app(ReportingSettings(database_url=url, kafka_enabled=False, env="test"))
+    with serve(app) as base_url:
+        yield base_url, db
+
+
+def _reporting_counts(db: Path) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("stat_values", "stat_approvals", "targets", "audit_log", "outbox")}
+
+
+def test_load_demo_statistics_through_the_api_and_again(enterprise_service: tuple[str, Path],
+                                                        reporting_service: tuple[str, Path]) -> None:
+    """The statistics loader runs after the enterprises without waiting for a read model the
+    reporting service does not have; it submits and approves every (period, org unit), splits the
+    province targets to the cities; a second run writes nothing."""
+    from ipp.demo.statistics import build_plan
+
+    (e_url, _), (r_url, db) = enterprise_service, reporting_service
+    summary = load_demo({"enterprise": e_url, "reporting": r_url}, enterprises=20, seed=5, programmes=("statistics",))
+    assert "统计：" in summary and "发明专利有效量 232,480 件" in summary, summary
+    keys = build_plan(5, datetime.now(ZoneInfo("Asia/Shanghai")).date()).keys
+    first = _reporting_counts(db)
+    assert first["stat_approvals"] == len(keys)
+
+    settings = CommonSettings()
+    admin = issue_token(settings.jwt_secret.get_secret_value(), role="province-admin", sub="test-admin",
+                        issuer=settings.jwt_issuer)
+    import httpx
+
+    with httpx.Client(base_url=r_url, headers={"Authorization": f"Bearer {admin}"}) as http:
+        approvals = http.get("/api/v1/statistics/approvals").json()
+        assert {a["state"] for a in approvals} == {"approved"}
+        for year in (2025, 2026):
+            targets = http.get("/api/v1/targets", params={"year": year}).json()
+            by = {}
+            for t in targets:
+                by.setdefault(t["indicator"], {})[t["city"]] = Decimal(t["value"])
+            for code in ("invention_patents_in_force", "trademark_registrations", "pct_applications",
+                         "tier_seed"):
+                assert set(by[code]) == {"420000", *CITIES}, (year, code)
+                assert sum(v for c, v in by[code].items() if c != "420000") == by[code]["420000"], (year, code)
+            for code in ("high_value_patents_per_10k", "protection_national_tier", "pledge_private_share",
+                         "matching_events"):
+                assert set(by[code]) == {"420000"}, (year, code)  # not split
+        assert "pledge_amount" in {t["indicator"] for t in http.get("/api/v1/targets", params={"year": 2025}).json()
+                                   if t["city"] == "420100"}
+
+    again = load_demo({"enterprise": e_url, "reporting": r_url}, enterprises=20, seed=5, programmes=("statistics",))
+    assert "本次新写入 0 个数值、新审核 0 组" in again and "本次新分解 0 项" in again, again
+    assert _reporting_counts(db) == first
