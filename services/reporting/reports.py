@@ -39,6 +39,7 @@ from services.reporting.kpi import KpiRow, Snapshot, city_label, fmt_decimal
 from services.reporting.models import Target
 from services.reporting.progress import STATUS_LABELS
 from services.reporting.schemas import TargetOut
+from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
 
@@ -532,15 +533,6 @@ def column_key(heading: Any) -> str | None:
     return next((key for key, names in HEADINGS.items() if words & names), None)
 
 
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FieldInvalid("file", "file.encoding", "CSV 文件应为 UTF-8 或 GB18030 编码")
-
-
 def read_table(filename: str, data: bytes) -> list[list[Any]]:
     """The cells of the targets sheet (a sheet named 目标, else the first) or of the CSV file."""
     name = (filename or "").lower()
@@ -550,7 +542,7 @@ def read_table(filename: str, data: bytes) -> list[list[Any]]:
         return _read_xlsx(data)
     if b"\x00" in data[:4096]:  # some other binary file
         raise FieldInvalid("file", "file.type", "仅支持 .xlsx 或 .csv 文件")
-    return [list(row) for row in csv.reader(io.StringIO(_decode(data)))]
+    return [list(row) for row in csv.reader(io.StringIO(decode_csv(data)))]
 
 
 def _read_xlsx(data: bytes) -> list[list[Any]]:

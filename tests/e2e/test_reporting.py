@@ -27,7 +27,7 @@ from services.enterprise.client import EnterpriseClient
 from services.enterprise.schemas import EnterpriseCreate
 from services.finance.client import ApiError, FinanceClient
 from services.finance.schemas import PledgeCreate, PledgedItemIn
-from tests.e2e.conftest import ADMIN, indicator_values, url
+from tests.e2e.conftest import ADMIN, indicator_values, url, wait_for_values
 
 pytestmark = pytest.mark.e2e
 YEAR = 2025
@@ -100,17 +100,6 @@ class Stream:
         raise AssertionError(f"kpi events missing: {[(i, c, v) for (i, c), v in expected.items() if (i, c, v) not in seen]}")
 
 
-def wait_indicators(plat, expected: dict[tuple[str, str], str], year: int = YEAR, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    seen: dict = {}
-    while time.monotonic() < deadline:
-        seen = indicator_values(plat, year)
-        if all(seen.get(k) == v for k, v in expected.items()):
-            return seen
-        time.sleep(0.25)
-    raise AssertionError(f"(seen, expected): {({k: (seen.get(k), v) for k, v in expected.items() if seen.get(k) != v})}")
-
-
 def submit(http: httpx.Client, period: str, org_unit: str, values: dict[str, int]) -> httpx.Response:
     return http.post("/api/v1/statistics/datavaluesets", json={
         "period": period, "org_unit": org_unit, "source_system": "端到端测试数据交换",
@@ -161,7 +150,7 @@ def test_approved_statistics_reach_the_stream_and_the_indicators_and_a_correctio
                     ("protection_national_tier", PROVINCE): "1",
                     ("resident_population", PROVINCE): "60000000"}
         stream.wait_values({k: v for k, v in expected.items() if k[0] != "resident_population"})
-        wait_indicators(platform, expected)
+        wait_for_values(platform, YEAR, expected)
         rows = {(i["indicator"], i["city"]): i for i in province.get(
             "/api/v1/indicators", params={"year": YEAR, "city": "all"}).json()["items"]}
         assert rows[("invention_patents_in_force", PROVINCE)]["target"] == "230000"
@@ -197,7 +186,7 @@ def test_approved_statistics_reach_the_stream_and_the_indicators_and_a_correctio
                  ("resident_population", CITY_A): "5270000"}
     assert corrected[("high_value_patents_per_10k", CITY_A)] == "10.38"
     stream.wait_values({k: v for k, v in corrected.items() if k[0] != "resident_population"})
-    wait_indicators(platform, corrected)
+    wait_for_values(platform, YEAR, corrected)
     time.sleep(2)  # anything folded twice would show by now
     assert {k: indicator_values(platform, YEAR)[k] for k in corrected} == corrected
 

@@ -14,7 +14,8 @@ HEADINGS = {"element": "element", "数据元素": "element", "指标": "element"
 REQUIRED = ("element", "value")
 
 
-def _decode(data: bytes) -> str:
+def decode_csv(data: bytes) -> str:
+    """CSV text as Chinese offices save it: UTF-8 (with or without BOM), else GB18030/GBK."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -45,7 +46,7 @@ def read_rows(filename: str, data: bytes) -> list[dict]:
             raise FieldInvalid("file", "file.xlsx", f"无法读取 Excel 文件：{exc}") from None
         table = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
     elif name.endswith(".csv") or not name:
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(_decode(data)))]
+        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(decode_csv(data)))]
     else:
         raise FieldInvalid("file", "file.type", "仅支持 .xlsx 或 .csv 文件")
     table = [r for r in table if any(c not in (None, "") for c in r)]
