@@ -26,16 +26,6 @@ VIEWER = auth("viewer")
 ADMIN = auth("province-admin")
 
 
-@pytest.fixture
-async def api(db_backend, tmp_path):
-    async with fresh_database(db_backend, tmp_path, "reporting_api") as url:
-        await migrate(MIGRATIONS, url)
-        app = create_app(ReportingSettings(database_url=url, kafka_enabled=False, env="test"))
-        async with app_client(app) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-
-
 async def insert_deltas(api, rows: list[tuple[str, str, int, str]]) -> None:
     async with api.app.state.runtime.sessions() as session, session.begin():
         session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=6, amount=Decimal(a)) for i, c, y, a in rows])

@@ -27,18 +27,6 @@ EXPORT = "/api/v1/targets/export"
 IMPORT = "/api/v1/targets/import"
 
 
-@pytest.fixture
-async def api(db_backend, tmp_path):
-    async with fresh_database(db_backend, tmp_path, "reporting_reports") as url:
-        await migrate(MIGRATIONS, url)
-        app = create_app(ReportingSettings(database_url=url, kafka_enabled=False, env="test"))
-        if not any(getattr(r, "path", None) == REPORT for r in app.routes):
-            app.include_router(reports.router)
-        async with app_client(app) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-
-
 async def insert_deltas(api, rows: list[tuple[str, str, int, int, str]]) -> None:
     async with api.app.state.runtime.sessions() as session, session.begin():
         session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=m, amount=Decimal(a))

@@ -26,16 +26,6 @@ WUHAN_OFFICER = auth("city-officer", city=WUHAN)
 URL = "/api/v1/statistics/datavaluesets"
 
 
-@pytest.fixture
-async def api(db_backend, tmp_path):
-    async with fresh_database(db_backend, tmp_path, "reporting_stats") as url:
-        await migrate(MIGRATIONS, url)
-        app = create_app(ReportingSettings(database_url=url, kafka_enabled=False, env="test"))
-        async with app_client(app) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-
-
 def value_set(org_unit=WUHAN, period="2025", **values) -> dict:
     return {"period": period, "org_unit": org_unit, "source_system": "统计联网直报",
             "values": [{"element": k, "value": v} for k, v in values.items()]}
