@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import AsyncIterator
 
-from sqlalchemy import DateTime, MetaData, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -23,6 +23,12 @@ NAMING = {
 
 #: Tables every service database carries: outbox, inbox, audit log.
 infra_metadata = MetaData(naming_convention=NAMING)
+
+
+#: A record id, or a column referring to one: BIGINT on PostgreSQL, so every id the API accepts
+#: (1 … 2**63 - 1, see ``libs.common.fields.RecordId``) fits; INTEGER on SQLite, which stores 64 bits
+#: anyway and keeps an ``INTEGER PRIMARY KEY`` the autoincrementing rowid.
+BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
+from libs.common.db import BigId, Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
 from libs.common.retry import Backoff
 from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
@@ -32,7 +32,7 @@ inbox_table = Table(
     Column("event_type", String(200), nullable=False),
     Column("topic", String(200), nullable=False),
     Column("partition", Integer),
-    Column("offset", Integer),
+    Column("offset", BigId),  # Kafka offsets are 64-bit (infra_migrations.upgrade_v2)
     Column("received_at", UTCDateTime(), nullable=False),
 )
 

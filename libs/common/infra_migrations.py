@@ -75,3 +75,15 @@ def downgrade_v1() -> None:
         batch_op.drop_index('ix_audit_entity')
 
     op.drop_table('audit_log')
+
+
+def upgrade_v2() -> None:
+    """inbox.offset is BIGINT on PostgreSQL (Kafka offsets are 64-bit); nothing on SQLite, whose
+    INTEGER holds 64 bits already."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('ALTER TABLE inbox ALTER COLUMN "offset" TYPE BIGINT')
+
+
+def downgrade_v2() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute('ALTER TABLE inbox ALTER COLUMN "offset" TYPE INTEGER')

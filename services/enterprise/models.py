@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_base, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_base, utcnow
 
 Base = new_base()
 Money = Numeric(18, 2)
@@ -51,7 +51,7 @@ class YearFigures(Timestamped, Base):
 class TierRecommendation(Timestamped, Base):
     __tablename__ = "tier_recommendations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False, index=True)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     tier: Mapped[str] = mapped_column(String(10), nullable=False)
@@ -69,7 +69,7 @@ class TierDecision(Base):
 
     __tablename__ = "tier_decisions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False, index=True)
     change: Mapped[str] = mapped_column(String(12), nullable=False)
     from_tier: Mapped[str | None] = mapped_column(String(10))
@@ -77,7 +77,7 @@ class TierDecision(Base):
     effective_date: Mapped[date] = mapped_column(Date, nullable=False)
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False)
-    recommendation_id: Mapped[int | None] = mapped_column(ForeignKey("tier_recommendations.id"))
+    recommendation_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tier_recommendations.id"))
     decided_by: Mapped[str] = mapped_column(String(200), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from libs.common.db import Timestamped, UTCDateTime, new_base, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_base, utcnow
 from libs.readmodels.enterprises import enterprise_table
 
 Base = new_base()
@@ -22,7 +22,7 @@ class PledgeLoan(Timestamped, Base):
 
     __tablename__ = "pledge_loans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
     #: The enterprise's city and ownership when the loan was registered (stamped from the read model).
@@ -59,8 +59,8 @@ class PledgedItem(Base):
 
     __tablename__ = "pledged_items"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    loan_id: Mapped[int] = mapped_column(ForeignKey("pledge_loans.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(BigId, ForeignKey("pledge_loans.id"), nullable=False, index=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     kind: Mapped[str] = mapped_column(String(30), nullable=False)
     number: Mapped[str] = mapped_column(String(30), nullable=False)
@@ -85,7 +85,7 @@ class WhitelistVersion(Base):
 
     __tablename__ = "whitelist_versions"
 
-    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    number: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)
     published_on: Mapped[date] = mapped_column(Date, nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
@@ -98,7 +98,7 @@ class WhitelistVersion(Base):
 class WhitelistEntry(Base):
     __tablename__ = "whitelist_entries"
 
-    version: Mapped[int] = mapped_column(ForeignKey("whitelist_versions.number"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigId, ForeignKey("whitelist_versions.number"), primary_key=True)
     uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -112,7 +112,7 @@ class FinancingActivity(Timestamped, Base):
 
     __tablename__ = "financing_activities"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     held_on: Mapped[date] = mapped_column(Date, nullable=False)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_base
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_base
 from libs.readmodels.enterprises import enterprise_table
 
 Base = new_base()
@@ -37,7 +37,7 @@ class Workstation(Timestamped, Base):
 
     __tablename__ = "workstations"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     level: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -60,7 +60,7 @@ class Case(Timestamped, Base):
 
     __tablename__ = "cases"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_no: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), nullable=False, index=True)
@@ -91,8 +91,8 @@ class CaseStep(Base):
 
     __tablename__ = "case_steps"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
@@ -108,7 +108,7 @@ class Visit(Timestamped, Base):
 
     __tablename__ = "visits"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     centre_id: Mapped[str] = mapped_column(ForeignKey("centres.id"), nullable=False, index=True)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)

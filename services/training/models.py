@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_base, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_base, utcnow
 from libs.readmodels.enterprises import enterprise_table
 
 Base = new_base()
@@ -19,7 +19,7 @@ class TrainingClass(Timestamped, Base):
 
     __tablename__ = "training_classes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     track: Mapped[str] = mapped_column(String(12), nullable=False, index=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -55,8 +55,8 @@ class Enrolment(Timestamped, Base):
 
     __tablename__ = "enrolments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    class_id: Mapped[int] = mapped_column(BigId, ForeignKey("training_classes.id"), nullable=False, index=True)
     person_key: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     id_masked: Mapped[str] = mapped_column(String(18), nullable=False)
     name: Mapped[str] = mapped_column(String(50), nullable=False)
@@ -80,7 +80,7 @@ class Attendance(Base):
 
     __tablename__ = "attendance"
 
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(BigId, ForeignKey("enrolments.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     present: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -92,12 +92,12 @@ class Certificate(Base):
 
     __tablename__ = "certificates"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(40), nullable=False, unique=True)
     person_key: Mapped[str] = mapped_column(String(64), nullable=False)
     track: Mapped[str] = mapped_column(String(12), nullable=False)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), nullable=False, unique=True)
-    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), nullable=False, index=True)
+    enrolment_id: Mapped[int] = mapped_column(BigId, ForeignKey("enrolments.id"), nullable=False, unique=True)
+    class_id: Mapped[int] = mapped_column(BigId, ForeignKey("training_classes.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False)
     enterprise_city: Mapped[str | None] = mapped_column(String(6))
@@ -126,8 +126,8 @@ class Commissioner(Base):
 
     person_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     track: Mapped[str] = mapped_column(String(12), primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), nullable=False)
-    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), nullable=False)
+    enrolment_id: Mapped[int] = mapped_column(BigId, ForeignKey("enrolments.id"), nullable=False)
+    class_id: Mapped[int] = mapped_column(BigId, ForeignKey("training_classes.id"), nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False)
     enterprise_city: Mapped[str] = mapped_column(String(6), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_base
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_base
 from libs.readmodels.enterprises import enterprise_table
 
 Base = new_base()
@@ -47,9 +47,9 @@ class TransferRecord(Timestamped, Base):
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False)
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="registered")
-    open_licence_id: Mapped[int | None] = mapped_column(ForeignKey("open_licences.id"))
-    library_entry_id: Mapped[int | None] = mapped_column(ForeignKey("library_entries.id"))
-    matching_event_id: Mapped[int | None] = mapped_column(ForeignKey("matching_events.id"))
+    open_licence_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("open_licences.id"))
+    library_entry_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("library_entries.id"))
+    matching_event_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("matching_events.id"))
     note: Mapped[str | None] = mapped_column(Text)
     batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
     registered_by: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -73,7 +73,7 @@ class OpenLicence(Timestamped, Base):
 
     __tablename__ = "open_licences"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     patents: Mapped[list] = mapped_column(JSON, nullable=False)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     licensor_kind: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -95,7 +95,7 @@ class LibraryEntry(Timestamped, Base):
 
     __tablename__ = "library_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     patents: Mapped[list] = mapped_column(JSON, nullable=False)
     ipc_classes: Mapped[list] = mapped_column(JSON, nullable=False)
@@ -120,7 +120,7 @@ class EnterpriseNeed(Timestamped, Base):
 
     __tablename__ = "enterprise_needs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     enterprise_name: Mapped[str] = mapped_column(String(200), nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
@@ -141,7 +141,7 @@ class MatchingEvent(Timestamped, Base):
 
     __tablename__ = "matching_events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)

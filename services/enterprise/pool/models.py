@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, utcnow
 from services.enterprise.models import Base
 
 Rate = Numeric(5, 2)
@@ -20,7 +20,7 @@ class PoolMembership(Timestamped, Base):
 
     __tablename__ = "pool_memberships"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     uscc: Mapped[str] = mapped_column(ForeignKey("enterprises.uscc"), nullable=False, index=True)
     city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
@@ -58,8 +58,8 @@ class PoolHistory(Base):
 
     __tablename__ = "pool_history"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    membership_id: Mapped[int] = mapped_column(ForeignKey("pool_memberships.id"), nullable=False, index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    membership_id: Mapped[int] = mapped_column(BigId, ForeignKey("pool_memberships.id"), nullable=False, index=True)
     uscc: Mapped[str] = mapped_column(String(18), nullable=False, index=True)
     city: Mapped[str] = mapped_column(String(6), nullable=False)
     action: Mapped[str] = mapped_column(String(20), nullable=False)

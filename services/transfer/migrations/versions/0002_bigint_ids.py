@@ -1,0 +1,50 @@
+"""64-bit ids on PostgreSQL: every integer record id and every column referring to one is BIGINT
+
+The API accepts ids up to 2**63 - 1 (libs.common.fields.RecordId); an INTEGER (int4) column made
+PostgreSQL's driver fail on a larger one (a 500 where SQLite answers 404), and a table would run
+out of ids at 2**31. The serial sequences behind the ids become BIGINT too. Also the infra tables'
+step 2: inbox.offset is BIGINT (Kafka offsets are 64-bit). Nothing changes on SQLite, whose INTEGER
+holds 64 bits already (an INTEGER PRIMARY KEY stays its autoincrementing rowid).
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-22 09:00:00
+"""
+from alembic import op
+
+from libs.common import infra_migrations
+
+
+revision = '0002'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+#: table → its integer id columns (own key first, then the columns referring to ids)
+COLUMNS = {
+    'open_licences': ['id'],
+    'library_entries': ['id'],
+    'enterprise_needs': ['id'],
+    'matching_events': ['id'],
+    'transfer_records': ['open_licence_id', 'library_entry_id', 'matching_event_id'],
+}
+
+
+def _retype(sql_type: str) -> None:
+    for table, columns in COLUMNS.items():
+        op.execute(f"ALTER TABLE {table} " + ", ".join(f"ALTER COLUMN {c} TYPE {sql_type}" for c in columns))
+        for column in columns:  # the serial sequence behind an id (int4 since PostgreSQL 10), if any
+            op.execute(f"""DO $$ DECLARE seq text := pg_get_serial_sequence('{table}', '{column}');
+                BEGIN IF seq IS NOT NULL THEN EXECUTE 'ALTER SEQUENCE ' || seq || ' AS {sql_type}'; END IF; END $$""")
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        _retype('BIGINT')
+    infra_migrations.upgrade_v2()
+
+
+def downgrade() -> None:
+    infra_migrations.downgrade_v2()
+    if op.get_bind().dialect.name == 'postgresql':
+        _retype('INTEGER')
