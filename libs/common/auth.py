@@ -66,20 +66,46 @@ def issue_token(secret: str, *, role: Role | str, sub: str, city: str | None = N
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
+#: Fixed texts for what can be wrong with a token: a 401 never echoes the JWT library's own words.
+_TOKEN_ERRORS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "令牌已过期"),
+    (jwt.InvalidSignatureError, "令牌无效：签名不正确"),
+    (jwt.InvalidAlgorithmError, "令牌无效：签名算法不受支持"),
+    (jwt.DecodeError, "令牌无效：格式错误"),
+    (jwt.InvalidIssuerError, "令牌无效：签发者不正确"),
+    (jwt.ImmatureSignatureError, "令牌无效：尚未生效"),
+    (jwt.InvalidIssuedAtError, "令牌无效：签发时间不正确"),
+)
+_TOKEN_CLAIMS = ("exp", "sub", "role", "iss")
+
+
+def _token_error(exc: jwt.PyJWTError) -> str:
+    if isinstance(exc, jwt.MissingRequiredClaimError):
+        claim = exc.claim if exc.claim in _TOKEN_CLAIMS else "必要声明"
+        return f"令牌无效：缺少 {claim}"
+    for kind, text in _TOKEN_ERRORS:
+        if isinstance(exc, kind):
+            return text
+    return "令牌无效"
+
+
 def decode_token(secret: str, token: str, issuer: str = "ipp") -> Principal:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
                             options={"require": ["exp", "sub", "role"]})
-    except jwt.ExpiredSignatureError as exc:
-        raise Unauthorized("令牌已过期") from exc
     except jwt.PyJWTError as exc:
-        raise Unauthorized(f"令牌无效：{exc}") from exc
+        raise Unauthorized(_token_error(exc)) from exc
     try:
         role = Role(claims["role"])
-    except ValueError as exc:
-        raise Unauthorized(f"令牌中的角色无效：{claims['role']}") from exc
+    except (ValueError, TypeError) as exc:
+        raise Unauthorized(f"令牌中的角色无效（应为：{'、'.join(r.value for r in Role)}）") from exc
+    for claim in ("sub", "city", "org", "name"):
+        if claims.get(claim) is not None and not isinstance(claims[claim], str):
+            raise Unauthorized(f"令牌无效：{claim} 应为字符串")
     if role == Role.CITY_OFFICER and not claims.get("city"):
         raise Unauthorized("市州用户令牌缺少 city")
+    if role == Role.BANK and not claims.get("org"):
+        raise Unauthorized("银行用户令牌缺少 org（所属银行）")
     return Principal(sub=claims["sub"], role=role, city=claims.get("city"), org=claims.get("org"),
                      name=claims.get("name"))
 
@@ -115,4 +141,15 @@ def ensure_city_access(principal: Principal, city: str) -> None:
     if not principal.may_access_city(city):
         raise ProblemError(403, "forbidden-city", "无权访问该市州的数据",
                            f"用户所属市州 {principal.city or '无'} 无权访问市州 {city} 的数据")
+
+
+def ensure_enterprise_access(principal: Principal, city: str) -> None:
+    """Who may read an enterprise's profile (registered in ``city``): the enterprise registry's rule,
+    applied by the enterprise service and by every programme service's read model of it alike.
+
+    Province-wide roles (province admin, viewer, integration) read every enterprise, a city officer
+    those of their own city; bank and agency tokens read none. Refused: 403 ``forbidden-city``. An
+    enterprise that does not exist is a 404 for everyone, checked before this rule.
+    """
+    ensure_city_access(principal, city)
 

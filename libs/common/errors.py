@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,7 @@ _PYDANTIC_MESSAGES = {
     "decimal_max_digits": "数字位数过多",
     "decimal_whole_digits": "整数部分位数过多",
     "uuid_parsing": "应为 UUID",
+    "string_pattern_mismatch": "格式不正确",
 }
 
 
@@ -157,5 +159,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # still a problem document, and logged
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "internal-error", "服务器内部错误", "请求未完成，未写入任何数据")
+        # The handler cannot know what the request did before it failed: it says only that it failed,
+        # with an id that finds the log line (and its traceback) for whoever has to look.
+        error_id = uuid.uuid4().hex
+        log.exception("unhandled error %s on %s %s", error_id, request.method, request.url.path)
+        return problem_response(request, 500, "internal-error", "服务器内部错误",
+                                f"请求处理失败，请向运维人员提供错误编号 {error_id}", error_id=error_id)

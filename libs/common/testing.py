@@ -149,3 +149,38 @@ async def nothing_written(rt, since: tuple[int, int], *_ignored) -> bool:
     """No outbox or audit row since ``mark`` (a refused request leaves no trace)."""
     events, audits = await written_since(rt, since)
     return events == [] and audits == []
+
+
+async def assert_oversized_bodies_refused(app, client: httpx.AsyncClient, limit: int) -> int:
+    """Every POST/PUT/PATCH of ``app`` (whose ``max_body_bytes`` is ``limit``) answers a 100 MB body
+    with a 413 problem without reading it: a declared length without a token before a byte is read, a
+    chunked body with a token once the endpoint has read past the limit. Returns how many it tried."""
+    total = 100 << 20
+
+    class Body:
+        def __init__(self) -> None:
+            self.pulled = 0
+
+        async def __aiter__(self):
+            while self.pulled < total:
+                self.pulled += 1 << 20
+                yield b" " * (1 << 20)
+
+    tried = 0
+    for path, ops in app.openapi()["paths"].items():
+        url = path.replace("{", "").replace("}", "")  # the size is judged before any id is looked up
+        for method, op in ops.items():
+            if method not in ("post", "put", "patch"):
+                continue
+            kind = next(iter(op.get("requestBody", {}).get("content", {})), "application/json")
+            kind += "; boundary=xyz" if kind == "multipart/form-data" else ""
+            for headers in ({"content-length": str(total)}, auth("province-admin")):
+                body = Body()
+                r = await client.request(method.upper(), url, content=body, headers={"content-type": kind, **headers})
+                assert body.pulled <= limit + (2 << 20), (method, path, body.pulled)
+                if "requestBody" not in op and "content-length" not in headers and r.status_code != 413:
+                    continue  # an endpoint without a body never reads it: whatever it answers, nothing was read
+                problem = assert_problem(r, 413, slug="payload-too-large")
+                assert problem["max_body_bytes"] == limit, (method, path)
+            tried += 1
+    return tried

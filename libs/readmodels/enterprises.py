@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libs.common.auth import CurrentPrincipal
+from libs.common.auth import CurrentPrincipal, ensure_enterprise_access
 from libs.common.db import UTCDateTime, utcnow
 from libs.common.errors import FieldInvalid, NotFound
 from libs.common.events import DLQ_TOPIC
@@ -215,7 +215,9 @@ class KnownEnterprise(BaseModel):
 
 def known_enterprises_router(table: Table) -> APIRouter:
     """``GET /api/v1/known-enterprises/{uscc}``: what this service knows of an enterprise (404 if
-    nothing yet) — lets integrators and scripts wait until a registration has reached the service."""
+    nothing yet) — lets integrators and scripts wait until a registration has reached the service.
+    Readable as the enterprise service's ``GET /enterprises/{uscc}`` is (``ensure_enterprise_access``):
+    the same token gets the same 403 or 404 here."""
     router = APIRouter(tags=["企业读模型 known enterprises"])
 
     @router.get("/api/v1/known-enterprises/{uscc}", response_model=KnownEnterprise,
@@ -226,6 +228,7 @@ def known_enterprises_router(table: Table) -> APIRouter:
             row = await find_enterprise(session, table, uscc)
         if row is None:
             raise NotFound("企业", uscc)
+        ensure_enterprise_access(principal, row.city)
         return KnownEnterprise(**{k: getattr(row, k) for k in KnownEnterprise.model_fields})
 
     return router

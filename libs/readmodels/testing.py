@@ -29,3 +29,23 @@ async def seed_known_enterprise(sessions: Sessions, table: Table, uscc: str, cit
     """Make the service know an enterprise, exactly as if its registration event had been consumed."""
     async with sessions.write() as session:
         await apply_enterprise_events(session, table, [registered_event(uscc, city, ownership, **fields)])
+
+
+async def assert_known_enterprise_read_rules(api, sessions: Sessions, table: Table) -> None:
+    """``GET /api/v1/known-enterprises/{uscc}`` answers as the enterprise service's
+    ``GET /enterprises/{uscc}`` does for the same token: 200 for province-wide roles and the city's
+    officer, 403 ``forbidden-city`` for another city's officer, a bank and an agency, and 404 for an
+    enterprise nobody registered, whoever asks."""
+    from libs.common.testing import assert_problem, auth, random_uscc
+
+    uscc = random_uscc("420500")
+    await seed_known_enterprise(sessions, table, uscc, "420500")
+    url = f"/api/v1/known-enterprises/{uscc}"
+    for headers in (auth("province-admin"), auth("viewer"), auth("integration"), auth("city-officer", city="420500")):
+        r = await api.get(url, headers=headers)
+        assert r.status_code == 200 and r.json()["uscc"] == uscc, r.text
+    for headers in (auth("city-officer", city="420100"), auth("bank", org="ICBC-HB"), auth("agency", org="a-1")):
+        assert_problem(await api.get(url, headers=headers), 403, slug="forbidden-city")
+    for headers in (auth("province-admin"), auth("city-officer", city="420100"), auth("bank", org="ICBC-HB")):
+        assert_problem(await api.get(f"/api/v1/known-enterprises/{random_uscc('420500')}", headers=headers), 404,
+                       slug="not-found")

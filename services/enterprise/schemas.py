@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from libs.common.fields import USCC, CityCode, DivisionCode
+from libs.common.fields import USCC, BusinessDate, CityCode, DivisionCode
 from services.enterprise.domain import Tier
 from services.enterprise.reference import INDUSTRIES, Ownership, Qualification, SizeClass
 
@@ -97,9 +97,9 @@ class EnterpriseOut(BaseModel):
 class YearFiguresIn(_Strict):
     revenue: NonNegMoney | None = Field(None, description="营业收入（元）")
     rd_spend: NonNegMoney | None = Field(None, description="研发投入（元）")
-    staff: int | None = Field(None, ge=0, description="职工总数")
-    rd_staff: int | None = Field(None, ge=0, description="研发人员数")
-    invention_patents: int | None = Field(None, ge=0, description="有效发明专利数")
+    staff: int | None = Field(None, ge=0, le=10_000_000, description="职工总数")
+    rd_staff: int | None = Field(None, ge=0, le=10_000_000, description="研发人员数")
+    invention_patents: int | None = Field(None, ge=0, le=10_000_000, description="有效发明专利数")
     industrialisation_rate: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2,
                                                    description="专利产业化率（%）")
 
@@ -132,7 +132,7 @@ class RecommendationOut(BaseModel):
 
 
 class ApproveIn(_Strict):
-    effective_date: date = Field(description="认定生效日期（决定 KPI 所属年度）")
+    effective_date: BusinessDate = Field(description="认定生效日期（决定 KPI 所属年度）")
     reason: Reason | None = None
 
 
@@ -142,12 +142,12 @@ class RejectIn(_Strict):
 
 class TierChangeIn(_Strict):
     to_tier: Tier
-    effective_date: date
+    effective_date: BusinessDate
     reason: Reason
 
 
 class RevokeIn(_Strict):
-    effective_date: date
+    effective_date: BusinessDate
     reason: Reason
 
 

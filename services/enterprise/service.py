@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
-from libs.common.auth import Principal, Role, ensure_city_access
+from libs.common.auth import Principal, Role, ensure_city_access, ensure_enterprise_access
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError
 from libs.common.identifiers import IdentifierError, uscc_division
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
+from libs.common.search import contains
 from services.enterprise import events as ev
 from services.enterprise.domain import Tier, TierChange, TierRuleViolation, TierState, check_recommendation, decide
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
@@ -103,7 +104,7 @@ async def register(rt: Runtime, principal: Principal, data: EnterpriseCreate) ->
 async def get(rt: Runtime, principal: Principal, uscc: str) -> Enterprise:
     async with rt.sessions() as session:
         enterprise = await _get(session, uscc)
-    ensure_city_access(principal, enterprise.city)
+    ensure_enterprise_access(principal, enterprise.city)
     return enterprise
 
 
@@ -127,13 +128,10 @@ async def search(rt: Runtime, principal: Principal, page: PageParams, city: str 
     if ownership:
         stmt = stmt.where(Enterprise.ownership == ownership)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(Enterprise.name.like(like) | Enterprise.uscc.like(like))
+        stmt = stmt.where(contains(q.strip(), Enterprise.name, Enterprise.uscc))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(Enterprise.city, Enterprise.uscc)
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, Enterprise.city, Enterprise.uscc)
+    return rows, total
 
 
 async def update(rt: Runtime, principal: Principal, uscc: str, data: EnterpriseUpdate) -> Enterprise:
@@ -265,10 +263,8 @@ async def list_recommendations(rt: Runtime, principal: Principal, page: PagePara
     if city:
         stmt = stmt.where(TierRecommendation.city == city)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(TierRecommendation.id).limit(page.limit)
-                                      .offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, TierRecommendation.id)
+    return rows, total
 
 
 def _tier(value: str | None) -> Tier | None:

@@ -1,7 +1,6 @@
 """HTTP routes of the finance service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -9,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
-from libs.common.fields import CityCode, parse_uscc
+from libs.common.fields import CityCode, TermDate, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.finance import service
 from services.finance.domain import (ACTIVITY_KIND_NAMES, CHAINS, ITEM_KIND_NAMES, LOAN_STATUS_NAMES,
@@ -87,7 +86,7 @@ async def list_pledges(
     uscc: Annotated[str | None, Query(description="企业统一社会信用代码")] = None,
     lender_bank: Annotated[str | None, Query(max_length=64, description="贷款银行标识")] = None,
     is_private: Annotated[bool | None, Query(description="是否民营企业")] = None,
-    maturing_before: Annotated[date | None, Query(description="在此日期前到期、仍在质押期间的贷款")] = None,
+    maturing_before: Annotated[TermDate | None, Query(description="在此日期前到期、仍在质押期间的贷款")] = None,
 ) -> Page[PledgeOut]:
     rows, total = await service.list_pledges(
         rt, principal, page, city=city, status=status.value if status else None, year=year,
@@ -154,6 +153,7 @@ async def list_whitelists(principal: CurrentPrincipal, rt: RT) -> list[Whitelist
 
 
 @router.get("/whitelists/current", response_model=WhitelistOut, tags=WHITELIST,
+            responses={404: {"description": "尚未发布任何白名单"}},
             summary="现行白名单 the current (latest) version")
 async def current_whitelist(principal: CurrentPrincipal, rt: RT,
                             city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.fields import USCC, CityCode
+from libs.common.fields import USCC, BusinessDate, CityCode
 from services.finance.domain import ActivityKind, ItemKind, LoanStatus, RiskSharing
 
 #: 15 significant digits (< 10 万亿元): what every backend keeps exactly (SQLite stores NUMERIC as a double).
@@ -37,7 +37,7 @@ class PledgeCreate(_Strict):
     lender_name: str | None = Field(None, min_length=2, max_length=200, description="贷款银行名称")
     contract_no: str = Field(min_length=1, max_length=64, description="借款（质押）合同编号，同一银行内唯一")
     amount: PositiveMoney = Field(description="贷款金额（元）")
-    registration_date: date = Field(description="质押登记日期（决定统计年度）")
+    registration_date: BusinessDate = Field(description="质押登记日期（决定统计年度）")
     term_months: int = Field(ge=1, le=120, description="贷款期限（月）")
     annual_rate: Decimal = Field(gt=0, le=24, max_digits=6, decimal_places=3, description="年利率（%）")
     risk_sharing: list[RiskSharing] = Field(default_factory=list, max_length=4,
@@ -92,11 +92,11 @@ class PledgeOut(BaseModel):
 
 
 class ReleaseIn(_Strict):
-    released_on: date = Field(description="解除质押日期")
+    released_on: BusinessDate = Field(description="解除质押日期")
 
 
 class DefaultIn(_Strict):
-    defaulted_on: date = Field(description="违约认定日期")
+    defaulted_on: BusinessDate = Field(description="违约认定日期")
     note: str | None = Field(None, max_length=2000, description="说明（如处置方式）")
 
 
@@ -138,7 +138,7 @@ class WhitelistEntryIn(_Strict):
 
 class WhitelistPublish(_Strict):
     title: str = Field(min_length=4, max_length=200, description="名称，如“2025年第一批”，不可重复")
-    published_on: date = Field(description="发布日期")
+    published_on: BusinessDate = Field(description="发布日期")
     note: str | None = Field(None, max_length=2000)
     entries: list[WhitelistEntryIn] = Field(min_length=1, max_length=5000)
 
@@ -196,7 +196,7 @@ class WhitelistDiffOut(BaseModel):
 class ActivityCreate(_Strict):
     kind: ActivityKind = Field(description="matchmaking 质押融资对接活动 | roadshow “一月一链”投融资路演")
     title: str = Field(min_length=4, max_length=200)
-    held_on: date = Field(description="举办日期（已举办）")
+    held_on: BusinessDate = Field(description="举办日期（已举办）")
     city: CityCode = Field(description="举办地市州代码")
     chain: str | None = Field(None, description="产业链（“51020”代码）；路演必填")
     organiser: str = Field(min_length=2, max_length=200, description="主办单位")

@@ -28,7 +28,7 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role, ensure_city_access
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, validation_errors
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
 from services.finance.domain import (ActivityKind, ItemKind, LoanStatus, RuleViolation, check_activity,
@@ -382,10 +382,8 @@ async def list_pledges(rt: Runtime, principal: Principal, page: PageParams, *, c
         stmt = stmt.where(PledgeLoan.status == LoanStatus.REGISTERED.value,
                           PledgeLoan.maturity_date <= maturing_before)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(PledgeLoan.registration_date.desc(), PledgeLoan.id.desc())
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, PledgeLoan.registration_date.desc(), PledgeLoan.id.desc())
+    return rows, total
 
 
 def _totals(city: str, loans: list[PledgeLoan]) -> PledgeTotals:
@@ -634,7 +632,6 @@ async def list_activities(rt: Runtime, page: PageParams, kind: str | None, city:
     if not include_cancelled:
         stmt = stmt.where(FinancingActivity.status == "held")
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(FinancingActivity.held_on.desc(), FinancingActivity.id.desc())
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, FinancingActivity.held_on.desc(),
+                                       FinancingActivity.id.desc())
+    return rows, total

@@ -11,7 +11,7 @@ from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal
 from libs.common.db import utcnow
-from libs.common.fields import USCC, CityCode, RecordId
+from libs.common.fields import USCC, BusinessMonth, CityCode, RecordId
 from libs.common.pagination import Page, Paging
 from services.protection import service
 from services.protection.domain import (CASE_KIND_NAMES, CENTRE_KIND_NAMES, HOST_KIND_NAMES, IP_TYPE_NAMES,
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1")
 
 CENTRES, WORKSTATIONS, CASES, VISITS = ("中心 centres", "保护工作站 workstations", "案件 cases",
                                         "上门服务 visits")
-MonthQ = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM")]
+MonthQ = Annotated[BusinessMonth | None, Query(description="月份 YYYY-MM")]
 CityQ = Annotated[CityCode | None, Query(description="市州代码")]
 CentreQ = Annotated[str | None, Query(max_length=40, description="中心编号")]
 

@@ -251,7 +251,9 @@ def parse_month(value: str) -> tuple[int, int]:
     if len(value) != 7 or value[4] != "-" or not (value[:4].isdigit() and value[5:].isdigit()):
         raise ValueError(value)
     year, month = int(value[:4]), int(value[5:])
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+    # 1985: the first year of a business month (libs.common.fields.BusinessMonth); the API refuses
+    # earlier and later months with a 422 before they get here.
+    if not (1985 <= year <= 2100 and 1 <= month <= 12):
         raise ValueError(value)
     return year, month
 

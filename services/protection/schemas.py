@@ -5,9 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.fields import USCC, CityCode
+from libs.common.fields import USCC, BusinessDate, BusinessDateTime, BusinessMonth, CityCode, FoundingDate
 from services.protection.domain import (CaseKind, CaseStatus, CentreKind, HostKind, IpType, Outcome, VisitService,
                                         WorkstationLevel)
 
@@ -19,7 +19,7 @@ CentreId = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0
 CaseNo = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[A-Za-z0-9\u4e00-\u9fff()（）〔〕\[\]_-]+$",
                               description="案件编号（中心自编，全省唯一）")]
 NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM")]
+Month = Annotated[BusinessMonth, Field(description="月份 YYYY-MM")]
 
 
 class _Strict(BaseModel):
@@ -33,7 +33,7 @@ class CentreCreate(_Strict):
     name: Name = Field(description="中心名称")
     kind: CentreKind = Field(description="中心类型")
     city: CityCode = Field(description="所属市州代码")
-    established_on: date | None = Field(None, description="成立日期（此月起须每月上门服务）")
+    established_on: FoundingDate | None = Field(None, description="成立日期（此月起须每月上门服务）")
     phone: str | None = Field(None, max_length=40, description="维权援助热线")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -43,8 +43,8 @@ class CentreCreate(_Strict):
 
 class CentreUpdate(_Strict):
     name: Name | None = None
-    established_on: date | None = None
-    closed_on: date | None = Field(None, description="停止运行日期（此后不再计算每月上门服务义务）")
+    established_on: FoundingDate | None = None
+    closed_on: FoundingDate | None = Field(None, description="停止运行日期（此后不再计算每月上门服务义务）")
     phone: str | None = Field(None, max_length=40)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"phone": "0717-6543210"}]})
@@ -77,7 +77,7 @@ class WorkstationCreate(_Strict):
     host_name: Name | None = Field(None, description="园区名称（host_kind=park 时必填）")
     city: CityCode | None = Field(None, description="所属市州；依托企业时缺省为企业所在市州，且须一致")
     centre_id: str | None = Field(None, max_length=40, description="指导该工作站的保护/维权援助中心编号")
-    established_on: date = Field(description="设立（授牌）日期，决定“新建省级联合保护工作站”指标年度")
+    established_on: BusinessDate = Field(description="设立（授牌）日期，决定“新建省级联合保护工作站”指标年度")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"name": "武汉光谷芯联科技有限公司知识产权保护工作站", "level": "provincial_joint", "host_kind": "enterprise",
@@ -87,7 +87,7 @@ class WorkstationCreate(_Strict):
 
 
 class DeregisterIn(_Strict):
-    deregistered_on: date = Field(description="撤销日期")
+    deregistered_on: BusinessDate = Field(description="撤销日期")
     reason: Text = Field(description="撤销理由")
 
 
@@ -126,7 +126,7 @@ class CaseCreate(_Strict):
     counterparty: str | None = Field(None, max_length=200, description="对方当事人")
     overseas_country: str | None = Field(None, max_length=60, description="纠纷所在国家/地区（海外纠纷必填）")
     amount_involved: NonNegMoney | None = Field(None, description="涉案金额（元）")
-    received_at: AwareDatetime | None = Field(None, description="接收时间（缺省为现在），带时区")
+    received_at: BusinessDateTime | None = Field(None, description="接收时间（缺省为现在），带时区")
     note: Note | None = None
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -137,7 +137,7 @@ class CaseCreate(_Strict):
 
 
 class StepIn(_Strict):
-    at: AwareDatetime | None = Field(None, description="该环节发生时间（缺省为现在），不得早于上一环节")
+    at: BusinessDateTime | None = Field(None, description="该环节发生时间（缺省为现在），不得早于上一环节")
     note: Note | None = Field(None, description="办理说明")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
@@ -146,7 +146,7 @@ class StepIn(_Strict):
 
 class CloseIn(_Strict):
     outcome: Outcome = Field(description="结案方式")
-    at: AwareDatetime | None = Field(None, description="结案时间（缺省为现在）")
+    at: BusinessDateTime | None = Field(None, description="结案时间（缺省为现在）")
     result_summary: Text = Field(description="办理结果与反馈情况")
     transferred_to: str | None = Field(None, max_length=200, description="移送单位（结案方式为 transferred 时必填）")
 
@@ -240,7 +240,7 @@ class OverdueList(BaseModel):
 class VisitCreate(_Strict):
     centre_id: str = Field(max_length=40, description="上门服务的中心编号")
     uscc: USCC = Field(description="被走访民营企业的统一社会信用代码（须已在企业库登记且为民营）")
-    visit_date: date = Field(description="走访日期")
+    visit_date: BusinessDate = Field(description="走访日期")
     services: list[VisitService] = Field(min_length=1, max_length=6, description="提供的服务")
     staff: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
         default_factory=list, max_length=20, description="参加人员")

@@ -14,7 +14,7 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role, ensure_city_access
 from libs.common.db import utcnow
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.protection import events as ev
 from services.protection.domain import (CaseKind, CaseStatus, CentreMonths, HostKind, Limits, Outcome,
@@ -300,10 +300,8 @@ async def list_workstations(rt: Runtime, principal: Principal, page: PageParams,
     if host_uscc:
         stmt = stmt.where(Workstation.host_uscc == host_uscc)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(Workstation.established_on.desc(), Workstation.id)
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, Workstation.established_on.desc(), Workstation.id)
+    return rows, total
 
 
 # -------------------------------------------------------------------------------------------- cases
@@ -460,10 +458,8 @@ async def list_cases(rt: Runtime, principal: Principal, page: PageParams, city: 
         start = datetime(year, 1, 1, tzinfo=CHINA)
         stmt = stmt.where(Case.received_at >= start, Case.received_at < datetime(year + 1, 1, 1, tzinfo=CHINA))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(Case.received_at.desc(), Case.id.desc())
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, Case.received_at.desc(), Case.id.desc())
+    return rows, total
 
 
 async def overdue_cases(rt: Runtime, principal: Principal, city: str | None, centre_id: str | None,
@@ -562,10 +558,8 @@ async def list_visits(rt: Runtime, principal: Principal, page: PageParams, city:
     if uscc:
         stmt = stmt.where(Visit.uscc == uscc)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(Visit.visit_date.desc(), Visit.id.desc())
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, Visit.visit_date.desc(), Visit.id.desc())
+    return rows, total
 
 
 async def visit_compliance(rt: Runtime, principal: Principal, from_month: str, to_month: str, city: str | None,

@@ -146,9 +146,16 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
                  year: YearQ = None, city: CityQ = None):
     cities = _cities(city) if city else None
     broadcaster = rt.extras["broadcaster"]
-    sub = broadcaster.subscribe(year, None if cities is None or len(cities) > 1 else cities[0])
-    async with rt.sessions() as session:
-        snapshot = await read_kpis(session, _year(year), cities or [PROVINCE, *CITIES])
+    # At most max_streams_per_subject open streams per token subject (429 beyond), each released
+    # when its response ends, however it ends (disconnect, failed send, error, shutdown).
+    sub = broadcaster.subscribe(year, None if cities is None or len(cities) > 1 else cities[0],
+                                owner=principal.sub)
+    try:
+        async with rt.sessions() as session:
+            snapshot = await read_kpis(session, _year(year), cities or [PROVINCE, *CITIES])
+    except BaseException:
+        broadcaster.unsubscribe(sub)
+        raise
 
     async def events():
         try:
@@ -161,7 +168,22 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
         finally:
             broadcaster.unsubscribe(sub)
 
-    return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return _ReleasingEventSource(lambda: broadcaster.unsubscribe(sub), events(), ping=15,
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+class _ReleasingEventSource(EventSourceResponse):
+    """An SSE response that runs ``release`` when it ends, even if its generator never started."""
+
+    def __init__(self, release, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._release = release
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()
 
 
 def _target_out(t: Target) -> TargetOut:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 
 from aiokafka import AIOKafkaConsumer
 from prometheus_client import Gauge
 
 from libs.common.divisions import CITIES
+from libs.common.errors import ProblemError
 from libs.common.kafka import ensure_topics
 from libs.common.metrics import KPI_VALUE
 from libs.common.retry import Backoff
@@ -58,10 +60,18 @@ async def prime_metrics(rt) -> None:
 log = logging.getLogger(__name__)
 
 
+class TooManyStreams(ProblemError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(429, "too-many-streams", "实时推送连接过多",
+                         f"同一用户最多同时打开 {limit} 个实时推送连接，请先关闭不用的页面或连接",
+                         headers={"Retry-After": "5"}, max_streams=limit)
+
+
 class Subscriber:
-    def __init__(self, year: int | None, city: str | None, maxsize: int = 1000) -> None:
+    def __init__(self, year: int | None, city: str | None, maxsize: int = 1000, owner: str | None = None) -> None:
         self.year = year
         self.city = city
+        self.owner = owner
         self.queue: asyncio.Queue[dict] = asyncio.Queue(maxsize)
 
     def wants(self, update: dict) -> bool:
@@ -74,10 +84,13 @@ class Subscriber:
 
 
 class KpiBroadcaster:
-    def __init__(self, bootstrap: str, partitions: int) -> None:
+    def __init__(self, bootstrap: str, partitions: int, max_per_owner: int = 10) -> None:
         self._bootstrap = bootstrap
         self._partitions = partitions
         self._subscribers: set[Subscriber] = set()
+        #: Open streams per owner (token subject), at most ``max_per_owner`` each.
+        self.max_per_owner = max_per_owner
+        self._per_owner: Counter[str] = Counter()
         self.connected = False
         self._consumer: AIOKafkaConsumer | None = None
 
@@ -92,13 +105,28 @@ class KpiBroadcaster:
         except Exception:
             return False
 
-    def subscribe(self, year: int | None, city: str | None) -> Subscriber:
-        sub = Subscriber(year, city)
+    def subscribe(self, year: int | None, city: str | None, owner: str | None = None) -> Subscriber:
+        """A new subscriber; :class:`TooManyStreams` (429) if ``owner`` holds the most it may already."""
+        if owner is not None:
+            if self._per_owner[owner] >= self.max_per_owner:
+                raise TooManyStreams(self.max_per_owner)
+            self._per_owner[owner] += 1
+        sub = Subscriber(year, city, owner=owner)
         self._subscribers.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
+        """Release ``sub`` (idempotent: the stream's end and the response's end may both call it)."""
+        if sub not in self._subscribers:
+            return
         self._subscribers.discard(sub)
+        if sub.owner is not None:
+            self._per_owner[sub.owner] -= 1
+            if self._per_owner[sub.owner] <= 0:
+                del self._per_owner[sub.owner]
+
+    def streams_of(self, owner: str) -> int:
+        return self._per_owner.get(owner, 0)
 
     def publish(self, update: dict) -> None:
         set_metrics(update)

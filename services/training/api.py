@@ -1,7 +1,6 @@
 """HTTP routes of the training service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -9,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
-from libs.common.fields import CityCode
+from libs.common.fields import BusinessDate, CityCode
 from libs.common.pagination import Page, Paging
 from services.training import service
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, required_days
@@ -146,7 +145,7 @@ async def withdraw(enrolment_id: EnrolmentId, body: WithdrawIn, principal: Manag
 @router.put("/classes/{class_id}/attendance/{day}", response_model=AttendanceSheetOut, tags=TRAINEES,
             summary="登记（更正）某授课日签到 record or correct a day's attendance",
             description="只改变列出的学员；重复提交相同内容不产生变化。已发证学员的出勤不能再修改。")
-async def record_attendance(class_id: ClassId, day: Annotated[date, Path(description="授课日 YYYY-MM-DD")],
+async def record_attendance(class_id: ClassId, day: Annotated[BusinessDate, Path(description="授课日 YYYY-MM-DD")],
                             body: AttendanceSheetIn, principal: Manager, rt: RT) -> AttendanceSheetOut:
     changed, rows = await service.record_attendance(rt, principal, class_id, day, body)
     return AttendanceSheetOut(class_id=class_id, day=day, changed=changed,

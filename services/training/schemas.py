@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from libs.common.fields import USCC, CityCode
+from libs.common.fields import USCC, BusinessDate, CityCode, RecordRef
 from services.training.domain import ClassStatus, IdNumberError, Track, validate_id_number
 
 
@@ -42,9 +42,9 @@ class ClassCreate(_Strict):
     organiser_org: str | None = Field(None, min_length=1, max_length=100,
                                       description="承办培训基地的机构标识（agency 令牌的 org）；该机构可管理本班")
     venue: str | None = Field(None, max_length=200, description="培训地点")
-    start_date: date
-    end_date: date
-    session_dates: list[date] | None = Field(None, max_length=60,
+    start_date: BusinessDate
+    end_date: BusinessDate
+    session_dates: list[BusinessDate] | None = Field(None, max_length=60,
                                              description="授课日；缺省为起止日期之间的每一天")
     capacity: int = Field(ge=1, le=2000, description="容量（人）")
 
@@ -58,9 +58,9 @@ class ClassUpdate(_Strict):
     title: Title | None = None
     organiser: Title | None = None
     venue: str | None = Field(None, max_length=200)
-    start_date: date | None = None
-    end_date: date | None = None
-    session_dates: list[date] | None = Field(None, max_length=60)
+    start_date: BusinessDate | None = None
+    end_date: BusinessDate | None = None
+    session_dates: list[BusinessDate] | None = Field(None, max_length=60)
     capacity: int | None = Field(None, ge=1, le=2000)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"capacity": 150}]})
@@ -146,7 +146,7 @@ class EnrolmentOut(BaseModel):
 
 
 class AttendanceMark(_Strict):
-    enrolment_id: int
+    enrolment_id: RecordRef
     present: bool
 
 
@@ -160,7 +160,7 @@ class AttendanceSheetIn(_Strict):
 class AttendanceOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    enrolment_id: int
+    enrolment_id: RecordRef
     day: date
     present: bool
 
@@ -174,14 +174,14 @@ class AttendanceSheetOut(BaseModel):
 
 class ExamIn(_Strict):
     score: Score
-    exam_date: date
+    exam_date: BusinessDate
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": "78.5",
                                                                                "exam_date": "2025-09-20"}]})
 
 
 class CertificateIn(_Strict):
-    issued_on: date | None = Field(None, description="发证日期；缺省为今天")
+    issued_on: BusinessDate | None = Field(None, description="发证日期；缺省为今天")
 
 
 class CertificateOut(BaseModel):

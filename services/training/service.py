@@ -16,7 +16,7 @@ from libs.common.audit import record_audit
 from libs.common.db import utcnow
 from libs.common.auth import Principal, Role, ensure_city_access
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, field_error
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.training import events as ev
 from services.training.domain import (ENTERPRISE_REQUIRED, CertificateCheck, ClassStatus, RuleViolation, Track,
@@ -186,10 +186,8 @@ async def list_classes(rt: Runtime, principal: Principal, page: PageParams, *, c
     if organiser_org:
         stmt = stmt.where(TrainingClass.organiser_org == organiser_org)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(TrainingClass.start_date.desc(), TrainingClass.id)
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, TrainingClass.start_date.desc(), TrainingClass.id)
+    return rows, total
 
 
 async def update_class(rt: Runtime, principal: Principal, class_id: int, data: ClassUpdate) -> TrainingClass:
@@ -659,9 +657,8 @@ async def list_certificates(rt: Runtime, principal: Principal, page: PageParams,
     if year:
         stmt = stmt.where(Certificate.issued_on >= date(year, 1, 1), Certificate.issued_on <= date(year, 12, 31))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(Certificate.id).limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, Certificate.id)
+    return rows, total
 
 
 async def get_certificate(rt: Runtime, principal: Principal, number: str) -> Certificate:

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from libs.common.fields import USCC, CityCode, PatentNumber
+from libs.common.fields import USCC, BusinessDate, CityCode, PatentNumber, RecordRef, TermDate
 from services.transfer.domain import FeeKind, Kind, PartyKind, Payment, Region, RuleError, normalise_ipc
 
 #: 15 significant digits: what every backend keeps exactly (SQLite stores NUMERIC as a double).
@@ -63,14 +63,14 @@ class TransferCreate(_Strict):
     patents: Patents
     from_: PartyIn = Field(alias="from", description="让与人/许可人")
     to: PartyIn = Field(description="受让人/被许可人")
-    contract_date: date = Field(description="合同生效/登记日期（决定 KPI 年度）")
-    term_end: date | None = Field(None, description="许可期限截止日（仅许可）")
+    contract_date: BusinessDate = Field(description="合同生效/登记日期（决定 KPI 年度）")
+    term_end: TermDate | None = Field(None, description="许可期限截止日（仅许可）")
     amount: NonNegMoney | None = Field(None, description="合同金额（元）；不填=未披露，0=无偿")
     payment: Payment | None = Field(None, description="支付方式；use_first_pay_later=先使用后付费")
     city: CityCode | None = Field(None, description="计入的市州；缺省取已登记企业所在市州，其次湖北主体所在市州")
-    open_licence_id: int | None = Field(None, description="经由的开放许可声明")
-    library_entry_id: int | None = Field(None, description="来自可转化专利资源库的条目")
-    matching_event_id: int | None = Field(None, description="在该供需对接活动上达成")
+    open_licence_id: RecordRef | None = Field(None, description="经由的开放许可声明")
+    library_entry_id: RecordRef | None = Field(None, description="来自可转化专利资源库的条目")
+    matching_event_id: RecordRef | None = Field(None, description="在该供需对接活动上达成")
     note: str | None = Field(None, max_length=2000)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [{
@@ -154,8 +154,8 @@ class OpenLicenceCreate(_Strict):
     fee_amount: NonNegMoney | None = Field(None, description="每年许可费（元），fee_kind=lump_sum 时必填")
     royalty_rate: Decimal | None = Field(None, gt=0, le=100, max_digits=5, decimal_places=2,
                                          description="提成比例（%），fee_kind=royalty 时必填")
-    valid_from: date
-    valid_to: date
+    valid_from: BusinessDate
+    valid_to: TermDate
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
         "title": "一种锂离子电池正极材料及其制备方法（开放许可）", "patents": ["202010123456.2"],
@@ -284,7 +284,7 @@ class MatchingEventCreate(_Strict):
     ref: str | None = Field(None, min_length=1, max_length=64, description="活动编号（可选，唯一）")
     title: Title
     city: CityCode
-    planned_date: date
+    planned_date: BusinessDate
     organiser: str = Field(min_length=2, max_length=200, description="主办单位")
     field: str | None = Field(None, max_length=100, description="领域/片区，如“光电子信息”“鄂西片区”")
 
@@ -294,7 +294,7 @@ class MatchingEventCreate(_Strict):
 
 
 class HeldIn(_Strict):
-    held_on: date | None = Field(None, description="举办日期（缺省为计划日期）；不得晚于今天")
+    held_on: BusinessDate | None = Field(None, description="举办日期（缺省为计划日期）；不得晚于今天")
     participants_enterprises: int = Field(ge=0, le=100000, description="参会企业数")
     participants_institutions: int = Field(0, ge=0, le=100000, description="参会高校院所数")
     deals_intended: int = Field(ge=0, le=100000, description="达成意向项目数")

@@ -27,7 +27,8 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role, ensure_city_access
 from libs.common.db import utcnow
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, validation_errors
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
+from libs.common.search import ESCAPE, contains, escape_like
 from libs.readmodels.enterprises import require_enterprise
 from services.transfer import domain
 from services.transfer import events as ev
@@ -344,14 +345,10 @@ async def search_records(rt: Runtime, principal: Principal, page: PageParams, *,
     if batch_id:
         stmt = stmt.where(TransferRecord.batch_id == batch_id)
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(TransferRecord.from_name.like(like), TransferRecord.to_name.like(like),
-                              TransferRecord.ref.like(like)))
+        stmt = stmt.where(contains(q.strip(), TransferRecord.from_name, TransferRecord.to_name, TransferRecord.ref))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(TransferRecord.contract_date.desc(), TransferRecord.id)
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, TransferRecord.contract_date.desc(), TransferRecord.id)
+    return rows, total
 
 
 async def stats(rt: Runtime, principal: Principal, year: int, city: str | None) -> list[dict[str, Any]]:
@@ -472,16 +469,13 @@ async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | Non
         cond = (OpenLicence.status == "active") & (OpenLicence.valid_from <= on) & (OpenLicence.valid_to >= on)
         stmt = stmt.where(cond if in_force else ~cond)
     if patent:
-        stmt = stmt.where(cast(OpenLicence.patents, Text).like(f'%"{patent}"%'))
+        stmt = stmt.where(cast(OpenLicence.patents, Text).like(f'%"{escape_like(patent)}"%', escape=ESCAPE))
     if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(OpenLicence.title.like(like), OpenLicence.licensor_name.like(like)))
+        stmt = stmt.where(contains(q.strip(), OpenLicence.title, OpenLicence.licensor_name))
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(OpenLicence.id.desc()).limit(page.limit)
-                                      .offset(page.offset))).all()
+        rows, total = await fetch_page(session, stmt, page, OpenLicence.id.desc())
         counts = await licensee_counts(session, [r.id for r in rows])
-    return [(r, counts.get(r.id, 0)) for r in rows], int(total or 0)
+    return [(r, counts.get(r.id, 0)) for r in rows], total
 
 
 async def get_open_licence(rt: Runtime, licence_id: int) -> tuple[OpenLicence, int]:
@@ -551,19 +545,16 @@ async def search_entries(rt: Runtime, page: PageParams, *, city: str | None = No
     if status:
         stmt = stmt.where(LibraryEntry.status == status)
     if ipc:
-        stmt = stmt.where(cast(LibraryEntry.ipc_classes, Text).like(f'%"{ipc}%'))
+        stmt = stmt.where(cast(LibraryEntry.ipc_classes, Text).like(f'%"{escape_like(ipc)}%', escape=ESCAPE))
     if keyword:
-        like = f"%{domain.normalise_name(keyword).lower()}%"
-        stmt = stmt.where(LibraryEntry.search_text.like(like))
+        stmt = stmt.where(contains(domain.normalise_name(keyword).lower(), LibraryEntry.search_text))
     if owner_kind:
         stmt = stmt.where(LibraryEntry.owner_kind == owner_kind)
     if use_first_pay_later is not None:
         stmt = stmt.where(LibraryEntry.use_first_pay_later == use_first_pay_later)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(LibraryEntry.id.desc()).limit(page.limit)
-                                      .offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, LibraryEntry.id.desc())
+    return rows, total
 
 
 async def get_entry(rt: Runtime, entry_id: int) -> LibraryEntry:
@@ -644,10 +635,8 @@ async def search_needs(rt: Runtime, principal: Principal, page: PageParams, *, c
     if uscc:
         stmt = stmt.where(EnterpriseNeed.uscc == uscc)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(EnterpriseNeed.id.desc()).limit(page.limit)
-                                      .offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, EnterpriseNeed.id.desc())
+    return rows, total
 
 
 async def close_need(rt: Runtime, principal: Principal, need_id: int, data: CloseNeedIn) -> EnterpriseNeed:
@@ -768,10 +757,8 @@ async def search_matching_events(rt: Runtime, page: PageParams, *, city: str | N
     if ref:
         stmt = stmt.where(MatchingEvent.ref == ref)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = (await session.scalars(stmt.order_by(MatchingEvent.planned_date.desc(), MatchingEvent.id)
-                                      .limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+        rows, total = await fetch_page(session, stmt, page, MatchingEvent.planned_date.desc(), MatchingEvent.id)
+    return rows, total
 
 
 async def get_matching_event(rt: Runtime, event_id: int) -> MatchingEvent:

@@ -1,7 +1,6 @@
 """HTTP routes of the pool programme 专利产业化样板企业培育库: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -9,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
-from libs.common.fields import CityCode, parse_uscc, RecordId
+from libs.common.fields import BusinessDate, CityCode, parse_uscc, RecordId
 from libs.common.pagination import Page, Paging
 from services.enterprise.pool import domain, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation, Outcome, Status
@@ -23,8 +22,8 @@ router = APIRouter(prefix="/api/v1", tags=[TAG])
 ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
 CityOfficer = Annotated[Principal, Depends(require_roles(Role.CITY_OFFICER))]
 Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
-MembershipId = Annotated[int, Path(ge=1, le=2**31 - 1, description="入库记录编号")]
-AsOf = Annotated[date | None, Query(description="基准日（缺省为今天，北京时间）")]
+MembershipId = Annotated[int, Path(ge=1, le=2**63 - 1, description="入库记录编号")]
+AsOf = Annotated[BusinessDate | None, Query(description="基准日（缺省为今天，北京时间）")]
 
 
 def runtime(request: Request) -> Runtime:
@@ -59,7 +58,7 @@ async def _one(rt: Runtime, principal: Principal, membership_id: RecordId) -> Me
     return membership_out(m, name, history)
 
 
-@router.post("/pool/evaluate", response_model=EvaluationOut,
+@router.post("/pool/evaluate", response_model=EvaluationOut, responses={404: {"description": "企业未登记"}},
              summary="入库条件预评价 evaluate the 10 criteria without applying")
 async def evaluate(body: ApplicationIn, principal: Writer, rt: RT) -> EvaluationOut:
     return evaluation_out(body.uscc, await service.preview(rt, principal, body))

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.fields import USCC
+from libs.common.fields import USCC, BusinessDate
 from services.enterprise.pool.domain import RemovalReason, Status
 
 Reason = Annotated[str, Field(min_length=2, max_length=2000, description="理由 / 说明")]
@@ -31,7 +31,7 @@ class DeclarationsIn(_Strict):
 
 class ApplicationIn(_Strict):
     uscc: USCC = Field(description="统一社会信用代码")
-    applied_on: date | None = Field(None, description="申报日期（缺省为今天；不早于 2024-06-06 方案印发日）")
+    applied_on: BusinessDate | None = Field(None, description="申报日期（缺省为今天；不早于 2024-06-06 方案印发日）")
     declarations: DeclarationsIn = Field(default_factory=DeclarationsIn)
     reason: Reason = Field(description="申报理由")
 
@@ -62,7 +62,7 @@ class EvaluationOut(BaseModel):
 
 
 class AdmitIn(_Strict):
-    effective_date: date = Field(description="入库日期（决定 KPI 年度与 2 年期限的起算）")
+    effective_date: BusinessDate = Field(description="入库日期（决定 KPI 年度与 2 年期限的起算）")
     reason: Reason | None = None
 
 
@@ -71,7 +71,7 @@ class RejectIn(_Strict):
 
 
 class GraduateIn(_Strict):
-    effective_date: date = Field(description="出库日期")
+    effective_date: BusinessDate = Field(description="出库日期")
     industrialisation_rate_before: Rate | None = Field(None, description="入库时专利产业化率；缺省取入库时记录的数值")
     industrialisation_rate_after: Rate | None = Field(None, description="当前专利产业化率；缺省取最近一年填报的数值")
     new_patent_intensive_products: int = Field(0, ge=0, le=10000, description="新增专利密集型产品数")
@@ -81,13 +81,13 @@ class GraduateIn(_Strict):
 
 
 class RemoveIn(_Strict):
-    effective_date: date = Field(description="退库日期")
+    effective_date: BusinessDate = Field(description="退库日期")
     removal_reason: RemovalReason = Field(description="退库原因（实施方案第12条第3款）")
     reason: Reason = Field(description="事实与说明")
 
 
 class ProgressIn(_Strict):
-    recorded_on: date = Field(description="取得进展的日期")
+    recorded_on: BusinessDate = Field(description="取得进展的日期")
     industrialisation_rate: Rate | None = None
     description: Reason = Field(description="专利产业化进展（新产品、新产线、销售增长等）")
 

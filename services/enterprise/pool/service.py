@@ -15,7 +15,7 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role, ensure_city_access
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError
-from libs.common.pagination import PageParams
+from libs.common.pagination import PageParams, fetch_page
 from services.enterprise import events as ev
 from services.enterprise.models import Enterprise, YearFigures
 from services.enterprise.pool import domain
@@ -386,11 +386,9 @@ async def list_memberships(rt: Runtime, principal: Principal, page: PageParams, 
     if uscc:
         stmt = stmt.where(PoolMembership.uscc == uscc)
     async with rt.sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = list((await session.scalars(stmt.order_by(PoolMembership.id).limit(page.limit)
-                                           .offset(page.offset))).all())
+        rows, total = await fetch_page(session, stmt, page, PoolMembership.id)
         names = await names_of(session, {m.uscc for m in rows})
-    return rows, names, int(total or 0)
+    return rows, names, total
 
 
 async def enterprise_history(rt: Runtime, principal: Principal, uscc: str

@@ -143,7 +143,8 @@ async def test_no_token_is_401(api, runtime):
 @pytest.mark.parametrize("overrides, field, rule", [
     ({"uscc": "91420100MA4K0000X6"}, "uscc", "uscc.check_digit"),
     ({"applied_on": "2024-06-05"}, "applied_on", "pool.date_too_early"),
-    ({"applied_on": "2099-01-01"}, "applied_on", "pool.date_in_future"),
+    ({"applied_on": (china_today() + timedelta(days=1)).isoformat()}, "applied_on", "pool.date_in_future"),
+    ({"applied_on": "2099-01-01"}, "applied_on", "date_range"),  # implausible: refused before the pool's rules
     ({"applied_on": "2025-02-30"}, "applied_on", "date_from_datetime_parsing"),
     ({"declarations": {"core_patents": "maybe"}}, "declarations.core_patents", "bool_parsing"),
     ({"declarations": {"patents": True}}, "declarations.patents", "extra_forbidden"),

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal
-from libs.common.errors import FieldInvalid, ProblemError, field_error
+from libs.common.auth import CurrentPrincipal, Principal, Role, ensure_city_access
+from libs.common.errors import FieldInvalid, Forbidden, ProblemError, field_error
 from services.reporting.kpi import fmt_decimal
 from services.reporting.models import StatApproval, StatValue
 from services.reporting.statistics import service
@@ -93,6 +93,14 @@ async def values(principal: CurrentPrincipal, rt: RT,
         stmt = stmt.where(StatValue.period == _period(period))
     if org_unit is not None:
         stmt = stmt.where(StatValue.org_unit == _org_unit(org_unit))
+    # Submitted values include drafts not yet approved: the province sees every org unit, a city
+    # officer their own city's; banks and agencies see approved figures through the indicators.
+    if not principal.sees_all_cities():
+        if principal.role != Role.CITY_OFFICER:
+            raise Forbidden("未审核的统计数据仅对省局和市州统计报送人员开放；已审核数据见指标接口")
+        if org_unit is not None:
+            ensure_city_access(principal, _org_unit(org_unit))
+        stmt = stmt.where(StatValue.org_unit == principal.city)
     if element is not None:
         stmt = stmt.where(StatValue.element == element)
     async with rt.sessions() as session:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -9,8 +10,8 @@ from sqlalchemy import func, select
 from libs.common.outbox import outbox_table
 from libs.common.testing import random_uscc
 from services.transfer.models import TransferPatent, TransferRecord
-from services.transfer.tests.helpers import (ADMIN, OFFICER, WUHAN, YICHANG, assert_problem, count, headers, mark,
-                                             nothing_written, patent, transfer_body, written_since)
+from services.transfer.tests.helpers import (ADMIN, OFFICER, WUHAN, YICHANG, assert_problem, china_today, count,
+                                             headers, mark, nothing_written, patent, transfer_body, written_since)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 
@@ -48,7 +49,7 @@ async def test_good_rows_are_written_bad_rows_reported_by_index(api, runtime, kn
 async def test_atomic_writes_nothing_when_any_row_is_bad(api, runtime, known):
     buyer = await known(WUHAN)
     rows = [transfer_body(buyer) for _ in range(5)]
-    rows[2]["contract_date"] = "2999-01-01"
+    rows[2]["contract_date"] = (china_today() + timedelta(days=1)).isoformat()
     rows[2]["term_end"] = None
     since = await mark(runtime)
     r = await api.post("/api/v1/transfers/bulk", params={"atomic": "true"}, json={"records": rows},
