@@ -4,6 +4,7 @@ Used by ``ipp up`` and by the end-to-end tests (which choose their own ports and
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -127,6 +128,9 @@ class Platform:
     def service_proc(self, name: str, replay: bool) -> Proc:
         port = self.ports[name]
         env = self.env(**({"IPP_REPLAY_OUTBOX_ON_START": "true"} if replay else {}))
+        if name == "reporting":  # the reconciler reads every source's outbox API
+            env.setdefault("IPP_REPORTING_SOURCE_URLS", json.dumps(
+                {n: f"http://127.0.0.1:{p}" for n, p in self.ports.items() if n != "reporting"}))
         return Proc(name, [sys.executable, "-m", "ipp.cli", "serve", name, "--port", str(port)], env,
                     self.logs / f"{name}.log", f"http://127.0.0.1:{port}/readyz")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,9 +16,11 @@ from libs.common.config import CommonSettings
 from libs.common.db import Sessions, create_engine, ping, session_factory
 from libs.common.errors import install_problem_handlers
 from libs.common.events import DLQ_TOPIC
-from libs.common.kafka import ensure_topics, new_producer
+from libs.common.limits import BodyLimitMiddleware
+from libs.common.kafka import IncarnationProbe, ensure_topics, new_producer, recreate_topics
 from libs.common.metrics import MetricsMiddleware, metrics_response
 from libs.common.outbox import OutboxRelay, UnitOfWork, mark_for_replay
+from libs.common.outbox_api import outbox_router
 from libs.common.telemetry import setup_tracing
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     #: Asks whether the broker answers now; defaults to a metadata request on the relay's connection.
     broker_ready: Callable[[], Awaitable[bool]] | None = None
+    #: Named reports shown under ``details`` on /readyz; they never make the process unready.
+    details: dict[str, Callable[[], dict]] = field(default_factory=dict)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.settings.service_name, self.topic,
@@ -53,8 +58,20 @@ def start_relay(runtime: Runtime) -> None:
         producer_factory=lambda: new_producer(bootstrap, f"ipp-{settings.service_name}-outbox"),
         topics=[runtime.topic, DLQ_TOPIC],
         ensure_topics=lambda topics: ensure_topics(bootstrap, topics, settings.topic_partitions),
-        batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval)
+        batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval,
+        **self_healing(settings, settings.service_name, [runtime.topic]))
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{settings.service_name}-outbox-relay"))
+
+
+def self_healing(settings: CommonSettings, publisher: str, own_topics: list[str]) -> dict[str, Any]:
+    """The relay's self-healing options from the settings (off when the interval is 0); ``own_topics``
+    are the topics only this publisher writes to."""
+    if settings.broker_check_interval <= 0:
+        return {}
+    bootstrap = settings.kafka_bootstrap_servers
+    return {"incarnation": lambda: IncarnationProbe(bootstrap, publisher),
+            "reset_topics": lambda: recreate_topics(bootstrap, own_topics, settings.topic_partitions),
+            "check_interval": settings.broker_check_interval}
 
 
 def build_service_app(settings: CommonSettings, *, title: str, description: str, topic: str,
@@ -92,10 +109,15 @@ def build_service_app(settings: CommonSettings, *, title: str, description: str,
                   openapi_tags=openapi_tags, telemetry={"tracing": True, "metrics": False, "logs": False})
     app.state.settings = settings
     install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)  # inside metrics: 413s counted
     app.add_middleware(MetricsMiddleware, service=settings.service_name)
     app.include_router(health_router(settings.service_name))
+    app.include_router(outbox_router(settings.service_name))
     for router in routers:
         app.include_router(router)
+    from libs.common.openapi import declare_problem_responses  # every operation declares its problem responses
+
+    declare_problem_responses(app)
     return app
 
 
@@ -120,8 +142,10 @@ def health_router(service: str) -> APIRouter:
         else:
             checks["broker"] = "ok" if await runtime.broker_ready() else "unreachable"
         ready = all(v in ("ok", "disabled") for v in checks.values())
-        return JSONResponse({"status": "ready" if ready else "not-ready", "service": service, "checks": checks},
-                            status_code=200 if ready else 503)
+        body: dict[str, Any] = {"status": "ready" if ready else "not-ready", "service": service, "checks": checks}
+        if runtime.details:
+            body["details"] = {name: report() for name, report in runtime.details.items()}
+        return JSONResponse(jsonable_encoder(body), status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
     async def metrics(request: Request):

@@ -35,6 +35,12 @@ class CommonSettings(BaseSettings):
     replay_outbox_on_start: bool = Field(False, validation_alias=_alias("IPP_REPLAY_OUTBOX_ON_START"))
     otel_endpoint: str | None = Field(None, validation_alias=_alias("OTEL_EXPORTER_OTLP_ENDPOINT"))
     kafka_enabled: bool = Field(True, validation_alias=_alias("IPP_KAFKA_ENABLED"))
+    #: Largest request body accepted, in bytes (a larger one is a 413 before it is parsed; bulk
+    #: imports and uploads included).
+    max_body_bytes: int = Field(20 * 1024 * 1024, ge=1, validation_alias=_alias("IPP_MAX_BODY_BYTES"))
+    #: Seconds between the relay's checks that the broker still holds what it acknowledged (0: never;
+    #: the relay then cannot notice a broker that lost its data and republish into it).
+    broker_check_interval: float = Field(5.0, validation_alias=_alias("IPP_BROKER_CHECK_INTERVAL"))
 
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> "CommonSettings":

@@ -15,6 +15,9 @@ HTTP_DURATION = Histogram(
 OUTBOX_BACKLOG = Gauge("ipp_outbox_backlog", "Outbox rows not yet published", ["service"])
 OUTBOX_OLDEST_AGE = Gauge("ipp_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["service"])
 OUTBOX_PUBLISHED = Counter("ipp_outbox_published_total", "Outbox rows published", ["service", "topic"])
+BROKER_DATA_LOSSES = Counter(
+    "ipp_broker_data_losses_total", "Times the relay found the broker had lost acknowledged events and republished",
+    ["service"])
 OUTBOX_FAILURES = Counter("ipp_outbox_publish_failures_total", "Failed outbox publish attempts", ["service"])
 CONSUMER_EVENTS = Counter("ipp_consumer_events_total", "Consumed events by outcome", ["service", "topic", "outcome"])
 CONSUMER_LAG = Gauge("ipp_consumer_lag", "Messages behind the end of the partition", ["service", "topic", "partition"])

@@ -6,13 +6,21 @@ broker is away, wakes at once after a commit and also polls. On PostgreSQL a tra
 advisory lock lets exactly one replica publish at a time, so several replicas do not double-publish
 and per-aggregate order holds. Published rows stay: the outbox is the service's event log and
 ``replay`` republishes it.
+
+Self-healing: the relay reads its broker incarnation marker (``libs.common.kafka.IncarnationProbe``)
+when it connects and every few seconds after. A new marker means the broker lost what it had (the
+memory-only embedded broker restarted, a cluster replaced, topics recreated), so the relay marks its
+published rows for publishing again, without a restart; consumers' inboxes absorb the overlap. On
+the first check after the process starts, it replays when the marker is younger than its last
+published row. (The broker's end offsets cannot tell: the embedded broker reports them per batch.)
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
 from libs.common.retry import Backoff
-from libs.common.metrics import OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from libs.common.kafka import IncarnationProbe
+from libs.common.metrics import (BROKER_DATA_LOSSES, OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE,
+                                 OUTBOX_PUBLISHED)
 from libs.common.telemetry import current_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -124,7 +134,12 @@ class OutboxRelay:
 
     def __init__(self, service: str, sessions: Sessions, producer_factory: Callable,
                  topics: list[str], ensure_topics: Callable | None = None, batch_size: int = 500,
-                 poll_interval: float = 1.0) -> None:
+                 poll_interval: float = 1.0, incarnation: Callable[[], IncarnationProbe] | None = None,
+                 check_interval: float = 5.0, replay_topics: list[str] | None = None,
+                 reset_topics: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``incarnation``: makes the probe of the broker's incarnation marker (None: no self-healing);
+        ``replay_topics``: what a broker that lost its data gets again (None: every topic);
+        ``reset_topics``: starts the topics only this relay writes afresh in such a broker."""
         self.service = service
         self._sessions = sessions
         self._producer_factory = producer_factory
@@ -136,6 +151,16 @@ class OutboxRelay:
         self._producer = None
         self._backoff = Backoff(initial=0.2, maximum=30)
         self.connected = False
+        self._incarnation_factory = incarnation
+        self._probe: IncarnationProbe | None = None
+        self._check_interval = check_interval
+        self._next_check = 0.0
+        self._replay_topics = replay_topics
+        self._reset_topics = reset_topics
+        #: The broker incarnation this relay publishes into (None until first read).
+        self.incarnation: str | None = None
+        #: How many times this relay found the broker had lost its data and republished.
+        self.recoveries = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -156,6 +181,7 @@ class OutboxRelay:
             while True:
                 try:
                     await self._connect()
+                    await self.check_broker()
                     while await self.publish_batch():
                         pass
                     self._backoff.reset()
@@ -170,8 +196,8 @@ class OutboxRelay:
                 except Exception as exc:  # broker away, database busy…: back off and retry
                     OUTBOX_FAILURES.labels(self.service).inc()
                     delay = self._backoff.next()
-                    log.warning("outbox relay %s: %s; retry %d in %.1fs", self.service, exc, self._backoff.failures,
-                                delay)
+                    log.warning("outbox relay %s: %s: %s; retry %d in %.1fs", self.service, type(exc).__name__, exc,
+                                self._backoff.failures, delay, exc_info=self._backoff.failures == 3)
                     await self._record_failure(exc)
                     await self._disconnect()
                     await self.update_backlog_metrics(quiet=True)
@@ -192,15 +218,50 @@ class OutboxRelay:
             raise
         self._producer = producer
         self.connected = True
+        self._next_check = 0.0  # a reconnect may be to a broker that lost everything: look at once
 
     async def _disconnect(self) -> None:
         producer, self._producer = self._producer, None
         self.connected = False
+        probe, self._probe = self._probe, None
+        if probe is not None:
+            await probe.close()
         if producer is not None:
             try:
                 await producer.stop()
             except Exception:  # pragma: no cover - best effort
                 log.debug("producer stop failed", exc_info=True)
+
+    async def check_broker(self) -> int:
+        """Republish when the broker's incarnation changed; returns how many rows were marked."""
+        if self._incarnation_factory is None or self._producer is None or time.monotonic() < self._next_check:
+            return 0
+        if self._probe is None:
+            self._probe = self._incarnation_factory()
+        self._next_check = time.monotonic() + self._check_interval
+        try:
+            marker = await self._probe.read(self._producer)
+        except asyncio.TimeoutError:  # an unreadable marker must not hold up publishing; looked at again later
+            log.warning("outbox relay %s: the broker's incarnation marker did not answer in time", self.service)
+            return 0
+        if marker.id == self.incarnation:
+            return 0
+        if self.incarnation is None:  # first look since this process started (its topics were just declared)
+            last = await last_published_at(self._sessions, self._replay_topics)
+            lost = last is not None and last < marker.born
+        else:  # the broker lost its data while this relay ran: what it took since may sit on a broken topic
+            lost = True
+            if self._reset_topics is not None:
+                await self._reset_topics()
+        marked = 0
+        if lost:
+            marked = await mark_for_replay(self._sessions, topics=self._replay_topics)
+            self.recoveries += 1
+            BROKER_DATA_LOSSES.labels(self.service).inc()
+            log.warning("outbox relay %s: the broker lost its data (incarnation %s → %s); %d events marked for "
+                        "publishing again", self.service, self.incarnation, marker.id, marked)
+        self.incarnation = marker.id
+        return marked
 
     async def publish_batch(self) -> int:
         """Publish the next batch of unpublished rows; returns how many were published."""
@@ -285,13 +346,24 @@ async def backlog_stats(sessions: Sessions) -> tuple[int, float]:
     return int(count), age
 
 
-async def mark_for_replay(sessions: Sessions, since_id: int = 0) -> int:
-    """Mark every published row (from ``since_id``) for publishing again, in the original order."""
+async def mark_for_replay(sessions: Sessions, since_id: int = 0, topics: list[str] | None = None) -> int:
+    """Mark every published row (from ``since_id``, of ``topics`` or all) for publishing again, in the
+    original order."""
+    condition = (outbox_table.c.id >= since_id) & outbox_table.c.published_at.is_not(None)
+    if topics is not None:
+        condition &= outbox_table.c.topic.in_(topics)
     async with sessions.write() as session:
-        result = await session.execute(
-            update(outbox_table).where(outbox_table.c.id >= since_id, outbox_table.c.published_at.is_not(None))
-            .values(published_at=None))
+        result = await session.execute(update(outbox_table).where(condition).values(published_at=None))
         return result.rowcount or 0
 
 
-__all__ = ["outbox_table", "UnitOfWork", "OutboxRelay", "add_event", "mark_for_replay", "backlog_stats"]
+async def last_published_at(sessions: Sessions, topics: list[str] | None = None) -> datetime | None:
+    query = select(func.max(outbox_table.c.published_at))
+    if topics is not None:
+        query = query.where(outbox_table.c.topic.in_(topics))
+    async with sessions() as session:
+        return await session.scalar(query)
+
+
+__all__ = ["outbox_table", "UnitOfWork", "OutboxRelay", "add_event", "mark_for_replay", "backlog_stats",
+           "last_published_at"]

@@ -15,10 +15,11 @@ from sqlalchemy import select
 from libs.common.app import Runtime, build_service_app
 from services.reporting.api import router, upsert_targets
 from services.reporting.live import prime_metrics
+from services.reporting.reconcile import HttpSource, LocalSource, Reconciler
 from services.reporting.reports import router as reports_router
 from services.reporting.statistics.api import router as statistics_router
 from services.reporting.config import ReportingSettings
-from services.reporting.events import TOPIC
+from services.reporting.events import DOMAIN_TOPIC, TOPIC
 from services.reporting.live import KpiBroadcaster
 from services.reporting.models import Target
 
@@ -41,11 +42,26 @@ async def seed_targets(rt: Runtime) -> None:
 
 async def start_broadcaster(rt: Runtime) -> None:
     settings = rt.settings
-    broadcaster = KpiBroadcaster(settings.kafka_bootstrap_servers, settings.topic_partitions)
+    broadcaster = KpiBroadcaster(settings.kafka_bootstrap_servers, settings.topic_partitions,
+                                 max_per_owner=settings.max_streams_per_subject)
     rt.extras["broadcaster"] = broadcaster
     if settings.kafka_enabled:
         rt.tasks.append(asyncio.create_task(broadcaster.run(), name="kpi-broadcaster"))
         rt.broker_ready = broadcaster.probe
+
+
+async def start_reconciler(rt: Runtime) -> None:
+    settings: ReportingSettings = rt.settings
+    if not settings.kafka_enabled or settings.reconcile_interval <= 0:
+        return
+    sources: dict = {name: HttpSource(name, url, settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+                     for name, url in settings.source_urls.items()}
+    sources["reporting"] = LocalSource(rt.sessions, DOMAIN_TOPIC)
+    reconciler = Reconciler(rt.sessions, sources, grace=settings.reconcile_grace,
+                            replay_after=settings.reconcile_replay_after, cooldown=settings.reconcile_cooldown)
+    rt.extras["reconciler"] = reconciler
+    rt.details["reconciliation"] = reconciler.report
+    rt.tasks.append(asyncio.create_task(reconciler.run(settings.reconcile_interval), name="reconciler"))
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -56,4 +72,4 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         settings, title="报表服务 Reporting service",
         description="全省知识产权工作指标：按市州、年度汇总各服务事件，对照目标，实时推送。",
         topic=TOPIC, routers=[router, statistics_router, reports_router], database_url=settings.database_url,
-        on_start=[seed_targets, prime_metrics, start_broadcaster], publishes=False)
+        on_start=[seed_targets, prime_metrics, start_broadcaster, start_reconciler], publishes=False)

@@ -12,6 +12,8 @@ class ReportingSettings(CommonSettings):
     database_url: str = ""
     port: int = 8006
     worker_metrics_port: int = 8106
+    #: Live streams (SSE) one token subject may hold open at once; one more is a 429.
+    max_streams_per_subject: int = 10
     #: Domain topics the stream worker folds into indicators.
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer", "training",
                                                             "reporting")]
@@ -20,6 +22,21 @@ class ReportingSettings(CommonSettings):
     batch_within: float = 0.02
     #: Longest a fetch may wait at the broker when nothing is there (faust's own default is 1500 ms).
     fetch_max_wait_ms: int = 50
+    #: The worker's consumer-group session: a crashed worker's partitions are handed to its
+    #: successor after at most this long (faust's default is 60 s); heartbeats at a third of it.
+    worker_session_timeout: float = 5.0
+    #: The worker process exits at most this long after SIGTERM, even when the broker is gone.
+    worker_stop_timeout: float = 8.0
+    #: The reconciler (``reconcile.py``): seconds between rounds (0: off), how old a published
+    #: event must be before it counts as missing, how long it may stay missing before a replay is
+    #: requested, and the least time between two requests to one source.
+    reconcile_interval: float = 30.0
+    reconcile_grace: float = 15.0
+    reconcile_replay_after: float = 10.0
+    reconcile_cooldown: float = 60.0
+    #: Where the source services answer (their outbox API); JSON in IPP_REPORTING_SOURCE_URLS.
+    source_urls: dict[str, str] = {name: f"http://127.0.0.1:{port}" for name, port in (
+        ("enterprise", 8001), ("finance", 8002), ("protection", 8003), ("transfer", 8004), ("training", 8005))}
 
     def model_post_init(self, __context) -> None:
         if not self.database_url:

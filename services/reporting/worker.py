@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import faust
 from aiokafka import TopicPartition
 
+from libs.common.app import self_healing
 from libs.common.db import create_engine, session_factory
 from libs.common.events import DLQ_TOPIC
 from libs.common.inbox import IdempotentProcessor, Incoming, dlq_headers
@@ -44,7 +47,10 @@ class IndicatorFolder:
             "reporting", self.sessions,
             producer_factory=lambda: new_producer(bootstrap, "ipp-reporting-worker-outbox"),
             topics=[ev.TOPIC, ev.DOMAIN_TOPIC], ensure_topics=lambda t: ensure_topics(bootstrap, t, settings.topic_partitions),
-            batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval)
+            batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval,
+            # KpiUpdated rows are snapshots superseded by the next fold: only the statistics events
+            # (which this worker folds itself) are republished into a broker that lost its data.
+            replay_topics=[ev.DOMAIN_TOPIC], **self_healing(settings, "reporting-worker", [ev.TOPIC, ev.DOMAIN_TOPIC]))
         self.processor = IdempotentProcessor(
             "reporting", CONSUMER, self.sessions, self._apply, dead_letter,
             before_commit=self._publish_changes, after_commit=lambda _: self.relay.wake())
@@ -113,6 +119,9 @@ def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
         broker_commit_interval=1.0,
         producer_acks=-1,
         stream_wait_empty=False,
+        broker_session_timeout=settings.worker_session_timeout,
+        broker_heartbeat_interval=settings.worker_session_timeout / 3,
+        broker_rebalance_timeout=settings.worker_session_timeout,
     )
 
     async def dead_letter(rec: Incoming, exc: BaseException) -> None:
@@ -165,8 +174,35 @@ def run_worker(settings: ReportingSettings | None = None, metrics_port: int | No
     setup_tracing("reporting-worker", settings.otel_endpoint)
     start_http_server(metrics_port or settings.worker_metrics_port, addr="0.0.0.0")
     app = create_worker_app(settings)
-    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker = BoundedStopWorker(app, loglevel=loglevel, quiet=True, stop_timeout=settings.worker_stop_timeout)
     worker.execute_from_commandline()
+
+
+class BoundedStopWorker(faust.Worker):
+    """A faust worker that exits at most ``stop_timeout`` seconds after SIGTERM or Ctrl-C.
+
+    A clean stop leaves the consumer group (its successor takes over at once). With the broker gone
+    faust would wait on the broker for minutes; leaving without it is safe here: every batch's effect,
+    inbox rows and KpiUpdated rows were committed in one transaction before its offsets, so what was
+    not committed is delivered again and deduplicated.
+    """
+
+    def __init__(self, *args, stop_timeout: float = 8.0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._stop_timeout = stop_timeout
+
+    def _exit_soon(self) -> None:
+        timer = threading.Timer(self._stop_timeout, os._exit, args=(0,))
+        timer.daemon = True
+        timer.start()
+
+    def _on_sigterm(self) -> None:
+        self._exit_soon()
+        super()._on_sigterm()
+
+    def _on_sigint(self) -> None:
+        self._exit_soon()
+        super()._on_sigint()
 
 
 __all__ = ["create_worker_app", "run_worker", "IndicatorFolder"]

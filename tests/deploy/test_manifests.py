@@ -55,6 +55,13 @@ METRICS: dict[str, set[str]] = {
     "ipp_consumer_lag": {"service", "topic", "partition"},
     "ipp_dead_letters_total": {"service", "topic"},
     "ipp_kpi_value": {"indicator", "city", "year"},
+    "ipp_broker_data_losses_total": {"service"},
+    "ipp_reconcile_missing": {"source"},
+    "ipp_reconcile_extra": {"source"},
+    "ipp_reconcile_verified_total": {"source"},
+    "ipp_reconcile_replays_total": {"source"},
+    "ipp_reconcile_errors_total": {"source"},
+    "ipp_reconcile_last_success_timestamp_seconds": {"source"},
 }
 PROMETHEUS_BUILTINS: dict[str, set[str]] = {"up": set()}
 TARGET_LABELS = {"job", "instance"}  # attached by Prometheus to every scraped series
