@@ -144,7 +144,7 @@ def rule_problem(exc: RuleViolation) -> ProblemError:
     """A broken rule as the problem a client sees: 422 naming the field, or 409 for a state conflict."""
     if exc.field:
         return FieldInvalid(exc.field, exc.code, exc.message)
-    return Conflict(exc.code, exc.message)
+    return Conflict(exc.code, exc.message, **exc.extra)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
