@@ -24,7 +24,7 @@ from services.enterprise.schemas import EnterpriseCreate
 from services.training.client import ApiError, TrainingClient
 from services.training.domain import id_check_char
 from services.training.schemas import ClassCreate, EnrolmentIn, ExamIn
-from tests.e2e.conftest import BrokerLink, indicator_values, make_platform, url, wait_for_values
+from tests.e2e.conftest import ADMIN, BrokerLink, indicator_values, make_platform, url, wait_for_values
 
 pytestmark = pytest.mark.e2e
 NEEDED = ("enterprise", "training", "reporting")
@@ -97,8 +97,9 @@ def test_classes_attendance_and_certificates_reach_the_indicators(training_platf
     private_a, private_b = register(plat, SUIZHOU, "private"), register(plat, SUIZHOU, "private")
     state_x = register(plat, XIANNING, "state")
     before = indicator_values(plat, YEAR)
+    with TrainingClient(url(plat, "training"), ADMIN) as admin:  # an officer sees only their city's
+        wait_known(admin, [private_a, private_b, state_x])
     with TrainingClient(url(plat, "training"), token("city-officer", city=SUIZHOU)) as officer:
-        wait_known(officer, [private_a, private_b, state_x])
 
         # an enterprise the service does not know: a clear 422, nothing written
         unknown = officer.create_class(ClassCreate(
