@@ -5,9 +5,9 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Annotated, Any, Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,6 +48,15 @@ class Runtime:
 
 
 StartHook = Callable[[Runtime], Awaitable[None]]
+
+
+def runtime(request: Request) -> Runtime:
+    """The running service's engine, sessions and relay (a FastAPI dependency)."""
+    return request.app.state.runtime
+
+
+#: ``rt: RT`` in a route: the one home of the runtime dependency for every service.
+RT = Annotated[Runtime, Depends(runtime)]
 
 
 def start_relay(runtime: Runtime) -> None:

@@ -52,3 +52,15 @@ class CommonSettings(BaseSettings):
 
     def sqlite_url(self, name: str) -> str:
         return f"sqlite+aiosqlite:///{(self.var_dir / f'{name}.db').as_posix()}"
+
+
+class ServiceSettings(CommonSettings):
+    """A service's settings: its name and database (a SQLite file under ``var/`` unless a URL is
+    given, e.g. ``IPP_FINANCE_DATABASE_URL``). A service's class sets ``service_name`` and its
+    ``env_prefix`` and adds its own fields."""
+
+    database_url: str = ""
+
+    def model_post_init(self, __context: object) -> None:
+        if not self.database_url:
+            self.database_url = self.sqlite_url(self.service_name)

@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libs.common.rules import RuleViolation
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
@@ -138,7 +140,20 @@ def _fmt_ctx(ctx: dict) -> str:
     return "，".join(f"{k}={v}" for k, v in ctx.items() if k != "error")
 
 
+def rule_problem(exc: RuleViolation) -> ProblemError:
+    """A broken rule as the problem a client sees: 422 naming the field, or 409 for a state conflict."""
+    if exc.field:
+        return FieldInvalid(exc.field, exc.code, exc.message)
+    return Conflict(exc.code, exc.message, **exc.extra)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RuleViolation)
+    async def _rule(request: Request, exc: RuleViolation):
+        problem = rule_problem(exc)
+        return problem_response(request, problem.status, problem.slug, problem.title, problem.detail,
+                                problem.errors, headers=problem.headers, **problem.extra)
+
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError):
         return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors,
@@ -165,3 +180,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.url.path)
         return problem_response(request, 500, "internal-error", "服务器内部错误",
                                 f"请求处理失败，请向运维人员提供错误编号 {error_id}", error_id=error_id)
+
+
+async def get_or_404(session: Any, model: Any, key: Any, what: str) -> Any:
+    """``session.get(model, key)``, or the 404 problem naming ``what`` (``"质押贷款"``) and the key."""
+    row = await session.get(model, key)
+    if row is None:
+        raise NotFound(what, str(key))
+    return row

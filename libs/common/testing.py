@@ -184,3 +184,36 @@ async def assert_oversized_bodies_refused(app, client: httpx.AsyncClient, limit:
                 assert problem["max_body_bytes"] == limit, (method, path)
             tried += 1
     return tried
+
+
+def service_app_fixtures(service: str, create_app, settings_class) -> dict:
+    """The fixtures every service's tests share, for its ``conftest.py``: ``globals().update(...)``.
+
+    ``db_url`` (a fresh migrated database on the ``db_backend`` under test), ``app`` (Kafka off:
+    every event stays in the ``outbox`` table), ``api`` (an ``httpx.AsyncClient`` talking to the app
+    in-process, lifespan run) and ``runtime`` (the running app's Runtime, for reading tables).
+    """
+    import pytest
+
+    migrations = Path(__file__).resolve().parents[2] / "services" / service / "migrations"
+
+    @pytest.fixture
+    async def db_url(db_backend: str, tmp_path: Path):
+        async with fresh_database(db_backend, tmp_path, service) as url:
+            await migrate(migrations, url)
+            yield url
+
+    @pytest.fixture
+    def app(db_url: str):
+        return create_app(settings_class(database_url=db_url, kafka_enabled=False, env="test"))
+
+    @pytest.fixture
+    async def api(app):
+        async with app_client(app) as client:
+            yield client
+
+    @pytest.fixture
+    def runtime(api, app):
+        return app.state.runtime
+
+    return {"db_url": db_url, "app": app, "api": api, "runtime": runtime}

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from libs.common import divisions
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.app import RT
+from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, parse_uscc, RecordId
 from libs.common.pagination import Page, Paging
 from services.enterprise import service
+from services.enterprise.policy import ProvinceAdmin, Writer
 from services.enterprise.domain import TIER_NAMES, Tier, TierChange
 from services.enterprise.models import Enterprise
 from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
@@ -19,16 +20,7 @@ from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, Enterprise
                                          TierDecisionOut, YearFiguresIn, YearFiguresOut)
 
 router = APIRouter(prefix="/api/v1")
-ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
-Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
 UsccPath = Annotated[str, Path(description="统一社会信用代码")]
-
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 
 def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:

@@ -1,87 +1,67 @@
-"""Use cases of the enterprise service: one transaction each (state + audit + outbox event)."""
+"""Use cases of the enterprise service: one transaction each (state + audit + outbox event).
+
+Who may act is :mod:`services.enterprise.policy`, what the rules allow :mod:`services.enterprise.domain`
+(whose :class:`~libs.common.rules.RuleViolation` the problem handler renders as a 422 or 409).
+"""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
-from libs.common.auth import Principal, Role, ensure_city_access, ensure_enterprise_access
-from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError
-from libs.common.identifiers import IdentifierError, uscc_division
+from libs.common.auth import Principal
+from libs.common.clock import now_in_china, today
+from libs.common.errors import Conflict, NotFound, get_or_404
+from libs.common.identifiers import uscc_division
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.search import contains
+from services.enterprise import domain, policy
 from services.enterprise import events as ev
-from services.enterprise.domain import Tier, TierChange, TierRuleViolation, TierState, check_recommendation, decide
+from services.enterprise.domain import Tier, TierChange, TierState
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
 from services.enterprise.pool.models import PoolMembership
 from services.enterprise.reference import Ownership
 from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseUpdate, RecommendationIn, RejectIn,
                                          RevokeIn, TierChangeIn, YearFiguresIn)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PROFILE_FIELDS = ("name", "city", "county", "industry", "size_class", "ownership", "qualifications",
                   "ip_management_certified", "own_brand", "patent_product_filed")
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
 
 
 def snapshot(e: Enterprise) -> dict[str, Any]:
     return {f: getattr(e, f) for f in (*PROFILE_FIELDS, "tier", "tier_since")}
 
 
-def _rule_error(exc: TierRuleViolation) -> ProblemError:
-    if exc.code.startswith("tier.date"):
-        return FieldInvalid(exc.field or "effective_date", exc.code, exc.message)
-    return Conflict(exc.code, exc.message)
+def is_private(e: Enterprise) -> bool:
+    return e.ownership == Ownership.PRIVATE
 
 
-def _check_county(city: str, county: str | None) -> None:
-    if county is None:
-        return
-    if divisions.city_of(county) != city or county == city:
-        raise FieldInvalid("county", "county.not_in_city",
-                           f"县级代码 {county} 不属于市州 {city}（{divisions.city_name(city)}）")
+async def locked_or_404(session, model: Any, key: Any, what: str) -> Any:
+    """:func:`~libs.common.errors.get_or_404` that also locks the row until the transaction ends."""
+    row = await session.get(model, key, with_for_update=True)
+    if row is None:
+        raise NotFound(what, str(key))
+    return row
 
 
-def _require_writer(principal: Principal, city: str) -> None:
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER):
-        raise Forbidden(f"角色 {principal.role.value} 不能修改企业信息")
-    ensure_city_access(principal, city)
+async def get_enterprise(session, uscc: str, lock: bool = False) -> Enterprise:
+    return await (locked_or_404 if lock else get_or_404)(session, Enterprise, uscc, "企业")
 
 
-async def _get(session, uscc: str, lock: bool = False) -> Enterprise:
-    stmt = select(Enterprise).where(Enterprise.uscc == uscc)
-    if lock:
-        stmt = stmt.with_for_update()
-    enterprise = (await session.scalars(stmt)).first()
-    if enterprise is None:
-        raise NotFound("企业", uscc)
-    return enterprise
-
+# ------------------------------------------------------------------------------------- registry
 
 async def register(rt: Runtime, principal: Principal, data: EnterpriseCreate) -> tuple[Enterprise, list[str]]:
-    warnings: list[str] = []
-    division = uscc_division(data.uscc)
-    default_city = divisions.default_city_for_uscc(data.uscc)
-    if default_city is None:
-        warnings.append(f"信用代码登记机关代码 {division} 不属于湖北省，请确认企业所属市州")
-    city = data.city or default_city
-    if city is None:
-        raise FieldInvalid("city", "city.required",
-                           f"信用代码登记机关 {division} 不在湖北，无法推定所属市州，请填写 city")
-    _require_writer(principal, city)
-    _check_county(city, data.county)
+    city, warnings = domain.registration_city(data.uscc, data.city)
+    policy.ensure_writer(principal, city)
+    domain.check_county(city, data.county)
     enterprise = Enterprise(uscc=data.uscc, name=data.name.strip(), city=city, county=data.county,
-                            registered_division=division, industry=data.industry, size_class=data.size_class.value,
-                            ownership=data.ownership.value, qualifications=[q.value for q in data.qualifications],
+                            registered_division=uscc_division(data.uscc), industry=data.industry,
+                            size_class=data.size_class.value, ownership=data.ownership.value,
+                            qualifications=[q.value for q in data.qualifications],
                             ip_management_certified=data.ip_management_certified, own_brand=data.own_brand,
                             patent_product_filed=data.patent_product_filed, version=1)
     async with rt.unit_of_work() as uow:
@@ -95,27 +75,21 @@ async def register(rt: Runtime, principal: Principal, data: EnterpriseCreate) ->
         uow.emit(ev.EnterpriseRegistered(
             uscc=enterprise.uscc, name=enterprise.name, city=city, county=enterprise.county,
             industry=enterprise.industry, size_class=enterprise.size_class, ownership=enterprise.ownership,
-            is_private=enterprise.ownership == Ownership.PRIVATE, qualifications=enterprise.qualifications,
-            registered_on=today()))
+            is_private=is_private(enterprise), qualifications=enterprise.qualifications, registered_on=today()))
         await uow.commit()
     return enterprise, warnings
 
 
 async def get(rt: Runtime, principal: Principal, uscc: str) -> Enterprise:
     async with rt.sessions() as session:
-        enterprise = await _get(session, uscc)
-    ensure_enterprise_access(principal, enterprise.city)
+        enterprise = await get_enterprise(session, uscc)
+    policy.ensure_reader(principal, enterprise.city)
     return enterprise
 
 
 async def search(rt: Runtime, principal: Principal, page: PageParams, city: str | None, tier: str | None,
                  industry: str | None, ownership: str | None, q: str | None) -> tuple[list[Enterprise], int]:
-    if principal.role == Role.CITY_OFFICER:
-        if city is not None and city != principal.city:
-            ensure_city_access(principal, city)
-        city = principal.city
-    elif not principal.sees_all_cities():  # as get(): bank/agency may not read the registry
-        raise Forbidden(f"角色 {principal.role.value} 无权查看企业列表")
+    city = policy.readable_city(principal, city, "企业列表")
     stmt = select(Enterprise)
     if city:
         stmt = stmt.where(Enterprise.city == city)
@@ -136,30 +110,12 @@ async def search(rt: Runtime, principal: Principal, page: PageParams, city: str 
 
 async def update(rt: Runtime, principal: Principal, uscc: str, data: EnterpriseUpdate) -> Enterprise:
     changes = data.model_dump(exclude_unset=True)
-    if not changes:
-        raise FieldInvalid("body", "update.empty", "请求体中没有要修改的字段")
-    for key in ("name", "industry", "size_class", "ownership", "qualifications", "city",
-                "ip_management_certified", "own_brand", "patent_product_filed"):
-        if key in changes and changes[key] is None:
-            raise FieldInvalid(key, "not_nullable", f"字段 {key} 不能置空")
+    domain.check_profile_changes(changes)
     async with rt.unit_of_work() as uow:
-        enterprise = await _get(uow.session, uscc, lock=True)
-        _require_writer(principal, enterprise.city)
-        new_city = changes.get("city", enterprise.city)
-        if new_city != enterprise.city:
-            ensure_city_access(principal, new_city)
-        new_county = changes["county"] if "county" in changes else (
-            enterprise.county if new_city == enterprise.city else None)
-        _check_county(new_city, new_county)
-        before = snapshot(enterprise)
-        previous_city = enterprise.city
-        for key, value in changes.items():
-            if key == "qualifications":
-                value = [q.value if hasattr(q, "value") else q for q in value]
-            elif hasattr(value, "value"):
-                value = value.value
-            setattr(enterprise, key, value)
-        enterprise.county = new_county
+        enterprise = await get_enterprise(uow.session, uscc, lock=True)
+        policy.ensure_writer(principal, enterprise.city)
+        previous_city, before = enterprise.city, snapshot(enterprise)
+        _change_profile(principal, enterprise, changes)
         after = snapshot(enterprise)
         changed = sorted(k for k in PROFILE_FIELDS if before[k] != after[k])
         if not changed:  # nothing to write; detach first so the rollback on exit does not expire it
@@ -171,10 +127,27 @@ async def update(rt: Runtime, principal: Principal, uscc: str, data: EnterpriseU
                            {k: before[k] for k in changed}, {k: after[k] for k in changed})
         uow.emit(ev.EnterpriseUpdated(
             uscc=uscc, name=enterprise.name, city=enterprise.city, previous_city=previous_city,
-            ownership=enterprise.ownership, is_private=enterprise.ownership == Ownership.PRIVATE,
-            tier=enterprise.tier, in_pool=in_pool, changed_fields=changed, updated_on=today()))
+            ownership=enterprise.ownership, is_private=is_private(enterprise), tier=enterprise.tier,
+            in_pool=in_pool, changed_fields=changed, updated_on=today()))
         await uow.commit()
     return enterprise
+
+
+def _change_profile(principal: Principal, enterprise: Enterprise, changes: dict[str, Any]) -> None:
+    """Check the city moved to (the writer's too) and the county, then set the fields."""
+    new_city = changes.get("city", enterprise.city)
+    if new_city != enterprise.city:
+        policy.ensure_writer(principal, new_city)
+    new_county = changes["county"] if "county" in changes else (
+        enterprise.county if new_city == enterprise.city else None)
+    domain.check_county(new_city, new_county)
+    for key, value in changes.items():
+        if key == "qualifications":
+            value = [q.value if hasattr(q, "value") else q for q in value]
+        elif hasattr(value, "value"):
+            value = value.value
+        setattr(enterprise, key, value)
+    enterprise.county = new_county
 
 
 async def _move_pool_membership(session, uscc: str, previous_city: str, city: str) -> bool:
@@ -190,14 +163,10 @@ async def _move_pool_membership(session, uscc: str, previous_city: str, city: st
 
 
 async def put_figures(rt: Runtime, principal: Principal, uscc: str, year: int, data: YearFiguresIn) -> YearFigures:
-    this_year = today().year
-    if year < 2000 or year > this_year:
-        raise FieldInvalid("year", "year.range", f"年度应在 2000 至 {this_year} 之间")
-    if data.staff is not None and data.rd_staff is not None and data.rd_staff > data.staff:
-        raise FieldInvalid("rd_staff", "rd_staff.exceeds_staff", f"研发人员数 {data.rd_staff} 大于职工总数 {data.staff}")
+    domain.check_figures(year, today().year, data.staff, data.rd_staff)
     async with rt.unit_of_work() as uow:
-        enterprise = await _get(uow.session, uscc)
-        _require_writer(principal, enterprise.city)
+        enterprise = await get_enterprise(uow.session, uscc)
+        policy.ensure_writer(principal, enterprise.city)
         row = await uow.session.get(YearFigures, (uscc, year))
         before = None
         if row is None:
@@ -227,16 +196,19 @@ async def list_figures(rt: Runtime, principal: Principal, uscc: str) -> list[Yea
             select(YearFigures).where(YearFigures.uscc == uscc).order_by(YearFigures.year))).all())
 
 
+# ---------------------------------------------------------------------------------------- tiers
+
+def _state(e: Enterprise) -> TierState:
+    return TierState(Tier(e.tier) if e.tier else None, e.tier_since)
+
+
 async def recommend(rt: Runtime, principal: Principal, uscc: str, data: RecommendationIn) -> TierRecommendation:
     async with rt.unit_of_work() as uow:
-        enterprise = await _get(uow.session, uscc, lock=True)
-        _require_writer(principal, enterprise.city)
+        enterprise = await get_enterprise(uow.session, uscc, lock=True)
+        policy.ensure_writer(principal, enterprise.city)
         pending = await uow.session.scalar(select(func.count()).where(
             TierRecommendation.uscc == uscc, TierRecommendation.status == "pending"))
-        try:
-            check_recommendation(TierState(_tier(enterprise.tier), enterprise.tier_since), data.tier, bool(pending))
-        except TierRuleViolation as exc:
-            raise _rule_error(exc) from None
+        domain.check_recommendation(_state(enterprise), data.tier, bool(pending))
         rec = TierRecommendation(uscc=uscc, city=enterprise.city, tier=data.tier.value, reason=data.reason,
                                  status="pending", recommended_by=principal.sub)
         uow.session.add(rec)
@@ -251,12 +223,7 @@ async def recommend(rt: Runtime, principal: Principal, uscc: str, data: Recommen
 
 async def list_recommendations(rt: Runtime, principal: Principal, page: PageParams, status: str | None,
                                city: str | None) -> tuple[list[TierRecommendation], int]:
-    if principal.role == Role.CITY_OFFICER:
-        if city is not None:
-            ensure_city_access(principal, city)
-        city = principal.city
-    elif not principal.sees_all_cities():
-        raise Forbidden(f"角色 {principal.role.value} 无权查看梯队推荐")
+    city = policy.readable_city(principal, city, "梯队推荐")
     stmt = select(TierRecommendation)
     if status:
         stmt = stmt.where(TierRecommendation.status == status)
@@ -267,17 +234,9 @@ async def list_recommendations(rt: Runtime, principal: Principal, page: PagePara
     return rows, total
 
 
-def _tier(value: str | None) -> Tier | None:
-    return Tier(value) if value else None
-
-
 async def _apply_change(uow, principal: Principal, enterprise: Enterprise, target: Tier | None, effective: date,
                         reason: str, expected: TierChange | None, recommendation_id: int | None) -> TierDecision:
-    state = TierState(_tier(enterprise.tier), enterprise.tier_since)
-    try:
-        change = decide(state, target, effective, today(), expected)
-    except TierRuleViolation as exc:
-        raise _rule_error(exc) from None
+    change = domain.decide(_state(enterprise), target, effective, today(), expected)
     before = snapshot(enterprise)
     decision = TierDecision(uscc=enterprise.uscc, change=change.value, from_tier=enterprise.tier,
                             to_tier=target.value if target else None, effective_date=effective, reason=reason,
@@ -291,31 +250,29 @@ async def _apply_change(uow, principal: Principal, enterprise: Enterprise, targe
                        {"tier": before["tier"], "tier_since": before["tier_since"]},
                        {"tier": enterprise.tier, "tier_since": effective, "reason": reason})
     uow.emit(ev.TIER_EVENTS[change.value](
-        uscc=enterprise.uscc, city=enterprise.city, is_private=enterprise.ownership == Ownership.PRIVATE,
+        uscc=enterprise.uscc, city=enterprise.city, is_private=is_private(enterprise),
         from_tier=decision.from_tier, to_tier=decision.to_tier, effective_date=effective, year=effective.year,
         reason=reason, recommendation_id=recommendation_id))
     return decision
 
 
 async def _pending_recommendation(session, rec_id: int) -> TierRecommendation:
-    rec = (await session.scalars(select(TierRecommendation).where(TierRecommendation.id == rec_id)
-                                 .with_for_update())).first()
-    if rec is None:
-        raise NotFound("梯队推荐", str(rec_id))
-    if rec.status != "pending":
-        raise Conflict("recommendation.decided", f"推荐 {rec_id} 已处理（状态：{rec.status}）")
+    rec = await locked_or_404(session, TierRecommendation, rec_id, "梯队推荐")
+    domain.check_undecided(rec.id, rec.status)
     return rec
+
+
+def _decide_recommendation(rec: TierRecommendation, status: str, principal: Principal, reason: str | None) -> None:
+    rec.status, rec.decided_by, rec.decided_at, rec.decision_reason = status, principal.sub, now_in_china(), reason
 
 
 async def approve(rt: Runtime, principal: Principal, rec_id: int, data: ApproveIn) -> TierDecision:
     async with rt.unit_of_work() as uow:
         rec = await _pending_recommendation(uow.session, rec_id)
-        enterprise = await _get(uow.session, rec.uscc, lock=True)
-        reason = data.reason or rec.reason
-        decision = await _apply_change(uow, principal, enterprise, Tier(rec.tier), data.effective_date, reason,
-                                       None, rec.id)
-        rec.status, rec.decided_by, rec.decided_at, rec.decision_reason = "approved", principal.sub, \
-            datetime.now(CHINA), data.reason
+        enterprise = await get_enterprise(uow.session, rec.uscc, lock=True)
+        decision = await _apply_change(uow, principal, enterprise, Tier(rec.tier), data.effective_date,
+                                       data.reason or rec.reason, None, rec.id)
+        _decide_recommendation(rec, "approved", principal, data.reason)
         await uow.commit()
     return decision
 
@@ -323,8 +280,7 @@ async def approve(rt: Runtime, principal: Principal, rec_id: int, data: ApproveI
 async def reject(rt: Runtime, principal: Principal, rec_id: int, data: RejectIn) -> TierRecommendation:
     async with rt.unit_of_work() as uow:
         rec = await _pending_recommendation(uow.session, rec_id)
-        rec.status, rec.decided_by, rec.decided_at, rec.decision_reason = "rejected", principal.sub, \
-            datetime.now(CHINA), data.reason
+        _decide_recommendation(rec, "rejected", principal, data.reason)
         await record_audit(uow.session, principal, "tier.reject", "enterprise", rec.uscc,
                            {"recommendation_id": rec.id, "status": "pending"},
                            {"status": "rejected", "reason": data.reason})
@@ -337,10 +293,9 @@ async def reject(rt: Runtime, principal: Principal, rec_id: int, data: RejectIn)
 async def change_tier(rt: Runtime, principal: Principal, uscc: str, expected: TierChange,
                       data: TierChangeIn | RevokeIn) -> TierDecision:
     async with rt.unit_of_work() as uow:
-        enterprise = await _get(uow.session, uscc, lock=True)
-        target = getattr(data, "to_tier", None)
-        decision = await _apply_change(uow, principal, enterprise, target, data.effective_date, data.reason,
-                                       expected, None)
+        enterprise = await get_enterprise(uow.session, uscc, lock=True)
+        decision = await _apply_change(uow, principal, enterprise, getattr(data, "to_tier", None),
+                                       data.effective_date, data.reason, expected, None)
         await uow.commit()
     return decision
 
@@ -353,4 +308,4 @@ async def tier_history(rt: Runtime, principal: Principal, uscc: str) -> list[Tie
 
 
 __all__ = ["register", "get", "search", "update", "put_figures", "list_figures", "recommend", "approve", "reject",
-           "change_tier", "tier_history", "list_recommendations", "IdentifierError"]
+           "change_tier", "tier_history", "list_recommendations"]

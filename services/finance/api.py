@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from libs.common import divisions
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.app import RT
+from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, TermDate, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.finance import service
 from services.finance.domain import (ACTIVITY_KIND_NAMES, CHAINS, ITEM_KIND_NAMES, LOAN_STATUS_NAMES,
                                      RISK_SHARING_NAMES, ActivityKind, LoanStatus)
 from services.finance.models import FinancingActivity, PledgeLoan, WhitelistEntry
+from services.finance.policy import ActivityWriter, LoanReader, LoanWriter, ProvinceAdmin
 from services.finance.schemas import (ActivityCancelIn, ActivityCreate, ActivityOut, CancelIn, CreditLineChangeOut,
                                       DefaultIn, PledgeBulkIn, PledgeBulkOut, PledgeCreate, PledgeOut,
                                       PledgeSummary, ReleaseIn,
@@ -21,11 +22,6 @@ from services.finance.schemas import (ActivityCancelIn, ActivityCreate, Activity
                                       WhitelistVersionOut)
 
 router = APIRouter(prefix="/api/v1")
-ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
-LoanWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK))]
-LoanReader = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK,
-                                                        Role.VIEWER, Role.INTEGRATION))]
-ActivityWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
 LoanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="贷款编号")]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度（质押登记日期所在年）")]
 
@@ -33,12 +29,6 @@ PLEDGES = ["质押贷款 pledge loans"]
 WHITELIST = ["授信白名单 credit white-list"]
 ACTIVITIES = ["对接活动与路演 matchmaking and roadshows"]
 
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 
 def pledge_out(loan: PledgeLoan) -> PledgeOut:

@@ -4,6 +4,9 @@ white-list differences and financing activities.
 Sources: 鄂知发〔2019〕1号 § 7–9 (pledge financing for private enterprises, risk sharing, at least 1–2
 matchmaking events a year), 鄂知发〔2025〕2号 § 12 (white-list, 一月一链 roadshows, pledges of patents,
 trademarks and geographical indications) and the 2024 SME patent-industrialisation plan § 二(三)5.
+
+A broken rule is a :class:`RuleViolation`: naming a field (a 422) for a wrong value, without one (a
+409) for a conflict with what is stored.
 """
 from __future__ import annotations
 
@@ -16,21 +19,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from libs.common.identifiers import IdentifierError, validate_patent_number
+from libs.common.rules import RuleViolation
 
 #: Earliest business date the programme accepts (older records are not this platform's business).
 EARLIEST_DATE = date(2000, 1, 1)
 MAX_TERM_MONTHS = 120
 MAX_ITEMS = 200
 
-
-class RuleViolation(Exception):
-    """A request that breaks a programme rule. ``field`` set: a 422 naming it; else a 409."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 # --------------------------------------------------------------------------- pledged items
@@ -89,6 +84,23 @@ def check_items(items: list[tuple[ItemKind, str]]) -> list[tuple[ItemKind, str]]
     return out
 
 
+def check_contract_free(lender: str, contract_no: str, registered_as: int | str | None) -> None:
+    """A lender registers a contract once: ``registered_as`` is the loan (or the report's row) that has it."""
+    if registered_as is not None:
+        raise RuleViolation("pledge.duplicate_contract",
+                                  f"银行 {lender} 的合同 {contract_no} 已登记（贷款 {registered_as}）",
+                                  loan_id=registered_as)
+
+
+def check_items_free(pledged: list[tuple[str, str, int | str]]) -> None:
+    """No item is pledged while it secures another loan: ``pledged`` are the (kind, number, loan)
+    of the items asked for that are."""
+    if pledged:
+        raise RuleViolation("pledge.item_already_pledged",
+                                  "；".join(f"{n} 正在贷款 {loan} 的质押期间" for _, n, loan in pledged) + "，不能重复质押",
+                                  items=[{"kind": k, "number": n, "loan_id": loan} for k, n, loan in pledged])
+
+
 # --------------------------------------------------------------------------- risk sharing
 
 class RiskSharing(StrEnum):
@@ -144,6 +156,18 @@ def check_status_date(registration_date: date, value: date, today: date, field: 
     if value < registration_date:
         raise RuleViolation("date.before_registration", f"{label}（{value}）不能早于质押登记日（{registration_date}）",
                             field)
+
+
+#: The date a status change is dated by, and its label.
+STATUS_DATES = {LoanStatus.RELEASED: ("released_on", "解除质押日期"), LoanStatus.DEFAULTED: ("defaulted_on", "违约认定日期")}
+
+
+def check_status_change(current: LoanStatus, target: LoanStatus, registration_date: date, on: date,
+                        today: date) -> None:
+    """Release, default or cancel a registered loan, a release or default dated from its registration."""
+    check_transition(current, target)
+    if target in STATUS_DATES:
+        check_status_date(registration_date, on, today, *STATUS_DATES[target])
 
 
 def add_months(start: date, months: int) -> date:
@@ -231,3 +255,30 @@ def check_activity(kind: ActivityKind, chain: str | None, enterprise_count: int,
     if enterprise_count < listed:
         raise RuleViolation("activity.enterprise_count", f"参与企业数（{enterprise_count}）少于列出的企业数（{listed}）",
                             "enterprise_count")
+
+
+def check_listed(listed: list[str]) -> None:
+    """An activity lists each enterprise once."""
+    for i, uscc in enumerate(listed):
+        if uscc in listed[:i]:
+            raise RuleViolation("enterprises.duplicate", f"企业 {uscc} 重复列出", f"enterprises.{i}")
+
+
+def month_of(day: date) -> tuple[date, date]:
+    """The first day of ``day``'s month and of the month after."""
+    first = day.replace(day=1)
+    return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def check_roadshow_month(held_on: date, chain: str | None, taken_by: int | None) -> None:
+    """一月一链: one roadshow per city, chain and month; ``taken_by`` is the one already held."""
+    if taken_by is not None:
+        raise RuleViolation("roadshow.month_taken",
+                                  f"{held_on:%Y年%m月} 本市州已举办 {chain} 产业链路演（活动 {taken_by}）：一月一链",
+                                  activity_id=taken_by)
+
+
+def check_held(activity_id: int, status: str) -> None:
+    """Only a held activity can be withdrawn."""
+    if status != "held":
+        raise RuleViolation("activity.transition", f"活动 {activity_id} 已撤销")

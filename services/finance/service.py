@@ -1,22 +1,17 @@
 """Use cases of the finance service: one transaction each (state + audit + outbox event).
 
-Who may do what (the API checks the role, these functions the scope):
-
-* a ``bank`` registers loans as their lender (its token's ``org``) and sees and changes only its own;
-* a ``city-officer`` registers loans that banks report for enterprises of their city (naming the
-  lender), sees and changes their city's loans, and records their city's activities;
-* the ``province-admin`` does everything and alone publishes the white-list;
-* ``viewer`` and ``integration`` read everything; everyone signed in reads white-lists and activities.
+Who may act is :mod:`services.finance.policy` (the API checks the role, these functions the scope),
+what the rules allow :mod:`services.finance.domain` (whose :class:`~libs.common.rules.RuleViolation`
+the problem handler renders as a 422 or 409).
 """
 from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -26,31 +21,33 @@ from sqlalchemy.exc import IntegrityError
 from libs.common import divisions
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
-from libs.common.auth import Principal, Role, ensure_city_access
-from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, validation_errors
+from libs.common.auth import Principal
+from libs.common.clock import today
+from libs.common.errors import Conflict, FieldInvalid, NotFound, ProblemError, get_or_404, rule_problem, validation_errors
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
-from services.finance.domain import (ActivityKind, ItemKind, LoanStatus, RuleViolation, check_activity,
-                                     check_business_date, check_items, check_publication_date, check_status_date,
-                                     check_transition, check_whitelist_entries, diff_whitelists, maturity_date)
+from services.finance import policy
+from services.finance.domain import (ActivityKind, ItemKind, LoanStatus, check_activity, check_business_date,
+                                     check_contract_free, check_held, check_items, check_items_free, check_listed,
+                                     check_publication_date, check_roadshow_month, check_status_change,
+                                     check_whitelist_entries, diff_whitelists, maturity_date, month_of)
 from services.finance.models import (FinancingActivity, PledgedItem, PledgeLoan, WhitelistEntry, WhitelistVersion,
                                      known_enterprises)
 from services.finance.schemas import (ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish)
 
-CHINA = ZoneInfo("Asia/Shanghai")
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
-
-
-def _problem(exc: RuleViolation) -> ProblemError:
-    return FieldInvalid(exc.field, exc.code, exc.message) if exc.field else Conflict(exc.code, exc.message)
-
 
 def _money(value: Decimal) -> str:
     return format(Decimal(value).quantize(Decimal("0.01")), "f")
+
+
+async def _locked_or_404(session, model: Any, key: Any, what: str) -> Any:
+    """:func:`~libs.common.errors.get_or_404` that also locks the row until the transaction ends."""
+    row = await session.get(model, key, with_for_update=True)
+    if row is None:
+        raise NotFound(what, str(key))
+    return row
 
 
 # ================================================================================== pledge loans
@@ -60,40 +57,6 @@ def loan_snapshot(loan: PledgeLoan) -> dict[str, Any]:
             "amount": loan.amount, "registration_date": loan.registration_date, "term_months": loan.term_months,
             "annual_rate": loan.annual_rate, "risk_sharing": list(loan.risk_sharing), "status": loan.status,
             "status_date": loan.status_date, "status_note": loan.status_note}
-
-
-def may_see_loan(principal: Principal, loan: PledgeLoan) -> bool:
-    if principal.role == Role.BANK:
-        return loan.lender_bank == principal.org
-    return principal.may_access_city(loan.city)
-
-
-def _ensure_loan_access(principal: Principal, loan: PledgeLoan) -> None:
-    if principal.role == Role.BANK:
-        if loan.lender_bank != principal.org:
-            raise ProblemError(403, "forbidden-lender", "无权访问其他银行的贷款",
-                               f"贷款 {loan.id} 的贷款银行为 {loan.lender_bank}，不是 {principal.org}")
-        return
-    ensure_city_access(principal, loan.city)
-
-
-def _ensure_loan_writer(principal: Principal, loan: PledgeLoan) -> None:
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.BANK):
-        raise Forbidden(f"角色 {principal.role.value} 不能变更贷款")
-    _ensure_loan_access(principal, loan)
-
-
-def _lender(principal: Principal, data: PledgeCreate) -> str:
-    if principal.role == Role.BANK:
-        if data.lender_bank is not None and data.lender_bank != principal.org:
-            raise ProblemError(403, "forbidden-lender", "银行只能登记本行发放的贷款",
-                               f"令牌所属银行为 {principal.org}，不能以 {data.lender_bank} 的名义登记")
-        return principal.org  # type: ignore[return-value]
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER):
-        raise Forbidden(f"角色 {principal.role.value} 不能登记质押贷款")
-    if not data.lender_bank:
-        raise FieldInvalid("lender_bank", "lender_bank.required", "由市州或省局代为登记时须填写贷款银行标识")
-    return data.lender_bank
 
 
 @dataclass(frozen=True)
@@ -108,13 +71,10 @@ class _Prepared:
 
 
 def _prepare(principal: Principal, data: PledgeCreate) -> _Prepared:
-    lender = _lender(principal, data)
-    try:
-        items = check_items([(i.kind, i.number) for i in data.items])
-        check_business_date(data.registration_date, today(), "registration_date", "质押登记日期")
-        maturity = maturity_date(data.registration_date, data.term_months)
-    except RuleViolation as exc:
-        raise _problem(exc) from None
+    lender = policy.lender(principal, data.lender_bank)
+    items = check_items([(i.kind, i.number) for i in data.items])
+    check_business_date(data.registration_date, today(), "registration_date", "质押登记日期")
+    maturity = maturity_date(data.registration_date, data.term_months)
     return _Prepared(data, lender, items, maturity, list(dict.fromkeys(r.value for r in data.risk_sharing)))
 
 
@@ -123,15 +83,8 @@ def _unknown_enterprise(uscc: str) -> FieldInvalid:
                         f"企业 {uscc} 未在企业库登记（或登记尚未同步到本服务），请先在企业服务登记")
 
 
-def _duplicate_contract(p: _Prepared, existing: int | str) -> Conflict:
-    return Conflict("pledge.duplicate_contract",
-                    f"银行 {p.lender} 的合同 {p.data.contract_no} 已登记（贷款 {existing}）", loan_id=existing)
-
-
-def _item_clash(clash: list[tuple[str, str, Any]]) -> Conflict:
-    return Conflict("pledge.item_already_pledged",
-                    "；".join(f"{n} 正在贷款 {loan} 的质押期间" for _, n, loan in clash) + "，不能重复质押",
-                    items=[{"kind": k, "number": n, "loan_id": loan} for k, n, loan in clash])
+def _concurrent_pledge() -> Conflict:
+    return Conflict("pledge.concurrent", "同一合同或质押物正被同时登记，请刷新后重试")
 
 
 def _build_loan(principal: Principal, p: _Prepared, ent) -> PledgeLoan:
@@ -164,23 +117,18 @@ async def _add_loan(uow, principal: Principal, p: _Prepared) -> PledgeLoan:
     """Check against the stored state, then stage the loan and its event in ``uow`` (no audit)."""
     s, data = uow.session, p.data
     ent = await require_enterprise(s, known_enterprises, data.uscc)
-    if principal.role == Role.CITY_OFFICER:  # reported by a bank for an enterprise of their city
-        ensure_city_access(principal, ent.city)
-    existing = await s.scalar(select(PledgeLoan.id).where(PledgeLoan.lender_bank == p.lender,
-                                                           PledgeLoan.contract_no == data.contract_no))
-    if existing is not None:
-        raise _duplicate_contract(p, existing)
+    policy.ensure_borrower(principal, ent.city)
+    check_contract_free(p.lender, data.contract_no, await s.scalar(select(PledgeLoan.id).where(
+        PledgeLoan.lender_bank == p.lender, PledgeLoan.contract_no == data.contract_no)))
     taken = (await s.execute(select(PledgedItem.kind, PledgedItem.number, PledgedItem.loan_id).where(
         PledgedItem.active.is_(True), PledgedItem.number.in_([n for _, n in p.items])))).all()
-    clash = [tuple(t) for t in taken if (ItemKind(t.kind), t.number) in set(p.items)]
-    if clash:
-        raise _item_clash(clash)
+    check_items_free([tuple(t) for t in taken if (ItemKind(t.kind), t.number) in set(p.items)])
     loan = _build_loan(principal, p, ent)
     s.add(loan)
     try:
         await s.flush()
     except IntegrityError:  # a concurrent registration of the same contract or item
-        raise Conflict("pledge.concurrent", "同一合同或质押物正被同时登记，请刷新后重试") from None
+        raise _concurrent_pledge() from None
     uow.emit(_registered(loan, p))
     return loan
 
@@ -200,7 +148,11 @@ async def register_pledge(rt: Runtime, principal: Principal, data: PledgeCreate)
     return loan
 
 
-def _row_errors(row: int, exc: ProblemError) -> list[dict[str, Any]]:
+# ---------------------------------------------------------------------------------- bulk import
+
+def _row_errors(row: int, exc: ProblemError | RuleViolation) -> list[dict[str, Any]]:
+    if isinstance(exc, RuleViolation):
+        exc = rule_problem(exc)
     if exc.errors:
         return [{"row": row, **e} for e in exc.errors]
     field = {"pledge.duplicate_contract": "contract_no", "pledge.item_already_pledged": "items",
@@ -217,61 +169,15 @@ async def import_pledges(rt: Runtime, principal: Principal, rows: list[dict[str,
     ``atomic`` any bad row means nothing is written (422 ``bulk-rejected``). A contract already
     registered is reported (``pledge.duplicate_contract``), so a report can be sent again.
     """
-    errors: list[dict[str, Any]] = []
-    prepared: list[tuple[int, _Prepared]] = []
-    for i, raw in enumerate(rows):
-        try:
-            data = PledgeCreate.model_validate(raw)
-        except ValidationError as exc:
-            errors.extend({"row": i, **e} for e in validation_errors(RequestValidationError(exc.errors())))
-            continue
-        try:
-            prepared.append((i, _prepare(principal, data)))
-        except ProblemError as exc:
-            errors.extend(_row_errors(i, exc))
+    prepared, errors = _prepare_rows(principal, rows)
     written: list[tuple[int, int]] = []
     async with rt.unit_of_work() as uow:
-        s = uow.session
-        # the stored state every row is checked against, in a few queries for the whole report
-        enterprises, contracts, active = {}, {}, {}
-        for part in _chunks(sorted({p.data.uscc for _, p in prepared})):
-            enterprises.update({r.uscc: r for r in (await s.execute(
-                select(known_enterprises).where(known_enterprises.c.uscc.in_(part)))).all()})
-        for part in _chunks(sorted({p.data.contract_no for _, p in prepared})):
-            contracts.update({(r.lender_bank, r.contract_no): r.id for r in (await s.execute(
-                select(PledgeLoan.id, PledgeLoan.lender_bank, PledgeLoan.contract_no)
-                .where(PledgeLoan.contract_no.in_(part)))).all()})
-        for part in _chunks(sorted({n for _, p in prepared for _, n in p.items})):
-            active.update({(r.kind, r.number): r.loan_id for r in (await s.execute(
-                select(PledgedItem.kind, PledgedItem.number, PledgedItem.loan_id)
-                .where(PledgedItem.active.is_(True), PledgedItem.number.in_(part)))).all()})
-        staged: list[tuple[int, PledgeLoan, _Prepared]] = []
-        for i, p in prepared:
-            ent = enterprises.get(p.data.uscc)
-            problem: ProblemError | None = None
-            clash = [(k.value, n, active[(k.value, n)]) for k, n in p.items if (k.value, n) in active]
-            if ent is None:
-                problem = _unknown_enterprise(p.data.uscc)
-            elif principal.role == Role.CITY_OFFICER and not principal.may_access_city(ent.city):
-                problem = ProblemError(403, "forbidden-city", "无权访问该市州的数据",
-                                       f"企业 {ent.uscc} 属于市州 {ent.city}，不是用户所属市州 {principal.city}")
-            elif (p.lender, p.data.contract_no) in contracts:
-                problem = _duplicate_contract(p, contracts[(p.lender, p.data.contract_no)])
-            elif clash:
-                problem = _item_clash(clash)
-            if problem is not None:
-                errors.extend(_row_errors(i, problem))
-                continue
-            loan = _build_loan(principal, p, ent)
-            s.add(loan)
-            staged.append((i, loan, p))
-            contracts[(p.lender, p.data.contract_no)] = f"第 {i} 行"
-            active.update({(k.value, n): f"第 {i} 行" for k, n in p.items})
+        staged = _stage_rows(uow.session, principal, prepared, await _stored(uow.session, prepared), errors)
         if staged:
             try:
-                await s.flush()
+                await uow.session.flush()
             except IntegrityError:
-                raise Conflict("pledge.concurrent", "同一合同或质押物正被同时登记，请刷新后重试") from None
+                raise _concurrent_pledge() from None
         for i, loan, p in staged:
             uow.emit(_registered(loan, p))
             written.append((i, loan.id))
@@ -286,20 +192,83 @@ async def import_pledges(rt: Runtime, principal: Principal, rows: list[dict[str,
     return written, errors
 
 
-async def _get_loan(session, loan_id: int, lock: bool = False) -> PledgeLoan:
-    stmt = select(PledgeLoan).where(PledgeLoan.id == loan_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    loan = (await session.scalars(stmt)).first()
-    if loan is None:
-        raise NotFound("质押贷款", str(loan_id))
-    return loan
+def _prepare_rows(principal: Principal, rows: list[dict[str, Any]]
+                  ) -> tuple[list[tuple[int, _Prepared]], list[dict[str, Any]]]:
+    """Every row parsed and checked as far as it can be without the database; the errors by row."""
+    errors: list[dict[str, Any]] = []
+    prepared: list[tuple[int, _Prepared]] = []
+    for i, raw in enumerate(rows):
+        try:
+            data = PledgeCreate.model_validate(raw)
+        except ValidationError as exc:
+            errors.extend({"row": i, **e} for e in validation_errors(RequestValidationError(exc.errors())))
+            continue
+        try:
+            prepared.append((i, _prepare(principal, data)))
+        except (ProblemError, RuleViolation) as exc:
+            errors.extend(_row_errors(i, exc))
+    return prepared, errors
 
+
+@dataclass
+class _Stored:
+    """What a report's rows are checked against: the enterprises, contracts and active items named."""
+
+    enterprises: dict[str, Any]
+    contracts: dict[tuple[str, str], int | str]
+    active: dict[tuple[str, str], int | str]
+
+
+async def _stored(s, prepared: list[tuple[int, _Prepared]]) -> _Stored:
+    """The stored state every row is checked against, in a few queries for the whole report."""
+    stored = _Stored({}, {}, {})
+    for part in _chunks(sorted({p.data.uscc for _, p in prepared})):
+        stored.enterprises.update({r.uscc: r for r in (await s.execute(
+            select(known_enterprises).where(known_enterprises.c.uscc.in_(part)))).all()})
+    for part in _chunks(sorted({p.data.contract_no for _, p in prepared})):
+        stored.contracts.update({(r.lender_bank, r.contract_no): r.id for r in (await s.execute(
+            select(PledgeLoan.id, PledgeLoan.lender_bank, PledgeLoan.contract_no)
+            .where(PledgeLoan.contract_no.in_(part)))).all()})
+    for part in _chunks(sorted({n for _, p in prepared for _, n in p.items})):
+        stored.active.update({(r.kind, r.number): r.loan_id for r in (await s.execute(
+            select(PledgedItem.kind, PledgedItem.number, PledgedItem.loan_id)
+            .where(PledgedItem.active.is_(True), PledgedItem.number.in_(part)))).all()})
+    return stored
+
+
+def _stage_rows(s, principal: Principal, prepared: list[tuple[int, _Prepared]], stored: _Stored,
+                errors: list[dict[str, Any]]) -> list[tuple[int, PledgeLoan, _Prepared]]:
+    """Add the loans of the rows that pass (a later row clashing with an earlier one is an error)."""
+    staged: list[tuple[int, PledgeLoan, _Prepared]] = []
+    for i, p in prepared:
+        ent = stored.enterprises.get(p.data.uscc)
+        try:
+            _check_row(principal, p, ent, stored)
+        except (ProblemError, RuleViolation) as exc:
+            errors.extend(_row_errors(i, exc))
+            continue
+        loan = _build_loan(principal, p, ent)
+        s.add(loan)
+        staged.append((i, loan, p))
+        stored.contracts[(p.lender, p.data.contract_no)] = f"第 {i} 行"
+        stored.active.update({(k.value, n): f"第 {i} 行" for k, n in p.items})
+    return staged
+
+
+def _check_row(principal: Principal, p: _Prepared, ent, stored: _Stored) -> None:
+    if ent is None:
+        raise _unknown_enterprise(p.data.uscc)
+    policy.ensure_borrower(principal, ent.city, ent.uscc)
+    check_contract_free(p.lender, p.data.contract_no, stored.contracts.get((p.lender, p.data.contract_no)))
+    check_items_free([(k.value, n, stored.active[(k.value, n)]) for k, n in p.items if (k.value, n) in stored.active])
+
+
+# -------------------------------------------------------------------------------- loans and totals
 
 async def get_pledge(rt: Runtime, principal: Principal, loan_id: int) -> PledgeLoan:
     async with rt.sessions() as session:
-        loan = await _get_loan(session, loan_id)
-    _ensure_loan_access(principal, loan)
+        loan = await get_or_404(session, PledgeLoan, loan_id, "质押贷款")
+    policy.ensure_loan_access(principal, loan)
     return loan
 
 
@@ -313,17 +282,10 @@ async def change_status(rt: Runtime, principal: Principal, loan_id: int, target:
                         on: date | None = None, note: str | None = None) -> PledgeLoan:
     """Release, default or cancel a registered loan (any other change is a 409)."""
     async with rt.unit_of_work() as uow:
-        loan = await _get_loan(uow.session, loan_id, lock=True)
-        _ensure_loan_writer(principal, loan)
+        loan = await _locked_or_404(uow.session, PledgeLoan, loan_id, "质押贷款")
+        policy.ensure_loan_writer(principal, loan)
         when = on or today()
-        try:
-            check_transition(LoanStatus(loan.status), target)
-            if target == LoanStatus.RELEASED:
-                check_status_date(loan.registration_date, when, today(), "released_on", "解除质押日期")
-            elif target == LoanStatus.DEFAULTED:
-                check_status_date(loan.registration_date, when, today(), "defaulted_on", "违约认定日期")
-        except RuleViolation as exc:
-            raise _problem(exc) from None
+        check_status_change(LoanStatus(loan.status), target, loan.registration_date, when, today())
         before = loan_snapshot(loan)
         loan.status, loan.status_date, loan.status_note = target.value, when, note
         loan.version += 1
@@ -345,15 +307,10 @@ async def change_status(rt: Runtime, principal: Principal, loan_id: int, target:
 
 
 def _scoped_loans(principal: Principal, city: str | None):
+    lender, city = policy.loan_scope(principal, city)
     stmt = select(PledgeLoan)
-    if principal.role == Role.BANK:
-        stmt = stmt.where(PledgeLoan.lender_bank == principal.org)
-    elif principal.role == Role.CITY_OFFICER:
-        if city is not None:
-            ensure_city_access(principal, city)
-        city = principal.city
-    elif not principal.sees_all_cities():
-        raise Forbidden(f"角色 {principal.role.value} 无权查看质押贷款")
+    if lender:
+        stmt = stmt.where(PledgeLoan.lender_bank == lender)
     if city:
         stmt = stmt.where(PledgeLoan.city == city)
     return stmt
@@ -403,7 +360,7 @@ async def summarise_pledges(rt: Runtime, principal: Principal, year: int, city: 
     """A year's loans (cancelled ones excluded) per city, per risk-sharing measure and per bank, and
     how many enterprises of the white-list current at the end of the year borrowed in it."""
     stmt = _scoped_loans(principal, city).where(_year_range(year))
-    scope_city = principal.city if principal.role == Role.CITY_OFFICER else city
+    scope_city = policy.own_city(principal) or city
     async with rt.sessions() as session:
         loans = list((await session.scalars(stmt.execution_options(populate_existing=True))).all())
         version = await session.scalar(select(func.max(WhitelistVersion.number)).where(
@@ -427,62 +384,70 @@ async def summarise_pledges(rt: Runtime, principal: Principal, year: int, city: 
 
 
 # ================================================================================== white-list
-
 async def publish_whitelist(rt: Runtime, principal: Principal, data: WhitelistPublish) -> WhitelistVersion:
     usccs = [e.uscc for e in data.entries]
-    try:
-        check_whitelist_entries(usccs)
-    except RuleViolation as exc:
-        raise _problem(exc) from None
+    check_whitelist_entries(usccs)
     async with rt.unit_of_work() as uow:
         s = uow.session
         previous = (await s.scalars(select(WhitelistVersion).order_by(WhitelistVersion.number.desc())
                                     .limit(1))).first()
         if await s.scalar(select(WhitelistVersion.number).where(WhitelistVersion.title == data.title)) is not None:
             raise Conflict("whitelist.duplicate_title", f"名为“{data.title}”的白名单已发布")
-        try:
-            check_publication_date(data.published_on, previous.published_on if previous else None, today())
-        except RuleViolation as exc:
-            raise _problem(exc) from None
-        known = {r.uscc: r for r in (await s.execute(select(known_enterprises).where(
-            known_enterprises.c.uscc.in_(usccs)))).all()}
-        for i, uscc in enumerate(usccs):
-            if uscc not in known:
-                await require_enterprise(s, known_enterprises, uscc, field=f"entries.{i}.uscc")
-        number = (previous.number + 1) if previous else 1
-        total = sum((e.suggested_credit_line for e in data.entries), Decimal(0))
-        version = WhitelistVersion(number=number, title=data.title, published_on=data.published_on, note=data.note,
-                                   entry_count=len(usccs), total_credit_line=total, published_by=principal.sub)
-        s.add(version)
-        try:
-            await s.flush()
-        except IntegrityError:
-            raise Conflict("whitelist.concurrent", "另一版白名单正在同时发布，请刷新后重试") from None
-        s.add_all([WhitelistEntry(version=number, uscc=e.uscc, position=i, enterprise_name=known[e.uscc].name,
-                                  city=known[e.uscc].city, is_private=bool(known[e.uscc].is_private),
-                                  suggested_credit_line=e.suggested_credit_line)
-                   for i, e in enumerate(data.entries)])
-        await s.flush()
+        check_publication_date(data.published_on, previous.published_on if previous else None, today())
+        known = await _listed_enterprises(s, usccs)
+        version = await _add_version(s, principal, data, known, (previous.number + 1) if previous else 1)
         old = await _entries(s, previous.number) if previous else []
         diff = diff_whitelists({e.uscc: e.suggested_credit_line for e in old},
                                {e.uscc: e.suggested_credit_line for e in data.entries})
-        await record_audit(s, principal, "whitelist.publish", "whitelist", str(number), None,
+        await record_audit(s, principal, "whitelist.publish", "whitelist", str(version.number), None,
                            {"title": data.title, "published_on": data.published_on, "entries": len(usccs),
-                            "total_credit_line": total, "added": len(diff.added), "removed": len(diff.removed),
-                            "changed": len(diff.changed)})
-        by_city: dict[str, list] = defaultdict(list)
-        for e in data.entries:
-            by_city[known[e.uscc].city].append((bool(known[e.uscc].is_private), e.suggested_credit_line))
-        uow.emit(ev.WhitelistPublished(
-            version_id=str(number), number=number, title=data.title, published_on=data.published_on,
-            year=data.published_on.year,
-            entry_count=len(usccs), total_credit_line=_money(total), added=len(diff.added),
-            removed=len(diff.removed),
-            by_city=[ev.CityCount(city=c, entries=len(v), private_entries=sum(1 for p, _ in v if p),
-                                  credit_line=_money(sum((a for _, a in v), Decimal(0))))
-                     for c, v in sorted(by_city.items())]))
+                            "total_credit_line": version.total_credit_line, "added": len(diff.added),
+                            "removed": len(diff.removed), "changed": len(diff.changed)})
+        uow.emit(_published(version, data, known, diff))
         await uow.commit()
     return version
+
+
+async def _listed_enterprises(s, usccs: list[str]) -> dict[str, Any]:
+    """The read model's rows of the enterprises listed (one not known: a 422 naming its entry)."""
+    known = {r.uscc: r for r in (await s.execute(select(known_enterprises).where(
+        known_enterprises.c.uscc.in_(usccs)))).all()}
+    for i, uscc in enumerate(usccs):
+        if uscc not in known:
+            await require_enterprise(s, known_enterprises, uscc, field=f"entries.{i}.uscc")
+    return known
+
+
+async def _add_version(s, principal: Principal, data: WhitelistPublish, known: dict[str, Any],
+                       number: int) -> WhitelistVersion:
+    total = sum((e.suggested_credit_line for e in data.entries), Decimal(0))
+    version = WhitelistVersion(number=number, title=data.title, published_on=data.published_on, note=data.note,
+                               entry_count=len(data.entries), total_credit_line=total, published_by=principal.sub)
+    s.add(version)
+    try:
+        await s.flush()
+    except IntegrityError:
+        raise Conflict("whitelist.concurrent", "另一版白名单正在同时发布，请刷新后重试") from None
+    s.add_all([WhitelistEntry(version=number, uscc=e.uscc, position=i, enterprise_name=known[e.uscc].name,
+                              city=known[e.uscc].city, is_private=bool(known[e.uscc].is_private),
+                              suggested_credit_line=e.suggested_credit_line)
+               for i, e in enumerate(data.entries)])
+    await s.flush()
+    return version
+
+
+def _published(version: WhitelistVersion, data: WhitelistPublish, known: dict[str, Any], diff
+               ) -> ev.WhitelistPublished:
+    by_city: dict[str, list] = defaultdict(list)
+    for e in data.entries:
+        by_city[known[e.uscc].city].append((bool(known[e.uscc].is_private), e.suggested_credit_line))
+    return ev.WhitelistPublished(
+        version_id=str(version.number), number=version.number, title=data.title, published_on=data.published_on,
+        year=data.published_on.year, entry_count=len(data.entries), total_credit_line=_money(version.total_credit_line),
+        added=len(diff.added), removed=len(diff.removed),
+        by_city=[ev.CityCount(city=c, entries=len(v), private_entries=sum(1 for p, _ in v if p),
+                              credit_line=_money(sum((a for _, a in v), Decimal(0))))
+                 for c, v in sorted(by_city.items())])
 
 
 async def _entries(session, number: int, city: str | None = None) -> list[WhitelistEntry]:
@@ -507,9 +472,7 @@ async def get_whitelist(rt: Runtime, number: int | None, city: str | None = None
             if version is None:
                 raise NotFound("白名单", "（尚未发布任何版本）")
         else:
-            version = await session.get(WhitelistVersion, number)
-            if version is None:
-                raise NotFound("白名单版本", str(number))
+            version = await get_or_404(session, WhitelistVersion, number, "白名单版本")
         return version, await _entries(session, version.number, city)
 
 
@@ -527,44 +490,22 @@ async def diff_versions(rt: Runtime, from_number: int, to_number: int):
 
 # ================================================================================== activities
 
-def _ensure_activity_writer(principal: Principal, city: str) -> None:
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER):
-        raise Forbidden(f"角色 {principal.role.value} 不能登记融资对接活动")
-    ensure_city_access(principal, city)
+def _duplicate_activity(data: ActivityCreate) -> Conflict:
+    return Conflict("activity.duplicate", f"{data.held_on} 的活动“{data.title}”已登记")
 
 
 async def record_activity(rt: Runtime, principal: Principal, data: ActivityCreate) -> FinancingActivity:
-    _ensure_activity_writer(principal, data.city)
+    policy.ensure_activity_writer(principal, data.city)
     listed = list(data.enterprises)
-    try:
-        check_business_date(data.held_on, today(), "held_on", "举办日期")
-        check_activity(data.kind, data.chain, data.enterprise_count, len(listed))
-        for i, uscc in enumerate(listed):
-            if uscc in listed[:i]:
-                raise RuleViolation("enterprises.duplicate", f"企业 {uscc} 重复列出", f"enterprises.{i}")
-    except RuleViolation as exc:
-        raise _problem(exc) from None
+    check_business_date(data.held_on, today(), "held_on", "举办日期")
+    check_activity(data.kind, data.chain, data.enterprise_count, len(listed))
+    check_listed(listed)
     async with rt.unit_of_work() as uow:
         s = uow.session
         private = 0
         for i, uscc in enumerate(listed):
-            row = await require_enterprise(s, known_enterprises, uscc, field=f"enterprises.{i}")
-            private += bool(row.is_private)
-        if await s.scalar(select(FinancingActivity.id).where(
-                FinancingActivity.kind == data.kind.value, FinancingActivity.title == data.title,
-                FinancingActivity.held_on == data.held_on)) is not None:
-            raise Conflict("activity.duplicate", f"{data.held_on} 的活动“{data.title}”已登记")
-        if data.kind == ActivityKind.ROADSHOW:
-            month_start = data.held_on.replace(day=1)
-            same = await s.scalar(select(FinancingActivity.id).where(
-                FinancingActivity.kind == ActivityKind.ROADSHOW.value, FinancingActivity.status == "held",
-                FinancingActivity.city == data.city, FinancingActivity.chain == data.chain,
-                FinancingActivity.held_on >= month_start,
-                FinancingActivity.held_on < _next_month(month_start)))
-            if same is not None:
-                raise Conflict("roadshow.month_taken",
-                               f"{data.held_on:%Y年%m月} 本市州已举办 {data.chain} 产业链路演（活动 {same}）：一月一链",
-                               activity_id=same)
+            private += bool((await require_enterprise(s, known_enterprises, uscc, field=f"enterprises.{i}")).is_private)
+        await _check_new_activity(s, data)
         activity = FinancingActivity(
             kind=data.kind.value, title=data.title, held_on=data.held_on, city=data.city, chain=data.chain,
             organiser=data.organiser, enterprise_count=data.enterprise_count, private_enterprise_count=private,
@@ -574,7 +515,7 @@ async def record_activity(rt: Runtime, principal: Principal, data: ActivityCreat
         try:
             await s.flush()
         except IntegrityError:
-            raise Conflict("activity.duplicate", f"{data.held_on} 的活动“{data.title}”已登记") from None
+            raise _duplicate_activity(data) from None
         await record_audit(s, principal, "activity.record", "financing_activity", str(activity.id), None,
                            data.model_dump(mode="json"))
         uow.emit(ev.ActivityRecorded(
@@ -587,19 +528,25 @@ async def record_activity(rt: Runtime, principal: Principal, data: ActivityCreat
     return activity
 
 
-def _next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+async def _check_new_activity(s, data: ActivityCreate) -> None:
+    """Not recorded already, and a roadshow the city's only one of its chain in its month."""
+    if await s.scalar(select(FinancingActivity.id).where(
+            FinancingActivity.kind == data.kind.value, FinancingActivity.title == data.title,
+            FinancingActivity.held_on == data.held_on)) is not None:
+        raise _duplicate_activity(data)
+    if data.kind == ActivityKind.ROADSHOW:
+        first, next_first = month_of(data.held_on)
+        check_roadshow_month(data.held_on, data.chain, await s.scalar(select(FinancingActivity.id).where(
+            FinancingActivity.kind == ActivityKind.ROADSHOW.value, FinancingActivity.status == "held",
+            FinancingActivity.city == data.city, FinancingActivity.chain == data.chain,
+            FinancingActivity.held_on >= first, FinancingActivity.held_on < next_first)))
 
 
 async def cancel_activity(rt: Runtime, principal: Principal, activity_id: int, reason: str) -> FinancingActivity:
     async with rt.unit_of_work() as uow:
-        activity = (await uow.session.scalars(select(FinancingActivity).where(FinancingActivity.id == activity_id)
-                                              .with_for_update())).first()
-        if activity is None:
-            raise NotFound("融资对接活动", str(activity_id))
-        _ensure_activity_writer(principal, activity.city)
-        if activity.status != "held":
-            raise Conflict("activity.transition", f"活动 {activity_id} 已撤销")
+        activity = await _locked_or_404(uow.session, FinancingActivity, activity_id, "融资对接活动")
+        policy.ensure_activity_writer(principal, activity.city)
+        check_held(activity.id, activity.status)
         activity.status, activity.cancel_reason = "cancelled", reason
         await uow.session.flush()
         await record_audit(uow.session, principal, "activity.cancel", "financing_activity", str(activity_id),
@@ -612,10 +559,7 @@ async def cancel_activity(rt: Runtime, principal: Principal, activity_id: int, r
 
 async def get_activity(rt: Runtime, activity_id: int) -> FinancingActivity:
     async with rt.sessions() as session:
-        activity = await session.get(FinancingActivity, activity_id)
-    if activity is None:
-        raise NotFound("融资对接活动", str(activity_id))
-    return activity
+        return await get_or_404(session, FinancingActivity, activity_id, "融资对接活动")
 
 
 async def list_activities(rt: Runtime, page: PageParams, kind: str | None, city: str | None, year: int | None,

@@ -5,10 +5,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from libs.common import divisions
-from libs.common.app import Runtime
+from libs.common import clock, divisions
+from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal
 from libs.common.db import utcnow
 from libs.common.fields import USCC, BusinessMonth, CityCode, RecordId
@@ -31,13 +31,6 @@ CENTRES, WORKSTATIONS, CASES, VISITS = ("中心 centres", "保护工作站 works
 MonthQ = Annotated[BusinessMonth | None, Query(description="月份 YYYY-MM")]
 CityQ = Annotated[CityCode | None, Query(description="市州代码")]
 CentreQ = Annotated[str | None, Query(max_length=40, description="中心编号")]
-
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 
 def _days(seconds: int) -> Decimal:
@@ -259,7 +252,7 @@ async def list_visits(principal: CurrentPrincipal, rt: RT, page: Paging, city: C
             summary="每月上门服务落实情况与缺月清单 centres that missed a month")
 async def visit_compliance(principal: CurrentPrincipal, rt: RT, from_month: MonthQ = None, to_month: MonthQ = None,
                            city: CityQ = None, centre_id: CentreQ = None) -> ComplianceOut:
-    today = service.today()
+    today = clock.today()
     to_month = to_month or month_key(today)
     from_month = from_month or f"{to_month[:4]}-01"
     rows = await service.visit_compliance(rt, principal, from_month, to_month, city, centre_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from libs.common.config import CommonSettings
+from libs.common.config import ServiceSettings
 
 #: Days from the start of handling to closing, per case kind (defaults).
 DEFAULT_CLOSE_DAYS: dict[str, int] = {
@@ -22,12 +22,10 @@ DEFAULT_CLOSE_DAYS: dict[str, int] = {
 }
 
 
-class ProtectionSettings(CommonSettings):
+class ProtectionSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IPP_PROTECTION_", extra="ignore", populate_by_name=True)
 
     service_name: str = "protection"
-    database_url: str = ""
-    port: int = 8003
     accept_days: int = Field(3, ge=1, le=365, description="受理时限：登记接收至受理（天）")
     start_days: int = Field(5, ge=1, le=365, description="处理时限：受理至开始办理（天）")
     close_days: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_CLOSE_DAYS),
@@ -42,7 +40,3 @@ class ProtectionSettings(CommonSettings):
         if any(not 1 <= v <= 3650 for v in value.values()):
             raise ValueError("close_days values must be between 1 and 3650")
         return {**DEFAULT_CLOSE_DAYS, **value}
-
-    def model_post_init(self, __context) -> None:
-        if not self.database_url:
-            self.database_url = self.sqlite_url("protection")

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from libs.common.rules import RuleViolation
+
 
 class CaseKind(StrEnum):
     ASSISTANCE = "assistance"
@@ -105,16 +107,6 @@ VISIT_SERVICE_NAMES = {VisitService.CONSULTATION: "政策与法律咨询", Visit
                        VisitService.CASE_INTAKE: "现场受理维权申请", VisitService.OVERSEAS_ALERT: "海外纠纷预警"}
 
 
-class WorkflowViolation(Exception):
-    """A request the rules refuse; ``code`` is stable, ``message`` Chinese; ``field`` for a 422."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
 # --------------------------------------------------------------------------------------- workflow
 
 def next_status(current: CaseStatus) -> CaseStatus | None:
@@ -125,15 +117,15 @@ def next_status(current: CaseStatus) -> CaseStatus | None:
 def check_transition(current: CaseStatus, target: CaseStatus) -> None:
     """Only the next step is allowed: no skipping, no going back, nothing after closing."""
     if target == current:
-        raise WorkflowViolation("case.already_in_status", f"案件已处于“{STATUS_NAMES[current]}”状态")
+        raise RuleViolation("case.already_in_status", f"案件已处于“{STATUS_NAMES[current]}”状态")
     if current == CaseStatus.CLOSED:
-        raise WorkflowViolation("case.closed", "案件已结案，不能再变更状态")
+        raise RuleViolation("case.closed", "案件已结案，不能再变更状态")
     expected = next_status(current)
     if ORDER.index(target) < ORDER.index(current):
-        raise WorkflowViolation("case.step_reversed",
+        raise RuleViolation("case.step_reversed",
                                 f"案件已处于“{STATUS_NAMES[current]}”，不能退回到“{STATUS_NAMES[target]}”")
     if target != expected:
-        raise WorkflowViolation(
+        raise RuleViolation(
             "case.step_skipped",
             f"案件处于“{STATUS_NAMES[current]}”，下一步应为“{STATUS_NAMES[expected]}”，不能跳到“{STATUS_NAMES[target]}”")
 
@@ -145,21 +137,100 @@ SKEW = timedelta(minutes=5)
 def check_step_time(at: datetime, previous: datetime | None, now: datetime, field: str = "at") -> None:
     """A step's time is not in the future and not before the previous step."""
     if at > now + SKEW:
-        raise WorkflowViolation("step.time_in_future", f"时间 {at.isoformat()} 晚于当前时间", field)
+        raise RuleViolation("step.time_in_future", f"时间 {at.isoformat()} 晚于当前时间", field)
     if previous is not None and at < previous:
-        raise WorkflowViolation("step.time_before_previous",
+        raise RuleViolation("step.time_before_previous",
                                 f"时间 {at.isoformat()} 早于上一环节的时间 {previous.isoformat()}", field)
 
 
 def check_outcome(kind: CaseKind, outcome: Outcome, transferred_to: str | None) -> None:
     if outcome == Outcome.TRANSFERRED and not (transferred_to and transferred_to.strip()):
-        raise WorkflowViolation("outcome.transferred_to_required", "结案方式为“移送”时须填写移送单位", "transferred_to")
+        raise RuleViolation("outcome.transferred_to_required", "结案方式为“移送”时须填写移送单位", "transferred_to")
     if outcome != Outcome.TRANSFERRED and transferred_to:
-        raise WorkflowViolation("outcome.transferred_to_unexpected", "仅在结案方式为“移送”时填写移送单位",
+        raise RuleViolation("outcome.transferred_to_unexpected", "仅在结案方式为“移送”时填写移送单位",
                                 "transferred_to")
     if outcome == Outcome.RULED and kind not in (CaseKind.ADJUDICATION, CaseKind.ARBITRATION):
-        raise WorkflowViolation("outcome.ruled_kind",
+        raise RuleViolation("outcome.ruled_kind",
                                 f"“裁决/裁定结案”只适用于行政裁决和仲裁案件，本案为{CASE_KIND_NAMES[kind]}", "outcome")
+
+
+# ----------------------------------------------------------------------- centres, stations, visits
+
+def check_not_future(value: date, field: str, today: date) -> None:
+    """A date that records something done (established, deregistered, visited) is not after today."""
+    if value > today:
+        raise RuleViolation("date.in_future", f"日期 {value} 晚于今天 {today}", field)
+
+
+def check_centre_changes(changes: dict, today: date) -> None:
+    """An update of a centre names something to change, keeps its name, and dates already past."""
+    if not changes:
+        raise RuleViolation("update.empty", "请求体中没有要修改的字段", "body")
+    if "name" in changes and changes["name"] is None:
+        raise RuleViolation("not_nullable", "名称不能置空", "name")
+    for key in ("established_on", "closed_on"):
+        if changes.get(key):
+            check_not_future(changes[key], key, today)
+
+
+def check_centre_dates(established_on: date | None, closed_on: date | None) -> None:
+    if closed_on and established_on and closed_on < established_on:
+        raise RuleViolation("closed_on.before_established", f"停止运行日期 {closed_on} 早于成立日期 {established_on}",
+                            "closed_on")
+
+
+def check_centre_running(centre_id: str, closed_on: date | None, day: date, field: str) -> None:
+    """A centre that stopped running receives no case and makes no visit after its closing day."""
+    if closed_on and day > closed_on:
+        raise RuleViolation("centre.closed", f"中心 {centre_id} 已于 {closed_on} 停止运行", field)
+
+
+def check_workstation_host(host_kind: HostKind, host_uscc: str | None, host_name: str | None,
+                           city: str | None) -> None:
+    """An enterprise host is named by its credit code; a park by its name and city."""
+    if host_kind == HostKind.ENTERPRISE and not host_uscc:
+        raise RuleViolation("host_uscc.required", "依托单位为企业时须填写企业统一社会信用代码", "host_uscc")
+    if host_kind == HostKind.PARK:
+        if host_uscc:
+            raise RuleViolation("host_uscc.unexpected", "依托单位为园区时不填写企业信用代码", "host_uscc")
+        if not host_name:
+            raise RuleViolation("host_name.required", "依托单位为园区时须填写园区名称", "host_name")
+        if not city:
+            raise RuleViolation("city.required", "依托单位为园区时须填写所属市州", "city")
+
+
+def check_host_city(city: str | None, host_uscc: str, host_city: str) -> None:
+    if city and city != host_city:
+        raise RuleViolation("city.host_mismatch", f"依托企业 {host_uscc} 属于市州 {host_city}，与填写的 {city} 不一致",
+                            "city")
+
+
+def check_deregistration(ws_id: int, established_on: date, deregistered_on: date | None, on: date) -> None:
+    """A workstation is deregistered once, not before it was established."""
+    if deregistered_on is not None:
+        raise RuleViolation("workstation.deregistered", f"保护工作站 {ws_id} 已于 {deregistered_on} 撤销")
+    if on < established_on:
+        raise RuleViolation("deregistered_on.before_established", f"撤销日期 {on} 早于设立日期 {established_on}",
+                            "deregistered_on")
+
+
+def check_case_kind(kind: CaseKind, overseas_country: str | None) -> None:
+    if kind == CaseKind.OVERSEAS and not (overseas_country and overseas_country.strip()):
+        raise RuleViolation("overseas_country.required", "海外纠纷案件须填写纠纷所在国家或地区", "overseas_country")
+
+
+def check_visit(centre_id: str, established_on: date | None, closed_on: date | None, visit_date: date) -> None:
+    """A visit falls within the centre's running days."""
+    if established_on and visit_date < established_on:
+        raise RuleViolation("visit.before_centre_established",
+                            f"走访日期 {visit_date} 早于中心成立日期 {established_on}", "visit_date")
+    check_centre_running(centre_id, closed_on, visit_date, "visit_date")
+
+
+def check_visited_private(uscc: str, name: str, is_private: bool | None) -> None:
+    if not is_private:
+        raise RuleViolation("enterprise-private",
+                            f"企业 {uscc}（{name}）不是民营企业；上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）", "uscc")
 
 
 # ------------------------------------------------------------------------------------ time limits
@@ -274,6 +345,17 @@ def months_between(first: str, last: str) -> list[str]:
 
 def month_span(first: str, last: str) -> int:
     return _index(*parse_month(last)) - _index(*parse_month(first)) + 1
+
+
+#: The longest month range the visit-compliance report covers.
+MAX_MONTHS = 60
+
+
+def check_month_range(first: str, last: str) -> None:
+    if last < first:
+        raise RuleViolation("month.range_order", f"结束月份 {last} 早于开始月份 {first}", "to_month")
+    if month_span(first, last) > MAX_MONTHS:
+        raise RuleViolation("month.range_too_long", f"月份范围不能超过 {MAX_MONTHS} 个月", "to_month")
 
 
 @dataclass(frozen=True)

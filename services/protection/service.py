@@ -1,37 +1,36 @@
-"""Use cases of the protection service: one transaction each (state + audit + outbox event)."""
+"""Use cases of the protection service: one transaction each (state + audit + outbox event).
+
+Each loads what it needs, lets ``policy`` say who may act and ``domain`` whether the rules allow it,
+then writes the state, its audit row and its event in one unit of work.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
-from libs.common.auth import Principal, Role, ensure_city_access
+from libs.common.auth import Principal
+from libs.common.clock import CHINA, today
 from libs.common.db import utcnow
-from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError
+from libs.common.errors import FieldInvalid, NotFound, get_or_404
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
-from services.protection import events as ev
-from services.protection.domain import (CaseKind, CaseStatus, CentreMonths, HostKind, Limits, Outcome,
-                                        WorkflowViolation, check_outcome, check_step_time, check_transition,
-                                        elapsed_seconds, month_key, month_span, months_between, timings, visit_duty,
-                                        within)
+from services.protection import events as ev, policy
+from services.protection.domain import (CaseKind, CaseStatus, CentreMonths, HostKind, Limits, Overdue, check_case_kind,
+                                        check_centre_changes, check_centre_dates, check_centre_running,
+                                        check_deregistration, check_host_city, check_month_range, check_not_future,
+                                        check_outcome, check_step_time, check_transition, check_visit,
+                                        check_visited_private, check_workstation_host, elapsed_seconds, month_key,
+                                        months_between, overdue, summarise, timings, visit_duty, within)
 from services.protection.models import Case, CaseStep, Centre, Visit, Workstation, known_enterprises
 from services.protection.schemas import (CaseCreate, CentreCreate, CentreUpdate, CloseIn, DeregisterIn, StepIn,
                                          VisitCreate, WorkstationCreate)
-
-CHINA = ZoneInfo("Asia/Shanghai")
-#: The longest month range the visit-compliance report covers.
-MAX_MONTHS = 60
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
 
 
 def china_year(at: datetime) -> int:
@@ -43,71 +42,44 @@ def limits_of(rt: Runtime) -> Limits:
     return Limits(accept_days=s.accept_days, start_days=s.start_days, close_days=dict(s.close_days))
 
 
-def _rule_error(exc: WorkflowViolation) -> ProblemError:
-    if exc.field:
-        return FieldInvalid(exc.field, exc.code, exc.message)
-    return Conflict(exc.code, exc.message)
+# ------------------------------------------------------------------------------------------ helpers
+
+async def _locked(session, model, key, what: str):
+    """The row of ``model`` with this key, locked for the transaction; a 404 naming ``what`` if none."""
+    row = await session.get(model, key, with_for_update=True)
+    if row is None:
+        raise NotFound(what, str(key))
+    return row
 
 
-# ------------------------------------------------------------------------------------ authorisation
-
-def _require_city_writer(principal: Principal, city: str, what: str) -> None:
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER):
-        raise Forbidden(f"角色 {principal.role.value} 不能{what}")
-    ensure_city_access(principal, city)
-
-
-def _require_centre_actor(principal: Principal, centre: Centre) -> None:
-    """Province admin; the officer of the centre's city; the centre itself (agency, org = centre id)."""
-    if principal.role == Role.AGENCY:
-        if principal.org != centre.id:
-            raise ProblemError(403, "forbidden-centre", "无权办理其他中心的事项",
-                               f"机构用户（{principal.org or '未绑定中心'}）只能办理本中心的事项，不能办理中心 {centre.id} 的事项")
-        return
-    _require_city_writer(principal, centre.city, "办理案件或记录上门服务")
+async def _add_unique(session, row, code: str, message: str) -> None:
+    """Write ``row`` (None: the pending changes); a clash with a unique key is the 409 ``code``."""
+    if row is not None:
+        session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise RuleViolation(code, message) from None
 
 
-def _require_reader(principal: Principal) -> None:
-    if principal.role == Role.BANK:
-        raise Forbidden(f"角色 {principal.role.value} 无权查看知识产权保护数据")
+def _where(stmt, *pairs):
+    """``stmt`` narrowed to ``column == value`` for every (column, value) pair with a value."""
+    for column, value in pairs:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
 
 
-def _scope(principal: Principal, city: str | None, centre_id: str | None) -> tuple[str | None, str | None]:
-    """The (city, centre) filters a reader is held to."""
-    _require_reader(principal)
-    if principal.role == Role.CITY_OFFICER:
-        if city is not None:
-            ensure_city_access(principal, city)
-        return principal.city, centre_id
-    if principal.role == Role.AGENCY:
-        if not principal.org:
-            raise Forbidden("机构用户令牌未绑定中心（org）")
-        if centre_id is not None and centre_id != principal.org:
-            raise ProblemError(403, "forbidden-centre", "无权查看其他中心的数据",
-                               f"机构用户只能查看本中心 {principal.org} 的数据")
-        return city, principal.org
-    return city, centre_id
-
-
-def _check_not_future(value: date, field: str) -> None:
-    if value > today():
-        raise FieldInvalid(field, "date.in_future", f"日期 {value} 晚于今天 {today()}")
+def _received_in(year: int) -> tuple:
+    """Cases received in ``year`` (Asia/Shanghai)."""
+    return (Case.received_at >= datetime(year, 1, 1, tzinfo=CHINA),
+            Case.received_at < datetime(year + 1, 1, 1, tzinfo=CHINA))
 
 
 # ------------------------------------------------------------------------------------------ centres
 
 def centre_snapshot(c: Centre) -> dict[str, Any]:
     return {k: getattr(c, k) for k in ("id", "name", "kind", "city", "established_on", "closed_on", "phone")}
-
-
-async def _centre(session, centre_id: str, lock: bool = False) -> Centre:
-    stmt = select(Centre).where(Centre.id == centre_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    centre = (await session.scalars(stmt)).first()
-    if centre is None:
-        raise NotFound("中心", centre_id)
-    return centre
 
 
 async def _centre_field(session, centre_id: str, field: str = "centre_id") -> Centre:
@@ -119,17 +91,13 @@ async def _centre_field(session, centre_id: str, field: str = "centre_id") -> Ce
 
 
 async def register_centre(rt: Runtime, principal: Principal, data: CentreCreate) -> Centre:
-    _require_city_writer(principal, data.city, "登记中心")
+    policy.ensure_city_writer(principal, data.city, "登记中心")
     if data.established_on:
-        _check_not_future(data.established_on, "established_on")
+        check_not_future(data.established_on, "established_on", today())
     centre = Centre(id=data.id, name=data.name.strip(), kind=data.kind.value, city=data.city,
                     established_on=data.established_on, phone=data.phone, version=1)
     async with rt.unit_of_work() as uow:
-        uow.session.add(centre)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict("centre.exists", f"中心编号 {data.id} 或名称“{data.name}”已登记") from None
+        await _add_unique(uow.session, centre, "centre.exists", f"中心编号 {data.id} 或名称“{data.name}”已登记")
         await record_audit(uow.session, principal, "centre.register", "centre", centre.id, None,
                            centre_snapshot(centre))
         uow.emit(ev.CentreRegistered(centre_id=centre.id, name=centre.name, kind=centre.kind, city=centre.city,
@@ -140,33 +108,21 @@ async def register_centre(rt: Runtime, principal: Principal, data: CentreCreate)
 
 async def update_centre(rt: Runtime, principal: Principal, centre_id: str, data: CentreUpdate) -> Centre:
     changes = data.model_dump(exclude_unset=True)
-    if not changes:
-        raise FieldInvalid("body", "update.empty", "请求体中没有要修改的字段")
-    if "name" in changes and changes["name"] is None:
-        raise FieldInvalid("name", "not_nullable", "名称不能置空")
-    for key in ("established_on", "closed_on"):
-        if changes.get(key):
-            _check_not_future(changes[key], key)
+    check_centre_changes(changes, today())
     async with rt.unit_of_work() as uow:
-        centre = await _centre(uow.session, centre_id, lock=True)
-        _require_city_writer(principal, centre.city, "修改中心信息")
+        centre = await _locked(uow.session, Centre, centre_id, "中心")
+        policy.ensure_city_writer(principal, centre.city, "修改中心信息")
         before = centre_snapshot(centre)
         for key, value in changes.items():
             setattr(centre, key, value.strip() if isinstance(value, str) and key == "name" else value)
-        if centre.closed_on and centre.established_on and centre.closed_on < centre.established_on:
-            raise FieldInvalid("closed_on", "closed_on.before_established",
-                               f"停止运行日期 {centre.closed_on} 早于成立日期 {centre.established_on}")
+        check_centre_dates(centre.established_on, centre.closed_on)
         after = centre_snapshot(centre)
         changed = sorted(k for k in after if before[k] != after[k])
         if not changed:
             uow.session.expunge(centre)
             return centre
         centre.version += 1
-        new_name = centre.name
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict("centre.exists", f"名称“{new_name}”已被其他中心使用") from None
+        await _add_unique(uow.session, None, "centre.exists", f"名称“{centre.name}”已被其他中心使用")
         await record_audit(uow.session, principal, "centre.update", "centre", centre.id,
                            {k: before[k] for k in changed}, {k: after[k] for k in changed})
         uow.emit(ev.CentreUpdated(centre_id=centre.id, name=centre.name, city=centre.city,
@@ -177,18 +133,14 @@ async def update_centre(rt: Runtime, principal: Principal, centre_id: str, data:
 
 
 async def get_centre(rt: Runtime, principal: Principal, centre_id: str) -> Centre:
-    _require_reader(principal)
+    policy.ensure_reader(principal)
     async with rt.sessions() as session:
-        return await _centre(session, centre_id)
+        return await get_or_404(session, Centre, centre_id, "中心")
 
 
 async def list_centres(rt: Runtime, principal: Principal, city: str | None, kind: str | None) -> list[Centre]:
-    _require_reader(principal)  # the centres themselves are public: everyone may see where to turn
-    stmt = select(Centre)
-    if city:
-        stmt = stmt.where(Centre.city == city)
-    if kind:
-        stmt = stmt.where(Centre.kind == kind)
+    policy.ensure_reader(principal)  # the centres themselves are public: everyone may see where to turn
+    stmt = _where(select(Centre), (Centre.city, city), (Centre.kind, kind))
     async with rt.sessions() as session:
         return list((await session.scalars(stmt.order_by(Centre.city, Centre.id))).all())
 
@@ -200,40 +152,29 @@ def workstation_snapshot(w: Workstation) -> dict[str, Any]:
                                        "established_on", "deregistered_on", "deregister_reason")}
 
 
+async def _workstation_host(session, data: WorkstationCreate) -> tuple[str, str, bool | None]:
+    """(city, host name, host is private) of the host: an enterprise of the registry, or a park."""
+    if data.host_kind != HostKind.ENTERPRISE:
+        return data.city, data.host_name, None
+    host = await require_enterprise(session, known_enterprises, data.host_uscc, field="host_uscc")
+    check_host_city(data.city, host.uscc, host.city)
+    return host.city, data.host_name or host.name, bool(host.is_private)
+
+
 async def establish_workstation(rt: Runtime, principal: Principal, data: WorkstationCreate) -> Workstation:
-    _check_not_future(data.established_on, "established_on")
-    if data.host_kind == HostKind.ENTERPRISE and not data.host_uscc:
-        raise FieldInvalid("host_uscc", "host_uscc.required", "依托单位为企业时须填写企业统一社会信用代码")
-    if data.host_kind == HostKind.PARK:
-        if data.host_uscc:
-            raise FieldInvalid("host_uscc", "host_uscc.unexpected", "依托单位为园区时不填写企业信用代码")
-        if not data.host_name:
-            raise FieldInvalid("host_name", "host_name.required", "依托单位为园区时须填写园区名称")
-        if not data.city:
-            raise FieldInvalid("city", "city.required", "依托单位为园区时须填写所属市州")
-    if principal.role not in (Role.PROVINCE_ADMIN, Role.CITY_OFFICER):
-        raise Forbidden(f"角色 {principal.role.value} 不能设立保护工作站")
+    check_not_future(data.established_on, "established_on", today())
+    check_workstation_host(data.host_kind, data.host_uscc, data.host_name, data.city)
+    policy.ensure_writer(principal, "设立保护工作站")
     async with rt.unit_of_work() as uow:
-        host_is_private = None
-        if data.host_kind == HostKind.ENTERPRISE:
-            host = await require_enterprise(uow.session, known_enterprises, data.host_uscc, field="host_uscc")
-            if data.city and data.city != host.city:
-                raise FieldInvalid("city", "city.host_mismatch",
-                                   f"依托企业 {host.uscc} 属于市州 {host.city}，与填写的 {data.city} 不一致")
-            city, host_name, host_is_private = host.city, data.host_name or host.name, bool(host.is_private)
-        else:
-            city, host_name = data.city, data.host_name
-        ensure_city_access(principal, city)
+        city, host_name, host_is_private = await _workstation_host(uow.session, data)
+        policy.ensure_city_writer(principal, city, "设立保护工作站")
         if data.centre_id:
             await _centre_field(uow.session, data.centre_id)
         ws = Workstation(name=data.name.strip(), city=city, level=data.level.value, host_kind=data.host_kind.value,
                          host_uscc=data.host_uscc, host_name=host_name.strip(), host_is_private=host_is_private,
                          centre_id=data.centre_id, established_on=data.established_on, version=1)
-        uow.session.add(ws)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict("workstation.exists", f"市州 {city} 已有名为“{data.name.strip()}”的保护工作站") from None
+        await _add_unique(uow.session, ws, "workstation.exists",
+                          f"市州 {city} 已有名为“{data.name.strip()}”的保护工作站")
         await record_audit(uow.session, principal, "workstation.establish", "workstation", str(ws.id), None,
                            workstation_snapshot(ws))
         uow.emit(ev.WorkstationEstablished(
@@ -245,17 +186,11 @@ async def establish_workstation(rt: Runtime, principal: Principal, data: Worksta
 
 
 async def deregister_workstation(rt: Runtime, principal: Principal, ws_id: int, data: DeregisterIn) -> Workstation:
-    _check_not_future(data.deregistered_on, "deregistered_on")
+    check_not_future(data.deregistered_on, "deregistered_on", today())
     async with rt.unit_of_work() as uow:
-        ws = (await uow.session.scalars(select(Workstation).where(Workstation.id == ws_id).with_for_update())).first()
-        if ws is None:
-            raise NotFound("保护工作站", str(ws_id))
-        _require_city_writer(principal, ws.city, "撤销保护工作站")
-        if ws.deregistered_on is not None:
-            raise Conflict("workstation.deregistered", f"保护工作站 {ws_id} 已于 {ws.deregistered_on} 撤销")
-        if data.deregistered_on < ws.established_on:
-            raise FieldInvalid("deregistered_on", "deregistered_on.before_established",
-                               f"撤销日期 {data.deregistered_on} 早于设立日期 {ws.established_on}")
+        ws = await _locked(uow.session, Workstation, ws_id, "保护工作站")
+        policy.ensure_city_writer(principal, ws.city, "撤销保护工作站")
+        check_deregistration(ws_id, ws.established_on, ws.deregistered_on, data.deregistered_on)
         ws.deregistered_on, ws.deregister_reason = data.deregistered_on, data.reason
         ws.version += 1
         await record_audit(uow.session, principal, "workstation.deregister", "workstation", str(ws.id),
@@ -268,37 +203,25 @@ async def deregister_workstation(rt: Runtime, principal: Principal, ws_id: int, 
 
 
 async def get_workstation(rt: Runtime, principal: Principal, ws_id: int) -> Workstation:
-    _require_reader(principal)
+    policy.ensure_reader(principal)
     async with rt.sessions() as session:
-        ws = await session.get(Workstation, ws_id)
-    if ws is None:
-        raise NotFound("保护工作站", str(ws_id))
-    if principal.role == Role.CITY_OFFICER:
-        ensure_city_access(principal, ws.city)
+        ws = await get_or_404(session, Workstation, ws_id, "保护工作站")
+    policy.ensure_workstation_visible(principal, ws.city)
     return ws
 
 
 async def list_workstations(rt: Runtime, principal: Principal, page: PageParams, city: str | None, level: str | None,
                             year: int | None, active: bool | None, host_uscc: str | None
                             ) -> tuple[list[Workstation], int]:
-    _require_reader(principal)
-    if principal.role == Role.CITY_OFFICER:
-        if city is not None:
-            ensure_city_access(principal, city)
-        city = principal.city
-    stmt = select(Workstation)
-    if city:
-        stmt = stmt.where(Workstation.city == city)
-    if level:
-        stmt = stmt.where(Workstation.level == level)
+    city = policy.workstation_city(principal, city)
+    stmt = _where(select(Workstation), (Workstation.city, city), (Workstation.level, level),
+                  (Workstation.host_uscc, host_uscc))
     if year:
         stmt = stmt.where(Workstation.established_on >= date(year, 1, 1), Workstation.established_on <= date(year, 12, 31))
     if active is True:
         stmt = stmt.where(Workstation.deregistered_on.is_(None))
     elif active is False:
         stmt = stmt.where(Workstation.deregistered_on.is_not(None))
-    if host_uscc:
-        stmt = stmt.where(Workstation.host_uscc == host_uscc)
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, Workstation.established_on.desc(), Workstation.id)
     return rows, total
@@ -318,33 +241,27 @@ def case_snapshot(case: Case) -> dict[str, Any]:
                                           "outcome", "transferred_to")}
 
 
+def _new_case(data: CaseCreate, centre: Centre, enterprise, received_at: datetime, principal: Principal) -> Case:
+    return Case(case_no=data.case_no, kind=data.kind.value, centre_id=centre.id, city=centre.city,
+                uscc=enterprise.uscc, enterprise_name=enterprise.name, enterprise_city=enterprise.city,
+                is_private=bool(enterprise.is_private), ip_type=data.ip_type.value, title=data.title.strip(),
+                counterparty=data.counterparty, overseas_country=data.overseas_country,
+                amount_involved=data.amount_involved, status=CaseStatus.RECEIVED.value, received_at=received_at,
+                received_by=principal.sub, version=1)
+
+
 async def receive_case(rt: Runtime, principal: Principal, data: CaseCreate) -> Case:
     now = utcnow()
     received_at = data.received_at or now
-    try:
-        check_step_time(received_at, None, now, "received_at")
-    except WorkflowViolation as exc:
-        raise _rule_error(exc) from None
-    if data.kind == CaseKind.OVERSEAS and not (data.overseas_country and data.overseas_country.strip()):
-        raise FieldInvalid("overseas_country", "overseas_country.required", "海外纠纷案件须填写纠纷所在国家或地区")
+    check_step_time(received_at, None, now, "received_at")
+    check_case_kind(data.kind, data.overseas_country)
     async with rt.unit_of_work() as uow:
         centre = await _centre_field(uow.session, data.centre_id)
-        _require_centre_actor(principal, centre)
-        received_day = received_at.astimezone(CHINA).date()
-        if centre.closed_on and received_day > centre.closed_on:
-            raise FieldInvalid("centre_id", "centre.closed", f"中心 {centre.id} 已于 {centre.closed_on} 停止运行")
+        policy.ensure_centre_actor(principal, centre.id, centre.city)
+        check_centre_running(centre.id, centre.closed_on, received_at.astimezone(CHINA).date(), "centre_id")
         enterprise = await require_enterprise(uow.session, known_enterprises, data.uscc, field="uscc")
-        case = Case(case_no=data.case_no, kind=data.kind.value, centre_id=centre.id, city=centre.city,
-                    uscc=enterprise.uscc, enterprise_name=enterprise.name, enterprise_city=enterprise.city,
-                    is_private=bool(enterprise.is_private), ip_type=data.ip_type.value, title=data.title.strip(),
-                    counterparty=data.counterparty, overseas_country=data.overseas_country,
-                    amount_involved=data.amount_involved, status=CaseStatus.RECEIVED.value, received_at=received_at,
-                    received_by=principal.sub, version=1)
-        uow.session.add(case)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict("case.exists", f"案件编号 {data.case_no} 已登记") from None
+        case = _new_case(data, centre, enterprise, received_at, principal)
+        await _add_unique(uow.session, case, "case.exists", f"案件编号 {data.case_no} 已登记")
         uow.session.add(CaseStep(case_id=case.id, status=CaseStatus.RECEIVED.value, at=received_at, note=data.note,
                                  actor=principal.sub, actor_role=principal.role.value, recorded_at=now))
         await record_audit(uow.session, principal, "case.receive", "case", case.case_no, None, case_snapshot(case))
@@ -368,70 +285,67 @@ def stamps_of(case: Case) -> dict[CaseStatus, datetime | None]:
     return {s: getattr(case, attr) for s, attr in _STAMP.items()}
 
 
+def _check_step(case: Case, target: CaseStatus, at: datetime, data: StepIn | CloseIn, now: datetime) -> None:
+    """The rules of a step: the next one, at a time after the previous step's, a fitting outcome."""
+    check_transition(CaseStatus(case.status), target)
+    check_step_time(at, getattr(case, _STAMP[_PREVIOUS[target]]), now)
+    if isinstance(data, CloseIn):
+        check_outcome(CaseKind(case.kind), data.outcome, data.transferred_to)
+
+
+def _apply_step(case: Case, target: CaseStatus, at: datetime, data: StepIn | CloseIn) -> None:
+    setattr(case, _STAMP[target], at)
+    case.status = target.value
+    case.version += 1
+    if isinstance(data, CloseIn):
+        case.outcome, case.transferred_to, case.result_summary = (data.outcome.value, data.transferred_to,
+                                                                  data.result_summary)
+
+
+def _step_event(case: Case, target: CaseStatus, at: datetime, data: StepIn | CloseIn, limits: Limits,
+                now: datetime):
+    """The step's event: its duration against the limit of the status it left (and, closing, the whole case's)."""
+    kind, previous = CaseKind(case.kind), _PREVIOUS[target]
+    started = getattr(case, _STAMP[previous])
+    limit = limits.days_for(previous, kind)
+    fields = dict(**_case_fact(case), at=at, previous_at=started, duration_seconds=elapsed_seconds(started, at),
+                  limit_days=limit, within_limit=within(started, at, limit), year=china_year(at))
+    if target == CaseStatus.CLOSED:
+        steps = timings(kind, stamps_of(case), limits, now)
+        fields.update(outcome=data.outcome.value, transferred_to=data.transferred_to, received_at=case.received_at,
+                      total_seconds=elapsed_seconds(case.received_at, at),
+                      all_steps_within_limit=all(s.within_limit for s in steps))
+    return _STEP_EVENTS[target](**fields)
+
+
 async def advance_case(rt: Runtime, principal: Principal, case_id: int, target: CaseStatus,
                        data: StepIn | CloseIn) -> Case:
     """Move a case to its next step (accepted / handling / closed), timed against the limits."""
-    now = utcnow()
-    limits = limits_of(rt)
+    now, limits = utcnow(), limits_of(rt)
     async with rt.unit_of_work() as uow:
-        case = (await uow.session.scalars(select(Case).where(Case.id == case_id).with_for_update())).first()
-        if case is None:
-            raise NotFound("案件", str(case_id))
-        centre = await _centre(uow.session, case.centre_id)
-        _require_centre_actor(principal, centre)
-        kind = CaseKind(case.kind)
+        case = await _locked(uow.session, Case, case_id, "案件")
+        centre = await get_or_404(uow.session, Centre, case.centre_id, "中心")
+        policy.ensure_centre_actor(principal, centre.id, centre.city)
         at = data.at or now
-        previous = _PREVIOUS[target]
-        try:
-            check_transition(CaseStatus(case.status), target)
-            check_step_time(at, getattr(case, _STAMP[previous]), now)
-            if isinstance(data, CloseIn):
-                check_outcome(kind, data.outcome, data.transferred_to)
-        except WorkflowViolation as exc:
-            raise _rule_error(exc) from None
+        _check_step(case, target, at, data, now)
         before = case_snapshot(case)
-        started = getattr(case, _STAMP[previous])
-        limit = limits.days_for(previous, kind)
-        setattr(case, _STAMP[target], at)
-        case.status = target.value
-        case.version += 1
+        _apply_step(case, target, at, data)
         note = data.note if isinstance(data, StepIn) else data.result_summary
-        if isinstance(data, CloseIn):
-            case.outcome, case.transferred_to, case.result_summary = (data.outcome.value, data.transferred_to,
-                                                                      data.result_summary)
         uow.session.add(CaseStep(case_id=case.id, status=target.value, at=at, note=note, actor=principal.sub,
                                  actor_role=principal.role.value, recorded_at=now))
         after = case_snapshot(case)
         await record_audit(uow.session, principal, f"case.{target.value}", "case", case.case_no,
                            {k: before[k] for k in after if before[k] != after[k]},
                            {k: after[k] for k in after if before[k] != after[k]})
-        fields = dict(**_case_fact(case), at=at, previous_at=started, duration_seconds=elapsed_seconds(started, at),
-                      limit_days=limit, within_limit=within(started, at, limit), year=china_year(at))
-        if target == CaseStatus.CLOSED:
-            steps = timings(kind, stamps_of(case), limits, now)
-            fields.update(outcome=data.outcome.value, transferred_to=data.transferred_to, received_at=case.received_at,
-                          total_seconds=elapsed_seconds(case.received_at, at),
-                          all_steps_within_limit=all(s.within_limit for s in steps))
-        uow.emit(_STEP_EVENTS[target](**fields))
+        uow.emit(_step_event(case, target, at, data, limits, now))
         await uow.commit()
-    return case
-
-
-async def _visible_case(session, principal: Principal, case: Case | None, key: str) -> Case:
-    if case is None:
-        raise NotFound("案件", key)
-    city, centre_id = _scope(principal, None, None)
-    if city and case.city != city:
-        ensure_city_access(principal, case.city)
-    if centre_id and case.centre_id != centre_id:
-        raise ProblemError(403, "forbidden-centre", "无权查看其他中心的数据",
-                           f"机构用户只能查看本中心 {centre_id} 的案件")
     return case
 
 
 async def get_case(rt: Runtime, principal: Principal, case_id: int) -> tuple[Case, list[CaseStep]]:
     async with rt.sessions() as session:
-        case = await _visible_case(session, principal, await session.get(Case, case_id), str(case_id))
+        case = await get_or_404(session, Case, case_id, "案件")
+        policy.ensure_case_visible(principal, case.city, case.centre_id)
         steps = (await session.scalars(select(CaseStep).where(CaseStep.case_id == case.id)
                                        .order_by(CaseStep.at, CaseStep.id))).all()
     return case, list(steps)
@@ -440,41 +354,22 @@ async def get_case(rt: Runtime, principal: Principal, case_id: int) -> tuple[Cas
 async def list_cases(rt: Runtime, principal: Principal, page: PageParams, city: str | None, centre_id: str | None,
                      kind: str | None, status: str | None, uscc: str | None, case_no: str | None,
                      year: int | None) -> tuple[list[Case], int]:
-    city, centre_id = _scope(principal, city, centre_id)
-    stmt = select(Case)
-    if city:
-        stmt = stmt.where(Case.city == city)
-    if centre_id:
-        stmt = stmt.where(Case.centre_id == centre_id)
-    if kind:
-        stmt = stmt.where(Case.kind == kind)
-    if status:
-        stmt = stmt.where(Case.status == status)
-    if uscc:
-        stmt = stmt.where(Case.uscc == uscc)
-    if case_no:
-        stmt = stmt.where(Case.case_no == case_no)
+    city, centre_id = policy.scope(principal, city, centre_id)
+    stmt = _where(select(Case), (Case.city, city), (Case.centre_id, centre_id), (Case.kind, kind),
+                  (Case.status, status), (Case.uscc, uscc), (Case.case_no, case_no))
     if year:
-        start = datetime(year, 1, 1, tzinfo=CHINA)
-        stmt = stmt.where(Case.received_at >= start, Case.received_at < datetime(year + 1, 1, 1, tzinfo=CHINA))
+        stmt = stmt.where(*_received_in(year))
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, Case.received_at.desc(), Case.id.desc())
     return rows, total
 
 
 async def overdue_cases(rt: Runtime, principal: Principal, city: str | None, centre_id: str | None,
-                        kind: str | None) -> list[tuple[Case, Any]]:
+                        kind: str | None) -> list[tuple[Case, Overdue]]:
     """Open cases past the limit of the step they are in, most overdue first."""
-    from services.protection.domain import overdue
-
-    city, centre_id = _scope(principal, city, centre_id)
-    stmt = select(Case).where(Case.status != CaseStatus.CLOSED.value)
-    if city:
-        stmt = stmt.where(Case.city == city)
-    if centre_id:
-        stmt = stmt.where(Case.centre_id == centre_id)
-    if kind:
-        stmt = stmt.where(Case.kind == kind)
+    city, centre_id = policy.scope(principal, city, centre_id)
+    stmt = _where(select(Case).where(Case.status != CaseStatus.CLOSED.value), (Case.city, city),
+                  (Case.centre_id, centre_id), (Case.kind, kind))
     now, limits = utcnow(), limits_of(rt)
     async with rt.sessions() as session:
         rows = (await session.scalars(stmt)).all()
@@ -490,15 +385,8 @@ async def overdue_cases(rt: Runtime, principal: Principal, city: str | None, cen
 
 async def case_summary(rt: Runtime, principal: Principal, year: int, city: str | None, centre_id: str | None):
     """Cases received in ``year`` (Asia/Shanghai), per kind and in all, as the reader may see them."""
-    from services.protection.domain import summarise
-
-    city, centre_id = _scope(principal, city, centre_id)
-    stmt = select(Case).where(Case.received_at >= datetime(year, 1, 1, tzinfo=CHINA),
-                              Case.received_at < datetime(year + 1, 1, 1, tzinfo=CHINA))
-    if city:
-        stmt = stmt.where(Case.city == city)
-    if centre_id:
-        stmt = stmt.where(Case.centre_id == centre_id)
+    city, centre_id = policy.scope(principal, city, centre_id)
+    stmt = _where(select(Case).where(*_received_in(year)), (Case.city, city), (Case.centre_id, centre_id))
     async with rt.sessions() as session:
         rows = (await session.scalars(stmt)).all()
     now = utcnow()
@@ -510,30 +398,20 @@ async def case_summary(rt: Runtime, principal: Principal, year: int, city: str |
 # ------------------------------------------------------------------------------------------- visits
 
 async def record_visit(rt: Runtime, principal: Principal, data: VisitCreate) -> Visit:
-    _check_not_future(data.visit_date, "visit_date")
+    check_not_future(data.visit_date, "visit_date", today())
     async with rt.unit_of_work() as uow:
         centre = await _centre_field(uow.session, data.centre_id)
-        _require_centre_actor(principal, centre)
-        if centre.established_on and data.visit_date < centre.established_on:
-            raise FieldInvalid("visit_date", "visit.before_centre_established",
-                               f"走访日期 {data.visit_date} 早于中心成立日期 {centre.established_on}")
-        if centre.closed_on and data.visit_date > centre.closed_on:
-            raise FieldInvalid("visit_date", "centre.closed", f"中心 {centre.id} 已于 {centre.closed_on} 停止运行")
+        policy.ensure_centre_actor(principal, centre.id, centre.city)
+        check_visit(centre.id, centre.established_on, centre.closed_on, data.visit_date)
         enterprise = await require_enterprise(uow.session, known_enterprises, data.uscc, field="uscc")
-        if not enterprise.is_private:
-            raise FieldInvalid("uscc", "enterprise-private",
-                               f"企业 {enterprise.uscc}（{enterprise.name}）不是民营企业；上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）")
+        check_visited_private(enterprise.uscc, enterprise.name, enterprise.is_private)
         services = [s.value for s in dict.fromkeys(data.services)]
         visit = Visit(centre_id=centre.id, city=centre.city, uscc=enterprise.uscc, enterprise_name=enterprise.name,
                       enterprise_city=enterprise.city, visit_date=data.visit_date, month=month_key(data.visit_date),
                       services=services, staff=list(data.staff), issues=data.issues, follow_up=data.follow_up,
                       recorded_by=principal.sub)
-        uow.session.add(visit)
-        try:
-            await uow.session.flush()
-        except IntegrityError:
-            raise Conflict("visit.exists",
-                           f"中心 {data.centre_id} 已登记 {data.visit_date} 对企业 {data.uscc} 的上门服务") from None
+        await _add_unique(uow.session, visit, "visit.exists",
+                          f"中心 {data.centre_id} 已登记 {data.visit_date} 对企业 {data.uscc} 的上门服务")
         await record_audit(uow.session, principal, "visit.record", "visit", str(visit.id), None,
                            {"centre_id": centre.id, "uscc": visit.uscc, "visit_date": visit.visit_date,
                             "services": services, "staff": visit.staff, "issues": visit.issues,
@@ -547,50 +425,40 @@ async def record_visit(rt: Runtime, principal: Principal, data: VisitCreate) -> 
 
 async def list_visits(rt: Runtime, principal: Principal, page: PageParams, city: str | None, centre_id: str | None,
                       month: str | None, uscc: str | None) -> tuple[list[Visit], int]:
-    city, centre_id = _scope(principal, city, centre_id)
-    stmt = select(Visit)
-    if city:
-        stmt = stmt.where(Visit.city == city)
-    if centre_id:
-        stmt = stmt.where(Visit.centre_id == centre_id)
-    if month:
-        stmt = stmt.where(Visit.month == month)
-    if uscc:
-        stmt = stmt.where(Visit.uscc == uscc)
+    city, centre_id = policy.scope(principal, city, centre_id)
+    stmt = _where(select(Visit), (Visit.city, city), (Visit.centre_id, centre_id), (Visit.month, month),
+                  (Visit.uscc, uscc))
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, Visit.visit_date.desc(), Visit.id.desc())
     return rows, total
 
 
+async def _visits_per_month(session, ids: list[str], from_month: str, to_month: str) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    if ids:
+        rows = (await session.execute(
+            select(Visit.centre_id, Visit.month, func.count()).where(
+                Visit.centre_id.in_(ids), Visit.month >= from_month, Visit.month <= to_month)
+            .group_by(Visit.centre_id, Visit.month))).all()
+        for cid, month, n in rows:
+            counts[cid][month] = int(n)
+    return counts
+
+
 async def visit_compliance(rt: Runtime, principal: Principal, from_month: str, to_month: str, city: str | None,
                            centre_id: str | None) -> list[tuple[Centre, CentreMonths]]:
     """Per centre in scope: the months it owed a visit in the range, and those it missed."""
-    if to_month < from_month:
-        raise FieldInvalid("to_month", "month.range_order", f"结束月份 {to_month} 早于开始月份 {from_month}")
-    if month_span(from_month, to_month) > MAX_MONTHS:
-        raise FieldInvalid("to_month", "month.range_too_long", f"月份范围不能超过 {MAX_MONTHS} 个月")
-    city, centre_id = _scope(principal, city, centre_id)
+    check_month_range(from_month, to_month)
+    city, centre_id = policy.scope(principal, city, centre_id)
     months = months_between(from_month, to_month)
-    stmt = select(Centre)
-    if city:
-        stmt = stmt.where(Centre.city == city)
-    if centre_id:
-        stmt = stmt.where(Centre.id == centre_id)
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    stmt = _where(select(Centre), (Centre.city, city), (Centre.id, centre_id))
     async with rt.sessions() as session:
         centres = (await session.scalars(stmt.order_by(Centre.city, Centre.id))).all()
-        ids = [c.id for c in centres]
-        if ids:
-            rows = (await session.execute(
-                select(Visit.centre_id, Visit.month, func.count()).where(
-                    Visit.centre_id.in_(ids), Visit.month >= from_month, Visit.month <= to_month)
-                .group_by(Visit.centre_id, Visit.month))).all()
-            for cid, month, n in rows:
-                counts[cid][month] = int(n)
+        counts = await _visits_per_month(session, [c.id for c in centres], from_month, to_month)
     day = today()
     return [(c, visit_duty(months, counts[c.id], c.established_on, c.closed_on, day)) for c in centres]
 
 
 __all__ = ["register_centre", "update_centre", "get_centre", "list_centres", "establish_workstation",
            "deregister_workstation", "get_workstation", "list_workstations", "receive_case", "advance_case",
-           "get_case", "list_cases", "overdue_cases", "record_visit", "list_visits", "visit_compliance", "Outcome"]
+           "get_case", "list_cases", "overdue_cases", "record_visit", "list_visits", "visit_compliance"]

@@ -3,19 +3,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 
-from libs.common.app import Runtime
+from libs.common.app import RT, Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, decode_token, require_roles
+from libs.common.clock import today
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, field_error, ProblemError
 from libs.common.outbox import add_event, flush_events
@@ -29,15 +27,9 @@ from services.reporting.schemas import (IndicatorsOut, KpiOut, RankingOut, RankO
                                         SplitIn, SplitOut, TargetOut, TargetsIn)
 
 router = APIRouter(prefix="/api/v1")
-CHINA = ZoneInfo("Asia/Shanghai")
 ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.INTEGRATION))]
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度，缺省为当年")]
 CityQ = Annotated[str | None, Query(description="420000=全省（缺省）；市州代码；all=全省及17个市州")]
 
@@ -53,7 +45,7 @@ def _cities(city: str | None) -> list[str]:
 
 
 def _year(year: int | None) -> int:
-    return year or datetime.now(CHINA).year
+    return year or today().year
 
 
 PeriodQ = Annotated[str | None, Query(max_length=10, description="期间：2025、2025Q1 或 202503（优先于 year）")]

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
-from libs.common.config import CommonSettings
+from libs.common.config import ServiceSettings
 
 
-class ReportingSettings(CommonSettings):
+class ReportingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IPP_REPORTING_", extra="ignore", populate_by_name=True)
 
     service_name: str = "reporting"
-    database_url: str = ""
-    port: int = 8006
     worker_metrics_port: int = 8106
     #: Live streams (SSE) one token subject may hold open at once; one more is a 429.
     max_streams_per_subject: int = 10
@@ -37,7 +35,3 @@ class ReportingSettings(CommonSettings):
     #: Where the source services answer (their outbox API); JSON in IPP_REPORTING_SOURCE_URLS.
     source_urls: dict[str, str] = {name: f"http://127.0.0.1:{port}" for name, port in (
         ("enterprise", 8001), ("finance", 8002), ("protection", 8003), ("transfer", 8004), ("training", 8005))}
-
-    def model_post_init(self, __context) -> None:
-        if not self.database_url:
-            self.database_url = self.sqlite_url("reporting")

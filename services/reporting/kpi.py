@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Iterable, Literal
 
@@ -17,12 +17,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.clock import today
 from libs.common.divisions import CITIES, PROVINCE_NAME
 from services.reporting import periods
 from services.reporting.events import KpiUpdated
 from services.reporting.indicators import (INDICATORS, PROVINCE, Delta, StatDelta, met, progress, ratio, ratios_using,
                                            value_for_period)
-from services.reporting.indicators.core import CHINA
 from services.reporting.models import IndicatorDelta, StatFolded, Target
 from services.reporting.periods import Period
 from services.reporting.progress import assess
@@ -57,8 +57,7 @@ def city_label(city: str) -> str:
     return PROVINCE_NAME if city == PROVINCE else CITIES.get(city, city)
 
 
-def today_in_china() -> date:
-    return datetime.now(CHINA).date()
+today_in_china = today
 
 
 def _insert(session: AsyncSession):

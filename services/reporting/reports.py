@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -30,6 +29,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from libs.common.auth import CurrentPrincipal
+from libs.common.clock import now_in_china
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, ProblemError, field_error
 from services.reporting import periods
@@ -43,7 +43,6 @@ from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
 
-CHINA = ZoneInfo("Asia/Shanghai")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATES = Path(__file__).parent / "templates"
 NO_TARGET_LABEL = "未设目标"
@@ -367,7 +366,7 @@ async def progress_report(principal: CurrentPrincipal, rt: RT, year: YearQ = Non
                           = None,
                           format: Annotated[Literal["xlsx", "html"], Query(description="xlsx（缺省）或 html")] = "xlsx"):
     place, y = _one_place(city), _year(year)
-    now = datetime.now(CHINA)
+    now = now_in_china()
     async with rt.sessions() as session:
         snap = await Snapshot.load(session, y, today=now.date())
     report = build_report(snap, place, now)

@@ -12,13 +12,12 @@ import asyncio
 import logging
 import os
 import threading
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import faust
 from aiokafka import TopicPartition
 
 from libs.common.app import self_healing
+from libs.common.clock import today
 from libs.common.db import create_engine, session_factory
 from libs.common.events import DLQ_TOPIC
 from libs.common.inbox import IdempotentProcessor, Incoming, dlq_headers
@@ -31,7 +30,6 @@ from services.reporting.indicators import fold, fold_statistics
 from services.reporting.kpi import apply_deltas, apply_stat_deltas, kpi_event, rows_for_keys
 
 log = logging.getLogger(__name__)
-CHINA = ZoneInfo("Asia/Shanghai")
 CONSUMER = "reporting-indicators"
 
 
@@ -65,7 +63,7 @@ class IndicatorFolder:
     async def _publish_changes(self, session, keys) -> None:
         if not keys:
             return
-        this_year = datetime.now(CHINA).year
+        this_year = today().year
         for row in await rows_for_keys(session, keys, this_year):
             add_event(session, "reporting", ev.TOPIC, kpi_event(row))
         await flush_events(session, ev.TOPIC)

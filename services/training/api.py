@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from libs.common import divisions
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.app import RT
+from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import BusinessDate, CityCode
 from libs.common.pagination import Page, Paging
-from services.training import service
-from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, required_days
+from services.training import policy, service
+from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number, required_days
 from services.training.models import Enrolment, TrainingClass
 from services.training.schemas import (AttendanceOut, AttendanceSheetIn, AttendanceSheetOut, BatchCertificatesOut,
                                        CancelIn, CertificateIn, CertificateOut, ClassCreate, ClassOut, ClassUpdate,
@@ -19,17 +19,10 @@ from services.training.schemas import (AttendanceOut, AttendanceSheetIn, Attenda
                                        WithdrawIn)
 
 router = APIRouter(prefix="/api/v1")
-Manager = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY))]
+Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGERS))]
 ClassId = Annotated[int, Path(ge=1, le=2**63 - 1, description="培训班 id")]
 EnrolmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="报名记录 id")]
 CLASSES, TRAINEES, CERTS = ["培训班 classes"], ["学员 trainees"], ["证书 certificates"]
-
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 
 def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
@@ -169,7 +162,7 @@ async def record_exam(enrolment_id: EnrolmentId, body: ExamIn, principal: Manage
              summary="按身份证号查询学员培训记录 a person's record across classes")
 async def lookup(body: LookupIn, principal: CurrentPrincipal, rt: RT) -> TraineeRecord:
     key, enrolments, certs, commissioner = await service.trainee_record(rt, principal, body.id_number)
-    masked = enrolments[0][0].id_masked if enrolments else body.id_number[:6] + "*" * 8 + body.id_number[-4:]
+    masked = enrolments[0][0].id_masked if enrolments else mask_id_number(body.id_number)
     return TraineeRecord(person_key=key, id_masked=masked, enrolments=[enrolment_out(e, n) for e, n in enrolments],
                          certificates=[CertificateOut.model_validate(c) for c in certs], commissioner=commissioner)
 

@@ -5,17 +5,15 @@ from decimal import Decimal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from libs.common.config import CommonSettings
+from libs.common.config import ServiceSettings
 
 DEV_PERSON_KEY_SECRET = "ipp-training-person-key-development-only"
 
 
-class TrainingSettings(CommonSettings):
+class TrainingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IPP_TRAINING_", extra="ignore", populate_by_name=True)
 
     service_name: str = "training"
-    database_url: str = ""
-    port: int = 8005
     #: Exam score needed to pass the assessed track (千名专员（考核）).
     pass_mark: Decimal = Field(Decimal(60), ge=0, le=100)
     #: Share of a class's session days a trainee must attend to complete it (结业), in percent.
@@ -23,10 +21,6 @@ class TrainingSettings(CommonSettings):
     #: Key of the pseudonymous person key (HMAC of the ID number). Changing it splits every person's
     #: history: set it once per deployment.
     person_key_secret: SecretStr = SecretStr(DEV_PERSON_KEY_SECRET)
-
-    def model_post_init(self, __context) -> None:
-        if not self.database_url:
-            self.database_url = self.sqlite_url("training")
 
     @model_validator(mode="after")
     def _refuse_dev_person_key_in_production(self) -> "TrainingSettings":

@@ -24,6 +24,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from libs.common.rules import RuleViolation
+
 
 class Track(StrEnum):
     PREPARATORY = "preparatory"  # 万名专员（预科）
@@ -62,17 +64,6 @@ TRANSITIONS: dict[str, tuple[frozenset[ClassStatus], ClassStatus]] = {
 }
 
 
-class RuleViolation(Exception):
-    """A request contradicting a rule; ``code`` stable, ``message`` Chinese. ``field`` set → a 422
-    naming the field, otherwise a 409 (the record's state does not allow it)."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-
-
 def transition(current: ClassStatus, action: str, *, today: date, end_date: date, attended_days: int = 0) -> ClassStatus:
     """The class status after ``action``, or a RuleViolation (409)."""
     allowed, target = TRANSITIONS[action]
@@ -84,6 +75,86 @@ def transition(current: ClassStatus, action: str, *, today: date, end_date: date
     if action == "cancel" and attended_days:
         raise RuleViolation("class.cancel.attended", "培训班已登记出勤，不能取消；请结班")
     return target
+
+
+def check_class_changes(changes: dict) -> None:
+    """An update of a class names something to change and empties none of its required fields."""
+    if not changes:
+        raise RuleViolation("update.empty", "请求体中没有要修改的字段", "body")
+    for key in ("title", "organiser", "capacity", "start_date", "end_date"):
+        if key in changes and changes[key] is None:
+            raise RuleViolation("not_nullable", f"字段 {key} 不能置空", key)
+
+
+def check_class_update(status: ClassStatus, dates: bool) -> None:
+    """A finished or cancelled class is not changed; its dates (``dates``) only while planned."""
+    if status in (ClassStatus.FINISHED, ClassStatus.CANCELLED):
+        raise RuleViolation("class.closed", f"培训班已{'结束' if status == ClassStatus.FINISHED else '取消'}，不能修改")
+    if dates and status != ClassStatus.PLANNED:
+        raise RuleViolation("class.dates.locked", "培训班已开班，不能再修改日期")
+
+
+def check_capacity(capacity: int, enrolled: int) -> None:
+    if capacity < enrolled:
+        raise RuleViolation("capacity.below-enrolled", f"容量 {capacity} 小于已报名人数 {enrolled}", "capacity")
+
+
+# ------------------------------------------------------------------------------ trainees
+
+def check_enrolment_open(status: str) -> None:
+    if status != ClassStatus.OPEN:
+        raise RuleViolation("class.not-open", f"培训班状态为 {status}，仅“报名/培训中”的班次可以报名")
+
+
+def check_trainee_enterprise(track: Track, uscc: str | None, is_private: bool | None) -> None:
+    """Commissioner and private tracks name the trainee's enterprise; the private track only takes
+    private enterprises' staff."""
+    if uscc is None:
+        if track in ENTERPRISE_REQUIRED:
+            raise RuleViolation("uscc.required", "该类别培训班须填写学员所在企业信用代码", "uscc")
+        return
+    if track == Track.PRIVATE and not is_private:
+        raise RuleViolation("enterprise.not-private", f"企业 {uscc} 不是民营企业，不能参加民营企业培训班", "uscc")
+
+
+def check_enrolled(status: str) -> None:
+    if status != "enrolled":
+        raise RuleViolation("enrolment.withdrawn", "该学员已退出")
+
+
+def check_withdrawal(enrolment_status: str, class_status: str, attended_days: int) -> None:
+    """A trainee leaves an open class before attending any day."""
+    check_enrolled(enrolment_status)
+    if class_status != ClassStatus.OPEN:
+        raise RuleViolation("class.not-open", "仅“报名/培训中”的班次可以退出")
+    if attended_days:
+        raise RuleViolation("enrolment.attended", f"学员已出勤 {attended_days} 天，不能退出")
+
+
+def check_attendance_day(class_status: str, session_dates: list[str], day: date, today: date) -> None:
+    """Attendance is kept for a session day that has come, of an open or finished class."""
+    if class_status not in (ClassStatus.OPEN, ClassStatus.FINISHED):
+        raise RuleViolation("attendance.class-status", "仅开班后或已结束的培训班可以登记出勤")
+    if day.isoformat() not in session_dates:
+        raise RuleViolation("attendance.not-session-day", f"{day} 不是本班授课日", "day")
+    if day > today:
+        raise RuleViolation("attendance.future", f"{day} 尚未到来，不能登记出勤", "day")
+
+
+def check_exam(track: str, class_status: str, enrolment_status: str) -> None:
+    """Exams are recorded for enrolled trainees of an assessed class that has opened."""
+    if track != Track.ASSESSED:
+        raise RuleViolation("exam.not-assessed-track", "只有千名专员（考核）班有考试成绩")
+    if class_status not in (ClassStatus.OPEN, ClassStatus.FINISHED):
+        raise RuleViolation("exam.class-status", "仅开班后或已结束的培训班可以登记成绩")
+    check_enrolled(enrolment_status)
+
+
+def check_exam_date(exam_date: date, class_start: date, today: date) -> None:
+    if exam_date < class_start:
+        raise RuleViolation("exam_date.before-class", f"考试日期早于开班日期 {class_start}", "exam_date")
+    if exam_date > today:
+        raise RuleViolation("exam_date.future", "考试日期不能晚于今天", "exam_date")
 
 
 # ------------------------------------------------------------------------------ dates
@@ -184,10 +255,25 @@ class CertificateCheck:
     exam_passed: bool | None  # None: no exam recorded
 
 
+def check_class_finished(status: str) -> None:
+    if status != ClassStatus.FINISHED:
+        raise RuleViolation("certificate.class-not-finished", "培训班结班后才能发证")
+
+
+def issue_date(requested: date | None, today: date, class_end: date) -> date:
+    """The day a certificate is issued: the one asked for or today, not in the future, not before the
+    class ended."""
+    issued_on = requested or today
+    if issued_on > today:
+        raise RuleViolation("issued_on.future", "发证日期不能晚于今天", "issued_on")
+    if issued_on < class_end:
+        raise RuleViolation("issued_on.before-end", f"发证日期不能早于结班日期 {class_end}", "issued_on")
+    return issued_on
+
+
 def check_certificate(c: CertificateCheck) -> None:
     """Raises RuleViolation (409) unless a certificate may be issued for this enrolment."""
-    if c.class_status != ClassStatus.FINISHED:
-        raise RuleViolation("certificate.class-not-finished", "培训班结班后才能发证")
+    check_class_finished(c.class_status)
     if not is_complete(c.attended, c.total_days, c.completion_percent):
         need = required_days(c.total_days, c.completion_percent)
         raise RuleViolation("certificate.not-completed",

@@ -1,10 +1,13 @@
-"""Use cases of the training service: one transaction each (state + audit + outbox events)."""
+"""Use cases of the training service: one transaction each (state + audit + outbox events).
+
+Each loads what it needs, lets ``policy`` say who may act and ``domain`` whether the rules allow it,
+then writes the state, its audit rows and its events in one unit of work.
+"""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -13,81 +16,58 @@ from sqlalchemy.exc import IntegrityError
 
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
+from libs.common.auth import Principal
+from libs.common.clock import today
 from libs.common.db import utcnow
-from libs.common.auth import Principal, Role, ensure_city_access
-from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, field_error
+from libs.common.errors import Conflict, NotFound, ProblemError, field_error, get_or_404
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
-from services.training import events as ev
-from services.training.domain import (ENTERPRISE_REQUIRED, CertificateCheck, ClassStatus, RuleViolation, Track,
-                                      certificate_number, check_certificate, is_complete, mask_id_number, passed,
-                                      person_key, session_days, transition)
+from services.training import events as ev, policy
+from services.training.domain import (CertificateCheck, ClassStatus, Track, certificate_number, check_attendance_day,
+                                      check_capacity, check_certificate, check_class_changes, check_class_finished,
+                                      check_class_update, check_enrolled, check_enrolment_open, check_exam,
+                                      check_exam_date, check_trainee_enterprise, check_withdrawal, is_complete,
+                                      issue_date, mask_id_number, passed, person_key, session_days, transition)
 from services.training.models import (Attendance, Certificate, CertificateSequence, Commissioner, Enrolment,
                                       TrainingClass, known_enterprises)
 from services.training.schemas import (AttendanceSheetIn, CertificateIn, ClassCreate, ClassUpdate, EnrolmentIn,
                                        ExamIn)
 
-CHINA = ZoneInfo("Asia/Shanghai")
-MANAGERS = (Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY)
+# ------------------------------------------------------------------------------ helpers
 
 
-def today() -> date:
-    return datetime.now(CHINA).date()
+def _where(stmt, *pairs):
+    """``stmt`` narrowed to ``column == value`` for every (column, value) pair with a value."""
+    for column, value in pairs:
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
 
 
-def _rule(exc: RuleViolation) -> ProblemError:
-    if exc.field:
-        return FieldInvalid(exc.field, exc.code, exc.message)
-    return Conflict(exc.code, exc.message)
+def _scoped(stmt, scope: tuple[str | None, str | None]):
+    """``stmt`` (over training classes) held to ``policy.class_scope``'s (city, organiser)."""
+    city, organiser_org = scope
+    return _where(stmt, (TrainingClass.organiser_org, organiser_org), (TrainingClass.city, city))
 
 
-# ------------------------------------------------------------------------------ access
-
-def may_read(principal: Principal, cls: TrainingClass) -> bool:
-    if principal.sees_all_cities():
-        return True
-    if principal.role == Role.CITY_OFFICER:
-        return principal.city == cls.city
-    if principal.role == Role.AGENCY:
-        return principal.org is not None and principal.org == cls.organiser_org
-    return False
+def _in_year(column, year: int) -> tuple:
+    return column >= date(year, 1, 1), column <= date(year, 12, 31)
 
 
-def ensure_read(principal: Principal, cls: TrainingClass) -> None:
-    if may_read(principal, cls):
-        return
-    if principal.role == Role.CITY_OFFICER:
-        ensure_city_access(principal, cls.city)
-    raise Forbidden(f"角色 {principal.role.value} 无权查看培训班 {cls.code}")
+async def _locked_class(session, class_id: int) -> TrainingClass:
+    """The class, locked for the transaction (a 404 if none)."""
+    cls = await session.get(TrainingClass, class_id, with_for_update=True)
+    if cls is None:
+        raise NotFound("培训班", str(class_id))
+    return cls
 
 
-def ensure_manage(principal: Principal, cls: TrainingClass) -> None:
-    """Province admin: every class; city officer: their city's classes; agency: the classes it organises."""
-    if principal.role == Role.PROVINCE_ADMIN:
-        return
-    if principal.role == Role.CITY_OFFICER:
-        ensure_city_access(principal, cls.city)
-        return
-    if principal.role == Role.AGENCY:
-        if principal.org and principal.org == cls.organiser_org:
-            return
-        raise Forbidden(f"培训基地 {principal.org or '（无机构标识）'} 不是培训班 {cls.code} 的承办单位，无权管理")
-    raise Forbidden(f"角色 {principal.role.value} 无权管理培训班")
-
-
-def scope_filter(principal: Principal, stmt, city: str | None):
-    """Restrict a class query to what the principal may read."""
-    if principal.role == Role.CITY_OFFICER:
-        if city is not None:
-            ensure_city_access(principal, city)
-        return stmt.where(TrainingClass.city == principal.city)
-    if principal.role == Role.AGENCY:
-        if not principal.org:
-            raise Forbidden("培训基地令牌缺少 org")
-        stmt = stmt.where(TrainingClass.organiser_org == principal.org)
-    elif not principal.sees_all_cities():
-        raise Forbidden(f"角色 {principal.role.value} 无权查看培训数据")
-    return stmt.where(TrainingClass.city == city) if city else stmt
+async def _enrolment_and_class(session, enrolment_id: int, lock: bool = False) -> tuple[Enrolment, TrainingClass]:
+    e = await get_or_404(session, Enrolment, enrolment_id, "学员报名")
+    if lock:
+        return e, await _locked_class(session, e.class_id)
+    return e, await get_or_404(session, TrainingClass, e.class_id, "培训班")
 
 
 # ------------------------------------------------------------------------------ snapshots and events
@@ -106,41 +86,11 @@ def _trainee_fields(c: TrainingClass, e: Enrolment) -> dict[str, Any]:
             "enterprise_city": e.enterprise_city, "is_private": e.is_private}
 
 
-async def _get_class(session, class_id: int, lock: bool = False) -> TrainingClass:
-    stmt = select(TrainingClass).where(TrainingClass.id == class_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    cls = (await session.scalars(stmt)).first()
-    if cls is None:
-        raise NotFound("培训班", str(class_id))
-    return cls
-
-
-async def _get_enrolment(session, enrolment_id: int) -> Enrolment:
-    e = await session.get(Enrolment, enrolment_id)
-    if e is None:
-        raise NotFound("学员报名", str(enrolment_id))
-    return e
-
-
 # ------------------------------------------------------------------------------ classes
 
 async def create_class(rt: Runtime, principal: Principal, data: ClassCreate) -> TrainingClass:
-    if principal.role not in MANAGERS:
-        raise Forbidden(f"角色 {principal.role.value} 无权开设培训班")
-    organiser_org = data.organiser_org
-    if principal.role == Role.CITY_OFFICER:
-        ensure_city_access(principal, data.city)
-    elif principal.role == Role.AGENCY:
-        if not principal.org:
-            raise Forbidden("培训基地令牌缺少 org，无法开设培训班")
-        if organiser_org not in (None, principal.org):
-            raise Forbidden(f"培训基地 {principal.org} 只能开设由本机构承办的培训班")
-        organiser_org = principal.org
-    try:
-        days = session_days(data.start_date, data.end_date, data.session_dates)
-    except RuleViolation as exc:
-        raise _rule(exc) from None
+    organiser_org = policy.organiser_of_new_class(principal, data.city, data.organiser_org)
+    days = session_days(data.start_date, data.end_date, data.session_dates)
     cls = TrainingClass(code=data.code or f"tmp-{uuid.uuid4().hex}", track=data.track.value, title=data.title.strip(),
                         city=data.city, organiser=data.organiser.strip(), organiser_org=organiser_org,
                         venue=data.venue, start_date=data.start_date, end_date=data.end_date,
@@ -166,61 +116,49 @@ async def create_class(rt: Runtime, principal: Principal, data: ClassCreate) -> 
 
 async def get_class(rt: Runtime, principal: Principal, class_id: int) -> TrainingClass:
     async with rt.sessions() as session:
-        cls = await _get_class(session, class_id)
-    ensure_read(principal, cls)
+        cls = await get_or_404(session, TrainingClass, class_id, "培训班")
+    policy.ensure_read(principal, cls)
     return cls
 
 
 async def list_classes(rt: Runtime, principal: Principal, page: PageParams, *, city: str | None, track: str | None,
                        status: str | None, year: int | None, code: str | None,
                        organiser_org: str | None) -> tuple[list[TrainingClass], int]:
-    stmt = scope_filter(principal, select(TrainingClass), city)
-    if track:
-        stmt = stmt.where(TrainingClass.track == track)
-    if status:
-        stmt = stmt.where(TrainingClass.status == status)
+    stmt = _where(_scoped(select(TrainingClass), policy.class_scope(principal, city)), (TrainingClass.track, track),
+                  (TrainingClass.status, status), (TrainingClass.code, code),
+                  (TrainingClass.organiser_org, organiser_org))
     if year:
-        stmt = stmt.where(TrainingClass.start_date >= date(year, 1, 1), TrainingClass.start_date <= date(year, 12, 31))
-    if code:
-        stmt = stmt.where(TrainingClass.code == code)
-    if organiser_org:
-        stmt = stmt.where(TrainingClass.organiser_org == organiser_org)
+        stmt = stmt.where(*_in_year(TrainingClass.start_date, year))
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, TrainingClass.start_date.desc(), TrainingClass.id)
     return rows, total
 
 
+def _apply_class_changes(cls: TrainingClass, changes: dict[str, Any]) -> None:
+    """Set the changed fields (dates re-derive the session days); the rules refuse what may not change."""
+    dates = bool({"start_date", "end_date", "session_dates"} & changes.keys())
+    check_class_update(ClassStatus(cls.status), dates)
+    if dates:
+        start = changes.get("start_date", cls.start_date)
+        end = changes.get("end_date", cls.end_date)
+        days = session_days(start, end, changes.get("session_dates"))
+        cls.start_date, cls.end_date, cls.session_dates = start, end, [d.isoformat() for d in days]
+    if "capacity" in changes:
+        check_capacity(changes["capacity"], cls.enrolled)
+    for key in ("title", "organiser", "venue", "capacity"):
+        if key in changes:
+            value = changes[key]
+            setattr(cls, key, value.strip() if isinstance(value, str) else value)
+
+
 async def update_class(rt: Runtime, principal: Principal, class_id: int, data: ClassUpdate) -> TrainingClass:
     changes = data.model_dump(exclude_unset=True)
-    if not changes:
-        raise FieldInvalid("body", "update.empty", "请求体中没有要修改的字段")
-    for key in ("title", "organiser", "capacity", "start_date", "end_date"):
-        if key in changes and changes[key] is None:
-            raise FieldInvalid(key, "not_nullable", f"字段 {key} 不能置空")
+    check_class_changes(changes)
     async with rt.unit_of_work() as uow:
-        cls = await _get_class(uow.session, class_id, lock=True)
-        ensure_manage(principal, cls)
-        if cls.status in (ClassStatus.FINISHED, ClassStatus.CANCELLED):
-            raise Conflict("class.closed", f"培训班已{'结束' if cls.status == ClassStatus.FINISHED else '取消'}，不能修改")
+        cls = await _locked_class(uow.session, class_id)
+        policy.ensure_manage(principal, cls)
         before = class_snapshot(cls)
-        date_keys = {"start_date", "end_date", "session_dates"} & changes.keys()
-        if date_keys:
-            if cls.status != ClassStatus.PLANNED:
-                raise Conflict("class.dates.locked", "培训班已开班，不能再修改日期")
-            start = changes.get("start_date", cls.start_date)
-            end = changes.get("end_date", cls.end_date)
-            try:
-                days = session_days(start, end, changes.get("session_dates"))
-            except RuleViolation as exc:
-                raise _rule(exc) from None
-            cls.start_date, cls.end_date, cls.session_dates = start, end, [d.isoformat() for d in days]
-        if "capacity" in changes and changes["capacity"] < cls.enrolled:
-            raise FieldInvalid("capacity", "capacity.below-enrolled",
-                               f"容量 {changes['capacity']} 小于已报名人数 {cls.enrolled}")
-        for key in ("title", "organiser", "venue", "capacity"):
-            if key in changes:
-                value = changes[key]
-                setattr(cls, key, value.strip() if isinstance(value, str) else value)
+        _apply_class_changes(cls, changes)
         after = class_snapshot(cls)
         changed = sorted(k for k in after if before[k] != after[k])
         if not changed:
@@ -241,19 +179,31 @@ async def _attended_total(session, class_id: int) -> int:
                                     .where(Enrolment.class_id == class_id)) or 0)
 
 
+async def _finish(uow, cls: TrainingClass, on: date, completion: int) -> None:
+    """A class ends: its trainees' completion is settled and preparatory completers counted."""
+    cls.finished_on = on
+    trainees = await _enrolled(uow.session, cls.id)
+    total = len(cls.session_dates)
+    for e in trainees:
+        e.completed = is_complete(e.attended_days, total, completion)
+    uow.emit(ev.ClassFinished(
+        **_class_fields(cls), finished_on=on, organiser=cls.organiser, session_days=total,
+        enrolled=len(trainees), person_times=sum(1 for e in trainees if e.attended_days > 0),
+        private_person_times=sum(1 for e in trainees if e.attended_days > 0 and e.is_private),
+        completed=sum(1 for e in trainees if e.completed)))
+    for e in trainees:
+        await _reconcile_commissioner(uow, cls, e)
+
+
 async def change_status(rt: Runtime, principal: Principal, class_id: int, action: str,
                         reason: str | None = None) -> TrainingClass:
     """``open`` | ``finish`` | ``cancel`` (the lifecycle of domain.TRANSITIONS)."""
-    completion = rt.settings.completion_percent
     async with rt.unit_of_work() as uow:
-        cls = await _get_class(uow.session, class_id, lock=True)
-        ensure_manage(principal, cls)
+        cls = await _locked_class(uow.session, class_id)
+        policy.ensure_manage(principal, cls)
         attended = await _attended_total(uow.session, class_id) if action == "cancel" else 0
-        try:
-            target = transition(ClassStatus(cls.status), action, today=today(), end_date=cls.end_date,
-                                attended_days=attended)
-        except RuleViolation as exc:
-            raise _rule(exc) from None
+        target = transition(ClassStatus(cls.status), action, today=today(), end_date=cls.end_date,
+                            attended_days=attended)
         before = {"status": cls.status}
         cls.status = target.value
         cls.version += 1
@@ -264,18 +214,7 @@ async def change_status(rt: Runtime, principal: Principal, class_id: int, action
             cls.cancel_reason = reason
             uow.emit(ev.ClassCancelled(**_class_fields(cls), reason=reason or "", cancelled_on=on))
         else:
-            cls.finished_on = on
-            trainees = await _enrolled(uow.session, class_id)
-            total = len(cls.session_dates)
-            for e in trainees:
-                e.completed = is_complete(e.attended_days, total, completion)
-            uow.emit(ev.ClassFinished(
-                **_class_fields(cls), finished_on=on, organiser=cls.organiser, session_days=total,
-                enrolled=len(trainees), person_times=sum(1 for e in trainees if e.attended_days > 0),
-                private_person_times=sum(1 for e in trainees if e.attended_days > 0 and e.is_private),
-                completed=sum(1 for e in trainees if e.completed)))
-            for e in trainees:
-                await _reconcile_commissioner(uow, cls, e)
+            await _finish(uow, cls, on, rt.settings.completion_percent)
         await record_audit(uow.session, principal, f"class.{action}", "training_class", str(cls.id), before,
                            {"status": cls.status, **({"reason": reason} if reason else {})})
         await uow.commit()
@@ -335,65 +274,81 @@ async def _qualify(uow, cls: TrainingClass, e: Enrolment) -> None:
 
 # ------------------------------------------------------------------------------ enrolments
 
+async def _trainee_enterprise(session, track: Track, uscc: str | None, field: str):
+    """The trainee's enterprise from the registry (None when not named); RuleViolation / 422 when the
+    class's track refuses it."""
+    enterprise = None
+    if uscc is not None:
+        enterprise = await require_enterprise(session, known_enterprises, uscc, field=field)
+    check_trainee_enterprise(track, uscc, enterprise.is_private if enterprise is not None else None)
+    return enterprise
+
+
+async def _plan_enrolments(session, cls: TrainingClass, items: list[EnrolmentIn], batch: bool,
+                           secret: str) -> list[tuple[EnrolmentIn, str, Any, Enrolment | None]]:
+    """Each item's (item, person key, enterprise, earlier row of the person in this class); every bad
+    item is named in one 422, a trainee already enrolled is a 409."""
+    track = Track(cls.track)
+    errors: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    planned = []
+    for i, item in enumerate(items):
+        prefix = f"items.{i}." if batch else ""
+        key = person_key(secret, item.id_number)
+        if key in seen:
+            errors.append(field_error(f"{prefix}id_number", "id_number.duplicate",
+                                      f"与第 {seen[key] + 1} 名学员身份证号重复"))
+            continue
+        seen[key] = i
+        try:
+            enterprise = await _trainee_enterprise(session, track, item.uscc, f"{prefix}uscc")
+        except RuleViolation as exc:
+            errors.append(field_error(f"{prefix}{exc.field}", exc.code, exc.message))
+            continue
+        except ProblemError as exc:
+            errors.extend(exc.errors or [])
+            continue
+        existing = (await session.scalars(select(Enrolment).where(
+            Enrolment.class_id == cls.id, Enrolment.person_key == key))).first()
+        if existing is not None and existing.status == "enrolled":
+            raise Conflict("enrolment.exists", f"学员 {item.name}（{mask_id_number(item.id_number)}）已报名本班",
+                           enrolment_id=existing.id)
+        planned.append((item, key, enterprise, existing))
+    if errors:
+        raise ProblemError(422, "validation-error", "请求参数校验失败",
+                           "以下字段不合法：" + "、".join(sorted({e["field"] for e in errors})), errors)
+    return planned
+
+
+def _enrolment(cls: TrainingClass, item: EnrolmentIn, key: str, enterprise, existing: Enrolment | None) -> Enrolment:
+    """The enrolment row of a trainee (a withdrawn one's row reinstated)."""
+    e = existing or Enrolment(class_id=cls.id, person_key=key)
+    e.id_masked, e.name, e.position, e.status = mask_id_number(item.id_number), item.name.strip(), \
+        item.position, "enrolled"
+    e.uscc = item.uscc
+    e.enterprise_name = enterprise.name if enterprise is not None else None
+    e.enterprise_city = enterprise.city if enterprise is not None else None
+    e.is_private = bool(enterprise.is_private) if enterprise is not None else False
+    e.attended_days, e.completed = e.attended_days or 0, False
+    return e
+
+
 async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[EnrolmentIn],
                 batch: bool = False) -> list[Enrolment]:
     """Enrol trainees, all or none; capacity is checked under the class's row lock."""
     secret = rt.settings.person_key_secret.get_secret_value()
     async with rt.unit_of_work() as uow:
         session = uow.session
-        cls = await _get_class(session, class_id, lock=True)
-        ensure_manage(principal, cls)
-        if cls.status != ClassStatus.OPEN:
-            raise Conflict("class.not-open", f"培训班状态为 {cls.status}，仅“报名/培训中”的班次可以报名")
-        track = Track(cls.track)
-        errors: list[dict[str, str]] = []
-        seen: dict[str, int] = {}
-        planned: list[tuple[EnrolmentIn, str, Any, Enrolment | None]] = []
-        for i, item in enumerate(items):
-            prefix = f"items.{i}." if batch else ""
-            key = person_key(secret, item.id_number)
-            if key in seen:
-                errors.append(field_error(f"{prefix}id_number", "id_number.duplicate",
-                                          f"与第 {seen[key] + 1} 名学员身份证号重复"))
-                continue
-            seen[key] = i
-            enterprise = None
-            if item.uscc is None:
-                if track in ENTERPRISE_REQUIRED:
-                    errors.append(field_error(f"{prefix}uscc", "uscc.required", "该类别培训班须填写学员所在企业信用代码"))
-                    continue
-            else:
-                try:
-                    enterprise = await require_enterprise(session, known_enterprises, item.uscc, field=f"{prefix}uscc")
-                except ProblemError as exc:
-                    errors.extend(exc.errors or [])
-                    continue
-                if track == Track.PRIVATE and not enterprise.is_private:
-                    errors.append(field_error(f"{prefix}uscc", "enterprise.not-private",
-                                              f"企业 {item.uscc} 不是民营企业，不能参加民营企业培训班"))
-                    continue
-            existing = (await session.scalars(select(Enrolment).where(
-                Enrolment.class_id == class_id, Enrolment.person_key == key))).first()
-            if existing is not None and existing.status == "enrolled":
-                raise Conflict("enrolment.exists", f"学员 {item.name}（{mask_id_number(item.id_number)}）已报名本班",
-                               enrolment_id=existing.id)
-            planned.append((item, key, enterprise, existing))
-        if errors:
-            raise ProblemError(422, "validation-error", "请求参数校验失败",
-                               "以下字段不合法：" + "、".join(sorted({e["field"] for e in errors})), errors)
+        cls = await _locked_class(session, class_id)
+        policy.ensure_manage(principal, cls)
+        check_enrolment_open(cls.status)
+        planned = await _plan_enrolments(session, cls, items, batch, secret)
         if cls.enrolled + len(planned) > cls.capacity:
             raise Conflict("class.full", f"培训班容量 {cls.capacity} 人，已报名 {cls.enrolled} 人，"
                                          f"无法再报名 {len(planned)} 人", capacity=cls.capacity, enrolled=cls.enrolled)
         out = []
         for item, key, enterprise, existing in planned:
-            e = existing or Enrolment(class_id=class_id, person_key=key)
-            e.id_masked, e.name, e.position, e.status = mask_id_number(item.id_number), item.name.strip(), \
-                item.position, "enrolled"
-            e.uscc = item.uscc
-            e.enterprise_name = enterprise.name if enterprise is not None else None
-            e.enterprise_city = enterprise.city if enterprise is not None else None
-            e.is_private = bool(enterprise.is_private) if enterprise is not None else False
-            e.attended_days, e.completed = e.attended_days or 0, False
+            e = _enrolment(cls, item, key, enterprise, existing)
             if existing is None:
                 session.add(e)
             cls.enrolled += 1
@@ -408,15 +363,9 @@ async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[En
 
 async def withdraw(rt: Runtime, principal: Principal, enrolment_id: int, reason: str) -> Enrolment:
     async with rt.unit_of_work() as uow:
-        e = await _get_enrolment(uow.session, enrolment_id)
-        cls = await _get_class(uow.session, e.class_id, lock=True)
-        ensure_manage(principal, cls)
-        if e.status != "enrolled":
-            raise Conflict("enrolment.withdrawn", "该学员已退出")
-        if cls.status != ClassStatus.OPEN:
-            raise Conflict("class.not-open", "仅“报名/培训中”的班次可以退出")
-        if e.attended_days:
-            raise Conflict("enrolment.attended", f"学员已出勤 {e.attended_days} 天，不能退出")
+        e, cls = await _enrolment_and_class(uow.session, enrolment_id, lock=True)
+        policy.ensure_manage(principal, cls)
+        check_withdrawal(e.status, cls.status, e.attended_days)
         e.status = "withdrawn"
         cls.enrolled -= 1
         await record_audit(uow.session, principal, "enrolment.withdraw", "enrolment", str(e.id),
@@ -439,14 +388,65 @@ async def list_enrolments(rt: Runtime, principal: Principal, class_id: int,
 
 async def get_enrolment(rt: Runtime, principal: Principal, enrolment_id: int) -> tuple[Enrolment, str | None]:
     async with rt.sessions() as session:
-        e = await _get_enrolment(session, enrolment_id)
-        cls = await _get_class(session, e.class_id)
+        e, cls = await _enrolment_and_class(session, enrolment_id)
         number = await session.scalar(select(Certificate.number).where(Certificate.enrolment_id == e.id))
-    ensure_read(principal, cls)
+    policy.ensure_read(principal, cls)
     return e, number
 
 
 # ------------------------------------------------------------------------------ attendance
+
+def _check_sheet(data: AttendanceSheetIn, trainees: dict[int, Enrolment]) -> None:
+    """Every row names a different enrolled trainee of the class; all bad rows in one 422."""
+    errors, seen = [], set()
+    for i, rec in enumerate(data.records):
+        e = trainees.get(rec.enrolment_id)
+        if rec.enrolment_id in seen:
+            errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.duplicate", "同一学员在签到表中重复"))
+        elif e is None:
+            errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.unknown",
+                                      f"报名记录 {rec.enrolment_id} 不属于本班"))
+        elif e.status != "enrolled":
+            errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.withdrawn", f"学员 {e.name} 已退出"))
+        seen.add(rec.enrolment_id)
+    if errors:
+        raise ProblemError(422, "validation-error", "请求参数校验失败", "签到表中有不合法的记录", errors)
+
+
+async def _sheet_state(session, class_id: int, day: date, ids: list[int]):
+    """(the class's trainees named, those already certified, their rows of the day) by enrolment id."""
+    trainees = {e.id: e for e in (await session.scalars(select(Enrolment).where(
+        Enrolment.id.in_(ids), Enrolment.class_id == class_id))).all()}
+    certified = set((await session.scalars(select(Certificate.enrolment_id).where(
+        Certificate.enrolment_id.in_(ids)))).all())
+    existing = {a.enrolment_id: a for a in (await session.scalars(select(Attendance).where(
+        Attendance.enrolment_id.in_(ids), Attendance.day == day))).all()}
+    return trainees, certified, existing
+
+
+async def _mark(uow, principal: Principal, cls: TrainingClass, e: Enrolment, row: Attendance | None, day: date,
+                present: bool, completion: int) -> Attendance:
+    """Write one trainee's mark of the day; a change of presence moves their count (and completion)."""
+    session = uow.session
+    was_present = bool(None if row is None else row.present)
+    if row is None:
+        row = Attendance(enrolment_id=e.id, day=day, present=present, recorded_by=principal.sub)
+        session.add(row)
+    else:
+        row.present, row.recorded_by, row.recorded_at = present, principal.sub, utcnow()
+    if was_present == present:  # a first "absent" mark changes no count
+        return row
+    old = e.attended_days
+    e.attended_days = old + (1 if present else -1)
+    uow.emit(ev.AttendanceRecorded(**_trainee_fields(cls, e), day=day, present=present,
+                                   attended_days_before=old, attended_days_after=e.attended_days,
+                                   person_time_delta=int(e.attended_days > 0) - int(old > 0)))
+    if cls.status == ClassStatus.FINISHED:
+        e.completed = is_complete(e.attended_days, len(cls.session_dates), completion)
+        await session.flush()
+        await _reconcile_commissioner(uow, cls, e)
+    return row
+
 
 async def record_attendance(rt: Runtime, principal: Principal, class_id: int, day: date,
                             data: AttendanceSheetIn) -> tuple[int, list[dict]]:
@@ -454,65 +454,23 @@ async def record_attendance(rt: Runtime, principal: Principal, class_id: int, da
     completion = rt.settings.completion_percent
     async with rt.unit_of_work() as uow:
         session = uow.session
-        cls = await _get_class(session, class_id, lock=True)
-        ensure_manage(principal, cls)
-        if cls.status not in (ClassStatus.OPEN, ClassStatus.FINISHED):
-            raise Conflict("attendance.class-status", "仅开班后或已结束的培训班可以登记出勤")
-        if day.isoformat() not in cls.session_dates:
-            raise FieldInvalid("day", "attendance.not-session-day", f"{day} 不是本班授课日")
-        if day > today():
-            raise FieldInvalid("day", "attendance.future", f"{day} 尚未到来，不能登记出勤")
-        ids = [r.enrolment_id for r in data.records]
-        trainees = {e.id: e for e in (await session.scalars(select(Enrolment).where(
-            Enrolment.id.in_(ids), Enrolment.class_id == class_id))).all()}
-        certified = set((await session.scalars(select(Certificate.enrolment_id).where(
-            Certificate.enrolment_id.in_(ids)))).all())
-        existing = {a.enrolment_id: a for a in (await session.scalars(select(Attendance).where(
-            Attendance.enrolment_id.in_(ids), Attendance.day == day))).all()}
-        errors, seen = [], set()
-        for i, rec in enumerate(data.records):
-            e = trainees.get(rec.enrolment_id)
-            if rec.enrolment_id in seen:
-                errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.duplicate", "同一学员在签到表中重复"))
-            elif e is None:
-                errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.unknown",
-                                          f"报名记录 {rec.enrolment_id} 不属于本班"))
-            elif e.status != "enrolled":
-                errors.append(field_error(f"records.{i}.enrolment_id", "enrolment.withdrawn", f"学员 {e.name} 已退出"))
-            seen.add(rec.enrolment_id)
-        if errors:
-            raise ProblemError(422, "validation-error", "请求参数校验失败", "签到表中有不合法的记录", errors)
+        cls = await _locked_class(session, class_id)
+        policy.ensure_manage(principal, cls)
+        check_attendance_day(cls.status, cls.session_dates, day, today())
+        trainees, certified, existing = await _sheet_state(session, class_id, day,
+                                                           [r.enrolment_id for r in data.records])
+        _check_sheet(data, trainees)
         changed, before_audit, after_audit = 0, {}, {}
         for rec in data.records:
-            e = trainees[rec.enrolment_id]
-            row = existing.get(rec.enrolment_id)
+            e, row = trainees[rec.enrolment_id], existing.get(rec.enrolment_id)
             if row is not None and row.present == rec.present:
                 continue
             if rec.enrolment_id in certified:
                 raise Conflict("attendance.certified", f"学员 {e.name} 已发证，出勤记录不能再修改",
                                enrolment_id=e.id)
-            prior = None if row is None else row.present
-            was_present = bool(prior)
-            if row is None:
-                row = Attendance(enrolment_id=e.id, day=day, present=rec.present, recorded_by=principal.sub)
-                session.add(row)
-            else:
-                row.present, row.recorded_by, row.recorded_at = rec.present, principal.sub, utcnow()
-            existing[e.id] = row
+            before_audit[str(e.id)], after_audit[str(e.id)] = None if row is None else row.present, rec.present
+            existing[e.id] = await _mark(uow, principal, cls, e, row, day, rec.present, completion)
             changed += 1
-            before_audit[str(e.id)] = prior
-            after_audit[str(e.id)] = rec.present
-            if was_present == rec.present:  # a first "absent" mark changes no count
-                continue
-            old = e.attended_days
-            e.attended_days = old + (1 if rec.present else -1)
-            uow.emit(ev.AttendanceRecorded(**_trainee_fields(cls, e), day=day, present=rec.present,
-                                           attended_days_before=old, attended_days_after=e.attended_days,
-                                           person_time_delta=int(e.attended_days > 0) - int(old > 0)))
-            if cls.status == ClassStatus.FINISHED:
-                e.completed = is_complete(e.attended_days, len(cls.session_dates), completion)
-                await session.flush()
-                await _reconcile_commissioner(uow, cls, e)
         sheet = [{"enrolment_id": a.enrolment_id, "day": day, "present": a.present}
                  for a in sorted(existing.values(), key=lambda a: a.enrolment_id)]
         if changed:
@@ -537,21 +495,12 @@ async def record_exam(rt: Runtime, principal: Principal, enrolment_id: int, data
     pass_mark = rt.settings.pass_mark
     async with rt.unit_of_work() as uow:
         session = uow.session
-        e = await _get_enrolment(session, enrolment_id)
-        cls = await _get_class(session, e.class_id, lock=True)
-        ensure_manage(principal, cls)
-        if cls.track != Track.ASSESSED:
-            raise Conflict("exam.not-assessed-track", "只有千名专员（考核）班有考试成绩")
-        if cls.status not in (ClassStatus.OPEN, ClassStatus.FINISHED):
-            raise Conflict("exam.class-status", "仅开班后或已结束的培训班可以登记成绩")
-        if e.status != "enrolled":
-            raise Conflict("enrolment.withdrawn", "该学员已退出")
+        e, cls = await _enrolment_and_class(session, enrolment_id, lock=True)
+        policy.ensure_manage(principal, cls)
+        check_exam(cls.track, cls.status, e.status)
         if await session.scalar(select(Certificate.number).where(Certificate.enrolment_id == e.id)):
-            raise Conflict("exam.certified", "学员已发证，成绩不能再修改")
-        if data.exam_date < cls.start_date:
-            raise FieldInvalid("exam_date", "exam_date.before-class", f"考试日期早于开班日期 {cls.start_date}")
-        if data.exam_date > today():
-            raise FieldInvalid("exam_date", "exam_date.future", "考试日期不能晚于今天")
+            raise RuleViolation("exam.certified", "学员已发证，成绩不能再修改")
+        check_exam_date(data.exam_date, cls.start_date, today())
         before = {"score": e.exam_score, "exam_date": e.exam_date, "passed": e.exam_passed}
         e.exam_score, e.exam_date, e.exam_passed = data.score, data.exam_date, passed(data.score, pass_mark)
         await record_audit(session, principal, "exam.record", "enrolment", str(e.id), before,
@@ -576,10 +525,9 @@ async def _next_number(session, track: Track, year: int) -> str:
 
 async def _issue(uow, principal: Principal, cls: TrainingClass, e: Enrolment, issued_on: date,
                  completion: int) -> Certificate:
-    """Issue one certificate (raises RuleViolation / Conflict when not allowed)."""
+    """Issue one certificate (raises RuleViolation when not allowed)."""
     session = uow.session
-    if e.status != "enrolled":
-        raise RuleViolation("enrolment.withdrawn", "该学员已退出")
+    check_enrolled(e.status)
     track = Track(cls.track)
     check_certificate(CertificateCheck(track, ClassStatus(cls.status), e.attended_days, len(cls.session_dates),
                                        completion, e.exam_passed))
@@ -602,25 +550,13 @@ async def _issue(uow, principal: Principal, cls: TrainingClass, e: Enrolment, is
     return cert
 
 
-def _issue_date(cls: TrainingClass, data: CertificateIn) -> date:
-    issued_on = data.issued_on or today()
-    if issued_on > today():
-        raise FieldInvalid("issued_on", "issued_on.future", "发证日期不能晚于今天")
-    if issued_on < cls.end_date:
-        raise FieldInvalid("issued_on", "issued_on.before-end", f"发证日期不能早于结班日期 {cls.end_date}")
-    return issued_on
-
-
 async def issue_certificate(rt: Runtime, principal: Principal, enrolment_id: int, data: CertificateIn) -> Certificate:
     async with rt.unit_of_work() as uow:
-        e = await _get_enrolment(uow.session, enrolment_id)
-        cls = await _get_class(uow.session, e.class_id, lock=True)
-        ensure_manage(principal, cls)
-        issued_on = _issue_date(cls, data)
+        e, cls = await _enrolment_and_class(uow.session, enrolment_id, lock=True)
+        policy.ensure_manage(principal, cls)
+        issued_on = issue_date(data.issued_on, today(), cls.end_date)
         try:
             cert = await _issue(uow, principal, cls, e, issued_on, rt.settings.completion_percent)
-        except RuleViolation as exc:
-            raise _rule(exc) from None
         except IntegrityError:
             raise Conflict("certificate.exists", "该学员已持有本类别证书") from None
         await uow.commit()
@@ -632,11 +568,10 @@ async def issue_class_certificates(rt: Runtime, principal: Principal, class_id: 
     """Issue to every eligible trainee of a finished class; the others are listed with the reason."""
     issued, skipped = [], []
     async with rt.unit_of_work() as uow:
-        cls = await _get_class(uow.session, class_id, lock=True)
-        ensure_manage(principal, cls)
-        if cls.status != ClassStatus.FINISHED:
-            raise Conflict("certificate.class-not-finished", "培训班结班后才能发证")
-        issued_on = _issue_date(cls, data)
+        cls = await _locked_class(uow.session, class_id)
+        policy.ensure_manage(principal, cls)
+        check_class_finished(cls.status)
+        issued_on = issue_date(data.issued_on, today(), cls.end_date)
         for e in await _enrolled(uow.session, class_id):
             try:
                 issued.append(await _issue(uow, principal, cls, e, issued_on, rt.settings.completion_percent))
@@ -648,14 +583,11 @@ async def issue_class_certificates(rt: Runtime, principal: Principal, class_id: 
 
 async def list_certificates(rt: Runtime, principal: Principal, page: PageParams, *, class_id: int | None,
                             track: str | None, city: str | None, year: int | None) -> tuple[list[Certificate], int]:
-    stmt = scope_filter(principal, select(Certificate).join(TrainingClass, TrainingClass.id == Certificate.class_id),
-                        city)
-    if class_id:
-        stmt = stmt.where(Certificate.class_id == class_id)
-    if track:
-        stmt = stmt.where(Certificate.track == track)
+    stmt = _scoped(select(Certificate).join(TrainingClass, TrainingClass.id == Certificate.class_id),
+                   policy.class_scope(principal, city))
+    stmt = _where(stmt, (Certificate.class_id, class_id), (Certificate.track, track))
     if year:
-        stmt = stmt.where(Certificate.issued_on >= date(year, 1, 1), Certificate.issued_on <= date(year, 12, 31))
+        stmt = stmt.where(*_in_year(Certificate.issued_on, year))
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, Certificate.id)
     return rows, total
@@ -666,8 +598,8 @@ async def get_certificate(rt: Runtime, principal: Principal, number: str) -> Cer
         cert = (await session.scalars(select(Certificate).where(Certificate.number == number))).first()
         if cert is None:
             raise NotFound("证书", number)
-        cls = await _get_class(session, cert.class_id)
-    ensure_read(principal, cls)
+        cls = await get_or_404(session, TrainingClass, cert.class_id, "培训班")
+    policy.ensure_read(principal, cls)
     return cert
 
 
@@ -675,6 +607,7 @@ async def get_certificate(rt: Runtime, principal: Principal, number: str) -> Cer
 
 async def trainee_record(rt: Runtime, principal: Principal, id_number: str):
     """A person's training history across classes (only the classes the principal may read)."""
+    policy.ensure_may_look_up(principal)
     key = person_key(rt.settings.person_key_secret.get_secret_value(), id_number)
     async with rt.sessions() as session:
         rows = (await session.execute(
@@ -686,14 +619,11 @@ async def trainee_record(rt: Runtime, principal: Principal, id_number: str):
             select(Certificate, TrainingClass).join(TrainingClass, TrainingClass.id == Certificate.class_id)
             .where(Certificate.person_key == key).order_by(Certificate.id))).all()
         prep = await session.get(Commissioner, (key, Track.PREPARATORY.value))
-    if principal.role not in (*MANAGERS, Role.VIEWER, Role.INTEGRATION):
-        raise Forbidden(f"角色 {principal.role.value} 无权查询学员")
-    enrolments = [(e, n) for e, c, n in rows if may_read(principal, c)]
-    visible_certs = [c for c, k in certs if may_read(principal, k)]
+    enrolments = [(e, n) for e, c, n in rows if policy.may_read(principal, c)]
+    visible_certs = [c for c, k in certs if policy.may_read(principal, k)]
     return key, enrolments, visible_certs, {
         "preparatory": prep is not None,
         "assessed": any(c.track == Track.ASSESSED for c, _ in certs)}
-
 
 
 # ------------------------------------------------------------------------------ progress
@@ -701,19 +631,19 @@ async def trainee_record(rt: Runtime, principal: Principal, id_number: str):
 async def summary(rt: Runtime, principal: Principal, year: int, city: str | None) -> dict[str, Any]:
     """A year's progress per track (classes by status, trainees, person-times, completions,
     certificates) within what the principal may read, against the programme's yearly bars."""
-    in_year = (TrainingClass.start_date >= date(year, 1, 1), TrainingClass.start_date <= date(year, 12, 31))
-    classes = scope_filter(principal, select(TrainingClass.track, TrainingClass.status, func.count())
-                           .where(*in_year).group_by(TrainingClass.track, TrainingClass.status), city)
-    trainees = scope_filter(principal, select(
+    scope = policy.class_scope(principal, city)
+    in_year = _in_year(TrainingClass.start_date, year)
+    classes = _scoped(select(TrainingClass.track, TrainingClass.status, func.count())
+                      .where(*in_year).group_by(TrainingClass.track, TrainingClass.status), scope)
+    trainees = _scoped(select(
         TrainingClass.track, func.count(), func.sum(case((Enrolment.attended_days > 0, 1), else_=0)),
         func.sum(case(((Enrolment.attended_days > 0) & Enrolment.is_private.is_(True), 1), else_=0)),
         func.sum(case((Enrolment.completed.is_(True), 1), else_=0)))
         .join(TrainingClass, TrainingClass.id == Enrolment.class_id)
-        .where(Enrolment.status == "enrolled", *in_year).group_by(TrainingClass.track), city)
-    certs = scope_filter(principal, select(Certificate.track, func.count())
-                         .join(TrainingClass, TrainingClass.id == Certificate.class_id)
-                         .where(Certificate.issued_on >= date(year, 1, 1), Certificate.issued_on <= date(year, 12, 31))
-                         .group_by(Certificate.track), city)
+        .where(Enrolment.status == "enrolled", *in_year).group_by(TrainingClass.track), scope)
+    certs = _scoped(select(Certificate.track, func.count())
+                    .join(TrainingClass, TrainingClass.id == Certificate.class_id)
+                    .where(*_in_year(Certificate.issued_on, year)).group_by(Certificate.track), scope)
     tracks = {t.value: {"classes": {s.value: 0 for s in ClassStatus}, "enrolled": 0, "person_times": 0,
                         "private_person_times": 0, "completed": 0, "certificates": 0} for t in Track}
     async with rt.sessions() as session:
@@ -726,5 +656,5 @@ async def summary(rt: Runtime, principal: Principal, year: int, city: str | None
             tracks[track]["certificates"] = int(n)
     private_classes = tracks[Track.PRIVATE.value]["classes"][ClassStatus.FINISHED.value]
     private_pt = sum(t["private_person_times"] for t in tracks.values())
-    return {"year": year, "city": city if city or principal.role != Role.CITY_OFFICER else principal.city,
-            "tracks": tracks, "private_classes_finished": private_classes, "private_person_times": private_pt}
+    return {"year": year, "city": scope[0], "tracks": tracks, "private_classes_finished": private_classes,
+            "private_person_times": private_pt}

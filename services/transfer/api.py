@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from libs.common import divisions
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.app import RT
+from libs.common.auth import CurrentPrincipal, Principal, require_roles
+from libs.common.clock import today
 from libs.common.errors import FieldInvalid
 from libs.common.fields import CityCode, parse_uscc, RecordId
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.pagination import Page, Paging
-from services.transfer import service
+from services.transfer import library, matching_events, needs, open_licences, policy, records
 from services.transfer.domain import (IPC_POINTS, KEYWORD_CAP, KEYWORD_EXACT, KEYWORD_IN_TEXT, KIND_NAMES,
-                                      PARTY_KIND_NAMES, SAME_CITY, USE_FIRST_FOR_SME, Kind, RuleError, normalise_ipc)
+                                      PARTY_KIND_NAMES, SAME_CITY, USE_FIRST_FOR_SME, Kind, normalise_ipc,
+                                      open_licence_in_force)
 from services.transfer.models import OpenLicence, TransferRecord
 from services.transfer.schemas import (BulkIn, BulkOut, CancelIn, CloseNeedIn, HeldIn, LibraryEntryCreate,
                                        LibraryEntryOut, MatchingEventCreate, MatchingEventOut, MatchItem, MatchOut,
@@ -22,8 +24,8 @@ from services.transfer.schemas import (BulkIn, BulkOut, CancelIn, CloseNeedIn, H
                                        StatsOut, StatsRow, TransferCreate, TransferOut)
 
 router = APIRouter(prefix="/api/v1")
-Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
-BulkWriter = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.INTEGRATION))]
+Writer = Annotated[Principal, Depends(require_roles(*policy.WRITERS))]
+BulkWriter = Annotated[Principal, Depends(require_roles(*policy.BULK_WRITERS))]
 T_RECORDS = ["转让许可 transfers & licences"]
 T_OPEN = ["开放许可 open licences"]
 T_LIBRARY = ["可转化专利资源库 convertible patent library"]
@@ -34,13 +36,6 @@ SCORING = (f"IPC：同组 {IPC_POINTS['group']} 分，同小类 {IPC_POINTS['sub
            f"有技术匹配时另加：同一市州 {SAME_CITY} 分，先使用后付费且需求企业为中小微企业 {USE_FIRST_FOR_SME} 分。")
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
-
-
 def _patent_query(value: str | None) -> str | None:
     if value is None:
         return None
@@ -48,15 +43,6 @@ def _patent_query(value: str | None) -> str | None:
         return validate_patent_number(value)
     except IdentifierError as exc:
         raise FieldInvalid("patent", exc.rule, exc.message) from None
-
-
-def _ipc_query(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return normalise_ipc(value)
-    except RuleError as exc:
-        raise FieldInvalid("ipc", exc.rule, exc.message) from None
 
 
 def _party(kind, name, uscc, city, region, is_private) -> PartyOut:
@@ -77,7 +63,7 @@ def to_out(r: TransferRecord) -> TransferOut:
 
 def licence_out(lic: OpenLicence, licensees: int) -> OpenLicenceOut:
     out = OpenLicenceOut.model_validate(lic)
-    out.in_force = service.domain.open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, service.today())
+    out.in_force = open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, today())
     out.licensees = licensees
     return out
 
@@ -87,7 +73,7 @@ def licence_out(lic: OpenLicence, licensees: int) -> OpenLicenceOut:
 @router.post("/transfers", status_code=201, response_model=TransferOut, response_model_by_alias=True, tags=T_RECORDS,
              summary="登记专利转让/许可 register a transfer or licence")
 async def create_transfer(body: TransferCreate, principal: Writer, rt: RT, response: Response) -> TransferOut:
-    rec = await service.register(rt, principal, body)
+    rec = await records.register(rt, principal, body)
     response.headers["Location"] = f"/api/v1/transfers/{rec.id}"
     return to_out(rec)
 
@@ -101,7 +87,7 @@ async def bulk_transfers(body: BulkIn, principal: BulkWriter, rt: RT,
                          atomic: Annotated[bool, Query(description="全部成功才写入")] = False) -> BulkOut:
     if len(body.records) > rt.settings.bulk_max_rows:
         raise FieldInvalid("records", "bulk.too_many", f"单次最多导入 {rt.settings.bulk_max_rows} 行")
-    return await service.bulk_register(rt, principal, body.records, atomic)
+    return await records.bulk_register(rt, principal, body.records, atomic)
 
 
 @router.get("/transfers", response_model=Page[TransferOut], response_model_by_alias=True, tags=T_RECORDS,
@@ -118,7 +104,7 @@ async def list_transfers(
     batch_id: Annotated[str | None, Query(max_length=32)] = None,
     q: Annotated[str | None, Query(max_length=100, description="名称或编号包含")] = None,
 ) -> Page[TransferOut]:
-    rows, total = await service.search_records(
+    rows, total = await records.search_records(
         rt, principal, page, city=city, year=year, kind=kind.value if kind else None,
         uscc=parse_uscc(uscc) if uscc else None, patent=_patent_query(patent), university_origin=university_origin,
         status=status, batch_id=batch_id, q=q)
@@ -129,8 +115,8 @@ async def list_transfers(
             summary="年度统计 records of a year by city and kind (counts, patents, university origin, amounts)")
 async def transfer_stats(principal: CurrentPrincipal, rt: RT, year: Annotated[int, Query(ge=1985, le=2100)],
                          city: Annotated[CityCode | None, Query()] = None) -> StatsOut:
-    rows = await service.stats(rt, principal, year, city)
-    return StatsOut(year=year, city=city or (principal.city if principal.role == Role.CITY_OFFICER else None),
+    city, rows = await records.stats(rt, principal, year, city)
+    return StatsOut(year=year, city=city,
                     records=sum(r["records"] for r in rows), rows=[StatsRow(**r) for r in rows])
 
 
@@ -138,14 +124,14 @@ async def transfer_stats(principal: CurrentPrincipal, rt: RT, year: Annotated[in
             summary="转让许可记录详情 one record")
 async def get_transfer(record_id: Annotated[str, Path(max_length=32)], principal: CurrentPrincipal,
                        rt: RT) -> TransferOut:
-    return to_out(await service.get_record(rt, principal, record_id))
+    return to_out(await records.get_record(rt, principal, record_id))
 
 
 @router.post("/transfers/{record_id}/cancel", response_model=TransferOut, response_model_by_alias=True,
              tags=T_RECORDS, summary="撤销记录（录入错误、合同解除） cancel a record")
 async def cancel_transfer(record_id: Annotated[str, Path(max_length=32)], body: CancelIn, principal: Writer,
                           rt: RT) -> TransferOut:
-    return to_out(await service.cancel_record(rt, principal, record_id, body.reason))
+    return to_out(await records.cancel_record(rt, principal, record_id, body.reason))
 
 
 # ---------------------------------------------------------------------------- open licences
@@ -153,7 +139,7 @@ async def cancel_transfer(record_id: Annotated[str, Path(max_length=32)], body: 
 @router.post("/open-licences", status_code=201, response_model=OpenLicenceOut, tags=T_OPEN,
              summary="发布开放许可声明 publish an open licence")
 async def publish_open_licence(body: OpenLicenceCreate, principal: Writer, rt: RT) -> OpenLicenceOut:
-    return licence_out(await service.publish_open_licence(rt, principal, body), 0)
+    return licence_out(await open_licences.publish_open_licence(rt, principal, body), 0)
 
 
 @router.get("/open-licences", response_model=Page[OpenLicenceOut], tags=T_OPEN,
@@ -166,21 +152,21 @@ async def list_open_licences(
     patent: Annotated[str | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[OpenLicenceOut]:
-    rows, total = await service.search_open_licences(rt, page, city=city, status=status, in_force=in_force,
-                                                     patent=_patent_query(patent), q=q)
+    rows, total = await open_licences.search_open_licences(rt, page, city=city, status=status, in_force=in_force,
+                                                           patent=_patent_query(patent), q=q)
     return Page(items=[licence_out(r, n) for r, n in rows], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/open-licences/{licence_id}", response_model=OpenLicenceOut, tags=T_OPEN, summary="开放许可详情")
 async def get_open_licence(licence_id: RecordId, principal: CurrentPrincipal, rt: RT) -> OpenLicenceOut:
-    return licence_out(*await service.get_open_licence(rt, licence_id))
+    return licence_out(*await open_licences.get_open_licence(rt, licence_id))
 
 
 @router.post("/open-licences/{licence_id}/withdraw", response_model=OpenLicenceOut, tags=T_OPEN,
              summary="撤回开放许可声明 withdraw")
 async def withdraw_open_licence(licence_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> OpenLicenceOut:
-    lic = await service.withdraw_open_licence(rt, principal, licence_id, body.reason)
-    return licence_out(*await service.get_open_licence(rt, lic.id))
+    lic = await open_licences.withdraw_open_licence(rt, principal, licence_id, body.reason)
+    return licence_out(*await open_licences.get_open_licence(rt, lic.id))
 
 
 # ---------------------------------------------------------------------------- convertible patent library
@@ -188,7 +174,7 @@ async def withdraw_open_licence(licence_id: RecordId, body: CancelIn, principal:
 @router.post("/library", status_code=201, response_model=LibraryEntryOut, tags=T_LIBRARY,
              summary="入库可转化专利 list patents in the library")
 async def create_entry(body: LibraryEntryCreate, principal: Writer, rt: RT) -> LibraryEntryOut:
-    return LibraryEntryOut.model_validate(await service.list_entry(rt, principal, body))
+    return LibraryEntryOut.model_validate(await library.list_entry(rt, principal, body))
 
 
 @router.get("/library", response_model=Page[LibraryEntryOut], tags=T_LIBRARY,
@@ -203,8 +189,8 @@ async def list_entries(
                           | None, Query()] = None,
     use_first_pay_later: Annotated[bool | None, Query()] = None,
 ) -> Page[LibraryEntryOut]:
-    ipc_prefix = ipc.strip().upper() if ipc and "/" in ipc else _ipc_query(ipc)
-    rows, total = await service.search_entries(rt, page, city=city, status=status, ipc=ipc_prefix, keyword=keyword,
+    ipc_prefix = None if ipc is None else ipc.strip().upper() if "/" in ipc else normalise_ipc(ipc)  # 422 ipc.format
+    rows, total = await library.search_entries(rt, page, city=city, status=status, ipc=ipc_prefix, keyword=keyword,
                                                owner_kind=owner_kind, use_first_pay_later=use_first_pay_later)
     return Page(items=[LibraryEntryOut.model_validate(r) for r in rows], total=total, limit=page.limit,
                 offset=page.offset)
@@ -212,13 +198,13 @@ async def list_entries(
 
 @router.get("/library/{entry_id}", response_model=LibraryEntryOut, tags=T_LIBRARY, summary="资源库条目详情")
 async def get_entry(entry_id: RecordId, principal: CurrentPrincipal, rt: RT) -> LibraryEntryOut:
-    return LibraryEntryOut.model_validate(await service.get_entry(rt, entry_id))
+    return LibraryEntryOut.model_validate(await library.get_entry(rt, entry_id))
 
 
 @router.post("/library/{entry_id}/withdraw", response_model=LibraryEntryOut, tags=T_LIBRARY,
              summary="撤回资源库条目 withdraw")
 async def withdraw_entry(entry_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> LibraryEntryOut:
-    return LibraryEntryOut.model_validate(await service.withdraw_entry(rt, principal, entry_id, body.reason))
+    return LibraryEntryOut.model_validate(await library.withdraw_entry(rt, principal, entry_id, body.reason))
 
 
 # ---------------------------------------------------------------------------- needs and matching
@@ -226,7 +212,7 @@ async def withdraw_entry(entry_id: RecordId, body: CancelIn, principal: Writer, 
 @router.post("/needs", status_code=201, response_model=NeedOut, tags=T_NEEDS,
              summary="登记企业技术需求 register an enterprise need")
 async def create_need(body: NeedCreate, principal: Writer, rt: RT) -> NeedOut:
-    return NeedOut.model_validate(await service.register_need(rt, principal, body))
+    return NeedOut.model_validate(await needs.register_need(rt, principal, body))
 
 
 @router.get("/needs", response_model=Page[NeedOut], tags=T_NEEDS,
@@ -237,27 +223,27 @@ async def list_needs(
     status: Annotated[Literal["open", "resolved", "withdrawn"] | None, Query()] = None,
     uscc: Annotated[str | None, Query()] = None,
 ) -> Page[NeedOut]:
-    rows, total = await service.search_needs(rt, principal, page, city=city, status=status,
-                                             uscc=parse_uscc(uscc) if uscc else None)
+    rows, total = await needs.search_needs(rt, principal, page, city=city, status=status,
+                                           uscc=parse_uscc(uscc) if uscc else None)
     return Page(items=[NeedOut.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut, tags=T_NEEDS, summary="企业需求详情")
 async def get_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT) -> NeedOut:
-    return NeedOut.model_validate(await service.get_need(rt, principal, need_id))
+    return NeedOut.model_validate(await needs.get_need(rt, principal, need_id))
 
 
 @router.post("/needs/{need_id}/close", response_model=NeedOut, tags=T_NEEDS,
              summary="关闭需求（已解决/撤回） close a need")
 async def close_need(need_id: RecordId, body: CloseNeedIn, principal: Writer, rt: RT) -> NeedOut:
-    return NeedOut.model_validate(await service.close_need(rt, principal, need_id, body))
+    return NeedOut.model_validate(await needs.close_need(rt, principal, need_id, body))
 
 
 @router.get("/needs/{need_id}/matches", response_model=MatchOut, tags=T_NEEDS,
             summary="为需求匹配资源库专利 rank library entries for a need", description=SCORING)
 async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT,
                      limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut:
-    ranked = await service.match_need(rt, principal, need_id, limit)
+    ranked = await needs.match_need(rt, principal, need_id, limit)
     return MatchOut(need_id=need_id, scoring=SCORING, items=[
         MatchItem(score=s.score, reasons=[MatchReason(rule=r.rule, points=r.points, detail=r.detail) for r in s.reasons],
                   entry=LibraryEntryOut.model_validate(e)) for s, e in ranked])
@@ -268,7 +254,7 @@ async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT,
 @router.post("/matching-events", status_code=201, response_model=MatchingEventOut, tags=T_EVENTS,
              summary="计划供需对接活动 plan a matching event")
 async def plan_event(body: MatchingEventCreate, principal: Writer, rt: RT) -> MatchingEventOut:
-    return MatchingEventOut.model_validate(await service.plan_matching_event(rt, principal, body))
+    return MatchingEventOut.model_validate(await matching_events.plan_matching_event(rt, principal, body))
 
 
 @router.get("/matching-events", response_model=Page[MatchingEventOut], tags=T_EVENTS,
@@ -280,26 +266,27 @@ async def list_events(
     status: Annotated[Literal["planned", "held", "cancelled"] | None, Query()] = None,
     ref: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[MatchingEventOut]:
-    rows, total = await service.search_matching_events(rt, page, city=city, year=year, status=status, ref=ref)
+    rows, total = await matching_events.search_matching_events(rt, page, city=city, year=year, status=status, ref=ref)
     return Page(items=[MatchingEventOut.model_validate(r) for r in rows], total=total, limit=page.limit,
                 offset=page.offset)
 
 
 @router.get("/matching-events/{event_id}", response_model=MatchingEventOut, tags=T_EVENTS, summary="对接活动详情")
 async def get_event(event_id: RecordId, principal: CurrentPrincipal, rt: RT) -> MatchingEventOut:
-    return MatchingEventOut.model_validate(await service.get_matching_event(rt, event_id))
+    return MatchingEventOut.model_validate(await matching_events.get_matching_event(rt, event_id))
 
 
 @router.post("/matching-events/{event_id}/held", response_model=MatchingEventOut, tags=T_EVENTS,
              summary="登记活动举办结果 record that it was held (counts towards the ≥ 4 a year)")
 async def hold_event(event_id: RecordId, body: HeldIn, principal: Writer, rt: RT) -> MatchingEventOut:
-    return MatchingEventOut.model_validate(await service.hold_matching_event(rt, principal, event_id, body))
+    return MatchingEventOut.model_validate(await matching_events.hold_matching_event(rt, principal, event_id, body))
 
 
 @router.post("/matching-events/{event_id}/cancel", response_model=MatchingEventOut, tags=T_EVENTS,
              summary="取消计划中的活动 cancel a planned event")
 async def cancel_event(event_id: RecordId, body: CancelIn, principal: Writer, rt: RT) -> MatchingEventOut:
-    return MatchingEventOut.model_validate(await service.cancel_matching_event(rt, principal, event_id, body.reason))
+    mev = await matching_events.cancel_matching_event(rt, principal, event_id, body.reason)
+    return MatchingEventOut.model_validate(mev)
 
 
 @router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")

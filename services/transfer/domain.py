@@ -12,6 +12,7 @@ from typing import Any, Iterable, Mapping
 
 from libs.common.errors import field_error
 from libs.common.identifiers import IdentifierError, validate_patent_number
+from libs.common.rules import RuleViolation
 
 FieldErrors = list[dict[str, str]]
 
@@ -120,19 +121,13 @@ def duplicate_patents(numbers: list[str], field_name: str = "patents") -> FieldE
 _IPC_RE = re.compile(r"([A-H])\s*(\d{2})\s*([A-Z])(?:\s*(\d{1,4})\s*/\s*(\d{2,6}))?")
 
 
-class RuleError(ValueError):
-    def __init__(self, rule: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.message = message
-
-
 def normalise_ipc(value: str) -> str:
-    """An IPC symbol as ``H01M`` (subclass) or ``H01M 10/0525`` (group); raises ``ipc.format``."""
+    """An IPC symbol as ``H01M`` (subclass) or ``H01M 10/0525`` (group); raises ``ipc.format`` (field ``ipc``)."""
     text = unicodedata.normalize("NFKC", value).strip().upper()
     m = _IPC_RE.fullmatch(text)
     if not m:
-        raise RuleError("ipc.format", f"IPC 分类号“{value}”格式不正确，应为小类（如 H01M）或组（如 H01M 10/0525）")
+        raise RuleViolation("ipc.format", f"IPC 分类号“{value}”格式不正确，应为小类（如 H01M）或组（如 H01M 10/0525）",
+                            field="ipc")
     section, cls, sub, main, group = m.groups()
     subclass = f"{section}{cls}{sub}"
     if main is None:
@@ -260,14 +255,108 @@ def record_city(seller: Party, buyer: Party, explicit: str | None) -> str | None
     return None
 
 
+def ref_errors(ref: str, row: int, existing: set[str], seen: dict[str, int]) -> FieldErrors:
+    """A record's ``ref`` is unique: not stored yet (``existing``) and not on an earlier row of the same
+    request (``seen``: ref → row, which this call extends)."""
+    if ref in existing:
+        return [field_error("ref", "ref.exists", f"登记编号 {ref} 已存在")]
+    if ref in seen:
+        return [field_error("ref", "ref.duplicate_in_batch", f"登记编号 {ref} 与第 {seen[ref]} 行重复")]
+    seen[ref] = row
+    return []
+
+
+def counted_city(seller: Party, buyer: Party, explicit: str | None) -> tuple[str | None, FieldErrors]:
+    """:func:`record_city`, or the error saying that the request must name it."""
+    city = record_city(seller, buyer, explicit)
+    if city is None:
+        return None, [field_error("city", "city.required", "双方均无湖北市州信息，请填写 city（计入的市州）")]
+    return city, []
+
+
+def record_channel(item: Any) -> str:
+    """How a deal came about: through an open licence, the library, a matching event, or directly."""
+    return ("open_licence" if item.open_licence_id else "library" if item.library_entry_id
+            else "matching_event" if item.matching_event_id else "direct")
+
+
+def check_links(item: Any, patents: list[str], licences: Mapping[int, Any], entries: Mapping[int, Any],
+                events: Mapping[int, Any]) -> FieldErrors:
+    """The listings a record names must exist and fit it: an open licence in force on the contract
+    date that covers every patent (kind ``open_licence``), an available library entry, a matching event
+    not cancelled. ``item`` is the record as requested; the maps hold the stored rows by id."""
+    errs: FieldErrors = []
+    if item.open_licence_id is not None:
+        lic = licences.get(item.open_licence_id)
+        if lic is None:
+            errs.append(field_error("open_licence_id", "open_licence.unknown",
+                                    f"开放许可声明 {item.open_licence_id} 不存在"))
+        else:
+            if item.kind != Kind.OPEN:
+                errs.append(field_error("kind", "open_licence.kind",
+                                        "经由开放许可声明达成的许可，kind 应为 open_licence"))
+            if not open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, item.contract_date):
+                errs.append(field_error("open_licence_id", "open_licence.not_in_force",
+                                        f"开放许可声明 {lic.id} 在 {item.contract_date} 不在有效期内或已撤回"))
+            outside = [p for p in patents if p not in lic.patents]
+            if outside:
+                errs.append(field_error("patents", "open_licence.patents",
+                                        f"专利 {'、'.join(outside)} 不在开放许可声明 {lic.id} 中"))
+    if item.library_entry_id is not None:
+        entry = entries.get(item.library_entry_id)
+        if entry is None:
+            errs.append(field_error("library_entry_id", "library_entry.unknown",
+                                    f"资源库条目 {item.library_entry_id} 不存在"))
+        elif entry.status != "available":
+            errs.append(field_error("library_entry_id", "library_entry.unavailable", f"资源库条目 {entry.id} 已撤回"))
+    if item.matching_event_id is not None:
+        mev = events.get(item.matching_event_id)
+        if mev is None:
+            errs.append(field_error("matching_event_id", "matching_event.unknown",
+                                    f"对接活动 {item.matching_event_id} 不存在"))
+        elif mev.status == "cancelled":
+            errs.append(field_error("matching_event_id", "matching_event.cancelled", f"对接活动 {mev.id} 已取消"))
+    return errs
+
+
+# ------------------------------------------------------------------------------ listings, needs, matching events
+
+def listing_city(party: Party, explicit: str | None, side: str) -> str:
+    """The city an open licence or library entry is listed in: explicit, else its owner's."""
+    city = explicit or party.city
+    if city is None:
+        raise RuleViolation("city.required", f"{side}不在湖北或未填写市州，请填写 city", field="city")
+    return city
+
+
+def check_fee(fee_kind: FeeKind, fee_amount: Decimal | None, royalty_rate: Decimal | None, valid_from: date,
+              valid_to: date) -> None:
+    """An open licence's fee fits its kind, and its term is not empty."""
+    if fee_kind == FeeKind.FREE and (fee_amount or royalty_rate):
+        raise RuleViolation("fee.free_but_priced", "免费开放许可不填写许可费或提成比例", field="fee_amount")
+    if fee_kind == FeeKind.LUMP_SUM and not fee_amount:
+        raise RuleViolation("fee.amount_required", "固定许可费方式须填写大于 0 的每年许可费", field="fee_amount")
+    if fee_kind == FeeKind.ROYALTY and royalty_rate is None:
+        raise RuleViolation("fee.rate_required", "提成方式须填写提成比例", field="royalty_rate")
+    if valid_to <= valid_from:
+        raise RuleViolation("valid_to.before_from", "有效期截止日应晚于起始日", field="valid_to")
+
+
+def check_need_terms(ipc_classes: list[str], keywords: list[str]) -> None:
+    """A need names something to match on."""
+    if not ipc_classes and not keywords:
+        raise RuleViolation("need.no_terms", "请至少填写一个 IPC 分类号或关键词，以便匹配", field="keywords")
+
+
+def held_date(held_on: date | None, planned_date: date, today: date) -> date:
+    """The day a matching event was held (default: as planned); results are recorded afterwards."""
+    held_on = held_on or planned_date
+    if held_on > today:
+        raise RuleViolation("date.future", f"举办日期 {held_on} 晚于今天，活动举办后再登记结果", field="held_on")
+    return held_on
+
+
 # ------------------------------------------------------------------------------ state machines
-
-class StateError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
 
 @dataclass(frozen=True)
 class Machine:
@@ -279,8 +368,8 @@ class Machine:
     def next(self, current: str, action: str) -> str:
         allowed, target = self.actions[action]
         if current not in allowed:
-            raise StateError(f"{self.name}.{action}.not_allowed",
-                             f"{self.label}当前状态为“{STATUS_NAMES.get(current, current)}”，不能执行“{ACTION_NAMES[action]}”")
+            raise RuleViolation(f"{self.name}.{action}.not_allowed",
+                                f"{self.label}当前状态为“{STATUS_NAMES.get(current, current)}”，不能执行“{ACTION_NAMES[action]}”")
         return target
 
 

@@ -9,7 +9,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from libs.common.fields import USCC, BusinessDate, CityCode, PatentNumber, RecordRef, TermDate
-from services.transfer.domain import FeeKind, Kind, PartyKind, Payment, Region, RuleError, normalise_ipc
+from libs.common.rules import RuleViolation
+from services.transfer.domain import FeeKind, Kind, PartyKind, Payment, Region, normalise_ipc
 
 #: 15 significant digits: what every backend keeps exactly (SQLite stores NUMERIC as a double).
 NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
@@ -20,8 +21,8 @@ Title = Annotated[str, Field(min_length=2, max_length=200)]
 def _ipc(value: str) -> str:
     try:
         return normalise_ipc(value)
-    except RuleError as exc:
-        raise PydanticCustomError(exc.rule, exc.message) from None
+    except RuleViolation as exc:
+        raise PydanticCustomError(exc.code, exc.message) from None
 
 
 IpcCode = Annotated[str, Field(max_length=40), AfterValidator(_ipc)]

@@ -29,3 +29,27 @@ async def test_a_500_carries_an_error_id_that_is_in_the_log(caplog):
     assert "未写入" not in r.text and "hunter2" not in r.text
     logged = [rec for rec in caplog.records if body["error_id"] in rec.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info is not None  # the traceback is with the id
+
+
+async def test_a_broken_rule_is_a_422_naming_its_field_or_a_409_conflict():
+    from fastapi import FastAPI
+
+    from libs.common.errors import install_problem_handlers
+    from libs.common.rules import RuleViolation
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/field")
+    async def field_rule() -> None:
+        raise RuleViolation("loan.amount_too_small", "贷款金额过小", field="amount")
+
+    @app.get("/state")
+    async def state_rule() -> None:
+        raise RuleViolation("loan.released", "贷款已解押，不能再违约")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api:
+        assert_problem(await api.get("/field"), 422, "amount", "loan.amount_too_small")
+        conflict = await api.get("/state")
+        assert_problem(conflict, 409)
+        assert conflict.json()["type"].endswith("loan.released") and conflict.json()["detail"] == "贷款已解押，不能再违约"

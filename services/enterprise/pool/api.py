@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
 from libs.common import divisions
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, require_roles
+from libs.common.app import RT, Runtime
+from libs.common.auth import CurrentPrincipal, Principal
 from libs.common.fields import BusinessDate, CityCode, parse_uscc, RecordId
 from libs.common.pagination import Page, Paging
+from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
 from services.enterprise.pool import domain, service
-from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation, Outcome, Status
+from services.enterprise.pool.domain import (REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation,
+                                             Outcome, Status)
 from services.enterprise.pool.models import PoolHistory, PoolMembership
 from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, CriterionOut, EvaluationOut, GraduateIn,
                                               HistoryOut, MembershipOut, PoolSummaryOut, ProgressIn, RejectIn,
@@ -19,18 +21,9 @@ from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, CriterionO
 
 TAG = "样板企业培育库 pool"
 router = APIRouter(prefix="/api/v1", tags=[TAG])
-ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN))]
-CityOfficer = Annotated[Principal, Depends(require_roles(Role.CITY_OFFICER))]
-Writer = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.CITY_OFFICER))]
 MembershipId = Annotated[int, Path(ge=1, le=2**63 - 1, description="入库记录编号")]
 AsOf = Annotated[BusinessDate | None, Query(description="基准日（缺省为今天，北京时间）")]
 
-
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 
 def evaluation_out(uscc: str, e: Evaluation) -> EvaluationOut:

@@ -8,7 +8,11 @@ SME patent-industrialisation growth plan, § 二(六) 11–12 and its annex): pl
 * :func:`check_topup` — rolling top-up (§ 12(2)): a city's admissions dated on or after its first
   graduation may not exceed twice its graduated count.
 * :func:`check_graduation` — graduation evidence (§ 12(1)).
-* :func:`review_due` / :func:`two_years_after` — the 2-year rule (§ 12(3)).
+* :func:`review_due` / :func:`two_years_after` / :func:`check_removal` — the 2-year rule (§ 12(3)).
+
+A broken rule is a :class:`RuleViolation`: naming a field (a 422) for a wrong value, without one
+(a 409) for a conflict with the pool's state, its numbers (members, cap, current status) as extra
+members of the problem document.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from libs.common.rules import RuleViolation
 from services.enterprise.reference import PATENT_INTENSIVE_INDUSTRIES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
 
 #: § 11: the province selects at most 500 enterprises.
@@ -73,19 +78,6 @@ REMOVAL_REASON_NAMES = {
     RemovalReason.ABNORMAL_PATENT_APPLICATIONS: "非正常申请专利",
 }
 
-
-class PoolRuleViolation(Exception):
-    """A request that contradicts the pool rules; ``code`` is stable, ``message`` is Chinese.
-
-    ``field`` set: bad input (422 naming the field); otherwise a state conflict (409) whose
-    ``numbers`` go into the problem document."""
-
-    def __init__(self, code: str, message: str, field: str | None = None, **numbers: object) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field
-        self.numbers = numbers
 
 
 # ------------------------------------------------------------------------------ admission criteria
@@ -308,18 +300,37 @@ def evaluate(profile: Profile, last_year: Figures | None, declarations: Declarat
 
 # ----------------------------------------------------------------------------------- dated steps
 
+def check_none_open(open_one: tuple[int, str] | None) -> None:
+    """An enterprise has at most one open (applied or admitted) membership: ``open_one`` is its
+    (id, status) if it has one."""
+    if open_one is not None:
+        open_id, status = open_one
+        raise RuleViolation("pool.already_open",
+                                  f"该企业已有{STATUS_NAMES[Status(status)]}的入库记录（编号 {open_id}）",
+                                  membership_id=open_id, current_status=status)
+
+
+def check_status(membership_id: int, status: str, expected: Status, action: str) -> None:
+    """A step taken only from ``expected`` (admit or reject an application, graduate a member …)."""
+    if status != expected.value:
+        raise RuleViolation(
+            f"pool.not_{expected.value}",
+            f"入库记录 {membership_id} 当前状态为“{STATUS_NAMES[Status(status)]}”，不能{action}",
+            current_status=status)
+
+
 def check_date(field_name: str, when: date, today: date, not_before: date | None = None,
                not_before_label: str = "") -> None:
     if when > today:
-        raise PoolRuleViolation("pool.date_in_future", f"日期 {when} 晚于今天 {today}", field_name)
+        raise RuleViolation("pool.date_in_future", f"日期 {when} 晚于今天 {today}", field_name)
     if not_before is not None and when < not_before:
-        raise PoolRuleViolation("pool.date_too_early", f"日期 {when} 早于{not_before_label} {not_before}", field_name)
+        raise RuleViolation("pool.date_too_early", f"日期 {when} 早于{not_before_label} {not_before}", field_name)
 
 
 def check_capacity(members: int, cap: int = POOL_CAP) -> None:
     """Admission needs a free place: ``members`` is the count before this admission."""
     if members >= cap:
-        raise PoolRuleViolation(
+        raise RuleViolation(
             "pool.full", f"培育库现有入库企业 {members} 家，已达上限 {cap} 家，不能再入库（需先出库或退库）",
             members=members, cap=cap)
 
@@ -356,7 +367,7 @@ def check_topup(state: TopupState, admitted_on: date, city_name: str = "") -> No
     used = state.topups(admitted_on)
     limit = TOPUP_FACTOR * graduated
     if used + 1 > limit:
-        raise PoolRuleViolation(
+        raise RuleViolation(
             "pool.topup_exceeded",
             f"{city_name}截至 {admitted_on} 已出库 {graduated} 家，首次出库（{first}）后已增补入库 {used} 家；"
             f"滚动增补不得超过出库数的 {TOPUP_FACTOR} 倍即 {limit} 家，不能再增补",
@@ -385,21 +396,21 @@ def check_graduation(e: GraduationEvidence) -> None:
     or both sales and profit of the recognised products clearly up. The platform checks the
     direction; how much is "clearly" 明显 / "considerably" 较大幅度 is the province's judgement."""
     if e.rate_before is None:
-        raise PoolRuleViolation("graduation.rate_before_unknown",
+        raise RuleViolation("graduation.rate_before_unknown",
                                 "入库时的专利产业化率未知，请填写 industrialisation_rate_before", "industrialisation_rate_before")
     if e.rate_after is None:
-        raise PoolRuleViolation("graduation.rate_after_unknown",
+        raise RuleViolation("graduation.rate_after_unknown",
                                 "当前专利产业化率未知，请填写 industrialisation_rate_after 或先填报年度数据",
                                 "industrialisation_rate_after")
     if e.rate_after <= e.rate_before:
-        raise PoolRuleViolation(
+        raise RuleViolation(
             "graduation.rate_not_up",
             f"专利产业化率由 {e.rate_before} % 变为 {e.rate_after} %，未见提升，不符合出库标准",
             "industrialisation_rate_after")
     grew = (e.sales_growth_pct is not None and e.profit_growth_pct is not None
             and e.sales_growth_pct > 0 and e.profit_growth_pct > 0)
     if e.new_patent_intensive_products < 1 and not grew:
-        raise PoolRuleViolation(
+        raise RuleViolation(
             "graduation.no_product_evidence",
             "出库须新增 1 件以上专利密集型产品，或已认定的专利密集型产品年销售额及利润均实现增长",
             "new_patent_intensive_products")
@@ -440,3 +451,13 @@ def has_progress(admission_rate: Decimal | None, admitted_on: date, as_of: date,
         return False
     return any(rate is not None and rate > admission_rate
                for year, rate in rates_by_year.items() if admitted_on.year <= year <= as_of.year)
+
+
+def check_removal(reason: RemovalReason, admitted_on: date, removed_on: date) -> None:
+    """§ 12(3): removal for want of progress only once the 2-year period has passed."""
+    if reason == RemovalReason.NO_PROGRESS and not review_due(admitted_on, removed_on):
+        raise RuleViolation(
+            "pool.no_progress_too_early",
+            f"该企业于 {admitted_on} 入库，{removed_on} 尚未满 2 年，"
+            f"自 {review_from(admitted_on)} 起方可以“2年内未取得实质性进展”退库",
+            admitted_on=admitted_on.isoformat(), review_from=review_from(admitted_on).isoformat())

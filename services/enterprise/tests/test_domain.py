@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from services.enterprise.domain import (Tier, TierChange, TierRuleViolation, TierState, check_date,
+from libs.common.rules import RuleViolation
+from services.enterprise.domain import (Tier, TierChange, TierState, check_date,
                                         check_recommendation, classify, decide)
 
 TODAY = date(2025, 6, 30)
@@ -39,10 +40,10 @@ def test_classify_promotion_and_demotion(current, target, expected):
 
 
 def test_classify_unchanged_tier_is_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         classify(Tier.SEED, Tier.SEED)
     assert info.value.code == "tier.unchanged"
-    assert info.value.field == "tier"
+    assert info.value.field is None  # a conflict with the current tier: 409, not a 422 on the field
     assert "种子企业" in info.value.message
 
 
@@ -70,56 +71,56 @@ def test_decide_revoke():
 
 
 def test_decide_unchanged_tier_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(state(Tier.ADVANTAGE), Tier.ADVANTAGE, TODAY, TODAY, expected=TierChange.PROMOTED)
     assert info.value.code == "tier.unchanged"
 
 
 def test_decide_revoke_without_tier_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(NO_TIER, None, TODAY, TODAY, expected=TierChange.REVOKED)
     assert info.value.code == "tier.none_to_revoke"
-    assert info.value.field == "tier"
+    assert info.value.field is None
 
 
 def test_decide_revoke_after_revocation_refused():
     # a revoked enterprise has no tier but keeps the date of the revocation
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(TierState(None, date(2025, 1, 1)), None, TODAY, TODAY)
     assert info.value.code == "tier.none_to_revoke"
 
 
 def test_decide_promote_request_that_would_demote_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(state(Tier.ADVANTAGE), Tier.SEED, TODAY, TODAY, expected=TierChange.PROMOTED)
     assert info.value.code == "tier.not_promoted"
-    assert info.value.field == "to_tier"
+    assert info.value.field is None
     assert "晋级" in info.value.message
 
 
 def test_decide_demote_request_that_would_promote_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(state(Tier.GROWTH), Tier.SEED, TODAY, TODAY, expected=TierChange.DEMOTED)
     assert info.value.code == "tier.not_demoted"
 
 
 def test_decide_promote_request_without_tier_refused():
     # a first tier is a designation (via a city recommendation), not a promotion
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(NO_TIER, Tier.ADVANTAGE, TODAY, TODAY, expected=TierChange.PROMOTED)
     assert info.value.code == "tier.not_promoted"
     assert "无梯队" in info.value.message
 
 
 def test_decide_future_date_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(NO_TIER, Tier.GROWTH, date(2025, 7, 1), TODAY)
     assert info.value.code == "tier.date_in_future"
     assert info.value.field == "effective_date"
 
 
 def test_decide_date_before_previous_decision_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(TierState(Tier.SEED, date(2025, 3, 10)), Tier.ADVANTAGE, date(2025, 3, 9), TODAY)
     assert info.value.code == "tier.date_before_previous"
     assert info.value.field == "effective_date"
@@ -136,13 +137,13 @@ def test_check_date_today_allowed_and_no_previous_allowed():
 
 
 def test_check_date_future_checked_before_previous():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         check_date(TierState(Tier.SEED, date(2025, 3, 10)), date(2026, 1, 1), TODAY)
     assert info.value.code == "tier.date_in_future"
 
 
 def test_date_violation_is_checked_before_the_tier_rules():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         decide(state(Tier.SEED, date(2025, 5, 1)), Tier.SEED, date(2025, 4, 1), TODAY)
     assert info.value.code == "tier.date_before_previous"
 
@@ -154,12 +155,12 @@ def test_check_recommendation_allowed():
 
 
 def test_check_recommendation_pending_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         check_recommendation(NO_TIER, Tier.SEED, pending_exists=True)
     assert info.value.code == "tier.recommendation_pending"
 
 
 def test_check_recommendation_for_current_tier_refused():
-    with pytest.raises(TierRuleViolation) as info:
+    with pytest.raises(RuleViolation) as info:
         check_recommendation(state(Tier.SEED), Tier.SEED, pending_exists=False)
     assert info.value.code == "tier.unchanged"

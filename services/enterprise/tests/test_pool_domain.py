@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
+from libs.common.rules import RuleViolation
 from services.enterprise.pool import domain
-from services.enterprise.pool.domain import (Declarations, Figures, GraduationEvidence, Outcome, PoolRuleViolation,
-                                             Profile, TopupState, evaluate)
+from services.enterprise.pool.domain import (Declarations, Figures, GraduationEvidence, Outcome, Profile, TopupState,
+                                             evaluate)
 
 YEAR = 2024
 D = Decimal
@@ -206,10 +207,10 @@ def test_capacity_leaves_room_below_500(members):
 
 @pytest.mark.parametrize("members", [500, 501])
 def test_capacity_refuses_the_501st(members):
-    with pytest.raises(PoolRuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         domain.check_capacity(members)
     assert exc.value.code == "pool.full" and exc.value.field is None
-    assert exc.value.numbers == {"members": members, "cap": 500}
+    assert exc.value.extra == {"members": members, "cap": 500}
     assert f"{members} 家" in exc.value.message and "500" in exc.value.message
 
 
@@ -236,24 +237,24 @@ def test_topup_allows_up_to_twice_the_graduated(used):
 
 
 def test_topup_refuses_the_third_after_one_graduation_with_numbers():
-    with pytest.raises(PoolRuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         domain.check_topup(topups([G], [date(2025, 7, 1), date(2025, 8, 1)]), date(2025, 9, 1), "宜昌市")
     assert exc.value.code == "pool.topup_exceeded"
-    assert exc.value.numbers == {"graduated": 1, "topups": 2, "topup_limit": 2, "first_graduation": "2025-06-30"}
+    assert exc.value.extra == {"graduated": 1, "topups": 2, "topup_limit": 2, "first_graduation": "2025-06-30"}
     assert "宜昌市" in exc.value.message and "已出库 1 家" in exc.value.message and "2 家" in exc.value.message
 
 
 def test_topup_admission_on_the_first_graduation_day_is_a_topup():
     state = topups([G], [G, G])
     assert state.topups(G) == 2
-    with pytest.raises(PoolRuleViolation):
+    with pytest.raises(RuleViolation):
         domain.check_topup(state, G)
 
 
 def test_topup_limit_grows_with_each_graduation_as_of_the_admission_date():
     later = date(2025, 12, 1)
     state = topups([G, later], [date(2025, 7, 1), date(2025, 8, 1)])
-    with pytest.raises(PoolRuleViolation):  # on 2025-09-01 only one had graduated
+    with pytest.raises(RuleViolation):  # on 2025-09-01 only one had graduated
         domain.check_topup(state, date(2025, 9, 1))
     domain.check_topup(state, later)  # now two: limit 4, used 2
     assert domain.topup_allowance(state, later) == 2
@@ -287,7 +288,7 @@ def test_graduation_with_rate_up_and_sales_and_profit_up():
      "new_patent_intensive_products"),
 ])
 def test_graduation_refused_without_the_evidence(over, field):
-    with pytest.raises(PoolRuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         domain.check_graduation(evidence(**over))
     assert exc.value.field == field
 
@@ -345,10 +346,10 @@ def test_higher_rate_in_figures_since_admission_counts():
 
 
 def test_dates_in_the_future_or_before_a_bound_are_field_errors():
-    with pytest.raises(PoolRuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         domain.check_date("effective_date", date(2026, 1, 2), date(2026, 1, 1))
     assert exc.value.field == "effective_date" and exc.value.code == "pool.date_in_future"
-    with pytest.raises(PoolRuleViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         domain.check_date("applied_on", date(2024, 6, 5), date(2026, 1, 1), domain.PROGRAMME_START, "方案印发日")
     assert exc.value.code == "pool.date_too_early"
     domain.check_date("applied_on", date(2024, 6, 6), date(2026, 1, 1), domain.PROGRAMME_START)

@@ -6,43 +6,16 @@ app's :class:`libs.common.app.Runtime`; seed the enterprise read model with ``kn
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import httpx
 import pytest
 
-from libs.common.app import Runtime
-from libs.common.testing import app_client, fresh_database, migrate
+from libs.common.testing import service_app_fixtures
 from services.protection.app import create_app
 from services.protection.config import ProtectionSettings
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MIGRATIONS = REPO_ROOT / "services" / "protection" / "migrations"
+globals().update(service_app_fixtures("protection", create_app, ProtectionSettings))
 
 
 @pytest.fixture
-async def db_url(db_backend: str, tmp_path: Path):
-    async with fresh_database(db_backend, tmp_path, "protection") as url:
-        await migrate(MIGRATIONS, url)
-        yield url
-
-
-@pytest.fixture
-def settings(db_url: str) -> ProtectionSettings:
-    return ProtectionSettings(database_url=db_url, kafka_enabled=False, env="test")
-
-
-@pytest.fixture
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture
-async def api(app) -> httpx.AsyncClient:
-    async with app_client(app) as client:
-        yield client
-
-
-@pytest.fixture
-def runtime(api, app) -> Runtime:
-    return app.state.runtime
+def settings(app) -> ProtectionSettings:
+    """The settings the app runs with (its case time limits)."""
+    return app.state.settings

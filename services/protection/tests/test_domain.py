@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from pydantic import ValidationError
 
+from libs.common.rules import RuleViolation
 from services.protection.config import DEFAULT_CLOSE_DAYS, ProtectionSettings
-from services.protection.domain import (CaseKind, CaseStatus, Limits, Outcome, WorkflowViolation, check_outcome,
+from services.protection.domain import (CaseKind, CaseStatus, Limits, Outcome, check_outcome,
                                         check_step_time, check_transition, months_between, next_status, overdue,
                                         parse_month, timings, visit_duty, within)
 
@@ -31,7 +32,7 @@ def test_each_next_step_is_allowed(current, target):
     (R, R, "case.already_in_status"), (A, A, "case.already_in_status"), (C, C, "case.already_in_status"),
 ])
 def test_skipping_reversing_and_repeating_are_refused(current, target, code):
-    with pytest.raises(WorkflowViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         check_transition(current, target)
     assert exc.value.code == code and exc.value.field is None and exc.value.message
 
@@ -42,7 +43,7 @@ def test_closed_has_no_next_step():
 
 def test_step_time_equal_to_previous_is_allowed_one_microsecond_earlier_is_not():
     check_step_time(T0, T0, T0 + timedelta(days=1))
-    with pytest.raises(WorkflowViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         check_step_time(T0 - timedelta(microseconds=1), T0, T0 + timedelta(days=1))
     assert (exc.value.code, exc.value.field) == ("step.time_before_previous", "at")
 
@@ -50,7 +51,7 @@ def test_step_time_equal_to_previous_is_allowed_one_microsecond_earlier_is_not()
 def test_step_time_in_the_future_beyond_skew_is_refused():
     now = T0
     check_step_time(now + timedelta(minutes=5), None, now)
-    with pytest.raises(WorkflowViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         check_step_time(now + timedelta(minutes=5, seconds=1), None, now, "received_at")
     assert (exc.value.code, exc.value.field) == ("step.time_in_future", "received_at")
 
@@ -63,7 +64,7 @@ def test_step_time_in_the_future_beyond_skew_is_refused():
     (CaseKind.ASSISTANCE, Outcome.RULED, None, "outcome.ruled_kind"),
 ])
 def test_outcome_rules(kind, outcome, to, code):
-    with pytest.raises(WorkflowViolation) as exc:
+    with pytest.raises(RuleViolation) as exc:
         check_outcome(kind, outcome, to)
     assert exc.value.code == code and exc.value.field
 

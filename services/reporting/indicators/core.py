@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Literal, Mapping
-from zoneinfo import ZoneInfo
+
+from libs.common.clock import CHINA
 
 PROVINCE = "420000"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)

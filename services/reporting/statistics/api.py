@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from libs.common.app import Runtime
-from libs.common.auth import CurrentPrincipal, Principal, Role, ensure_city_access
+from libs.common.app import RT
+from libs.common.auth import CurrentPrincipal, Role, ensure_city_access
 from libs.common.errors import FieldInvalid, Forbidden, ProblemError, field_error
 from services.reporting.kpi import fmt_decimal
 from services.reporting.models import StatApproval, StatValue
@@ -24,11 +24,6 @@ router = APIRouter(prefix="/api/v1/statistics", tags=["统计数据 statistics"]
 MAX_UPLOAD = 20 * 1024 * 1024
 
 
-def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RT = Annotated[Runtime, Depends(runtime)]
 
 _BODY_DOC = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/DataValueSetIn"}},

@@ -2,12 +2,12 @@
 transaction: values + audit (+ the approval event on the reporting outbox)."""
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from libs.common import clock
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role
@@ -15,7 +15,6 @@ from libs.common.db import utcnow
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, ProblemError
 from libs.common.outbox import add_event, flush_events
 from services.reporting import events as ev
-from services.reporting.indicators.core import CHINA
 from services.reporting.kpi import fmt_decimal
 from services.reporting.models import StatApproval, StatValue
 from services.reporting.statistics.domain import RowProblem, check_org_unit, check_period, check_value
@@ -136,7 +135,7 @@ async def submit(rt: Runtime, principal: Principal, body: DataValueSetIn, dry_ru
 async def approve(rt: Runtime, principal: Principal, period: str, org_unit: str) -> StatApproval:
     may_approve(principal)
     period, org_unit = _checked(period, org_unit)
-    today = datetime.now(CHINA).date()
+    today = clock.today()
     try:
         async with rt.sessions.write() as session:
             approval = await session.get(StatApproval, (period, org_unit), with_for_update=True)
@@ -185,7 +184,7 @@ async def reopen(rt: Runtime, principal: Principal, period: str, org_unit: str, 
                            {"state": APPROVED, "version": approval.version}, {"state": REOPENED, "reason": reason})
         add_event(session, "reporting", ev.DOMAIN_TOPIC, ev.StatisticsReopened(
             key=f"{period}:{org_unit}", period=period, org_unit=org_unit, version=approval.version,
-            reopened_on=datetime.now(CHINA).date(), reason=reason))
+            reopened_on=clock.today(), reason=reason))
         await flush_events(session, ev.DOMAIN_TOPIC)
     return approval
 

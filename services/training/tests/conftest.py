@@ -6,37 +6,8 @@ reading tables directly.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import httpx
-import pytest
-
-from libs.common.app import Runtime
-from libs.common.testing import app_client, fresh_database, migrate
+from libs.common.testing import service_app_fixtures
 from services.training.app import create_app
 from services.training.config import TrainingSettings
 
-MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
-
-
-@pytest.fixture
-async def db_url(db_backend: str, tmp_path: Path):
-    async with fresh_database(db_backend, tmp_path, "training") as url:
-        await migrate(MIGRATIONS, url)
-        yield url
-
-
-@pytest.fixture
-def app(db_url: str):
-    return create_app(TrainingSettings(database_url=db_url, kafka_enabled=False, env="test"))
-
-
-@pytest.fixture
-async def api(app) -> httpx.AsyncClient:
-    async with app_client(app) as client:
-        yield client
-
-
-@pytest.fixture
-def runtime(api, app) -> Runtime:
-    return app.state.runtime
+globals().update(service_app_fixtures("training", create_app, TrainingSettings))

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.training.domain import (CertificateCheck, ClassStatus, IdNumberError, RuleViolation, Track,
+from libs.common.rules import RuleViolation
+from services.training.domain import (CertificateCheck, ClassStatus, IdNumberError, Track,
                                       certificate_number, check_certificate, id_check_char, is_complete, mask_id_number,
                                       passed, person_key, required_days, session_days, transition,
                                       validate_id_number)

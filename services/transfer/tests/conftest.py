@@ -6,43 +6,15 @@ the consumer would.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
-import httpx
 import pytest
 
-from libs.common.app import Runtime
-from libs.common.testing import app_client, fresh_database, migrate, random_uscc
+from libs.common.testing import random_uscc, service_app_fixtures
 from libs.readmodels.testing import seed_known_enterprise
 from services.transfer.app import create_app
 from services.transfer.config import TransferSettings
 from services.transfer.models import known_enterprises
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MIGRATIONS = REPO_ROOT / "services" / "transfer" / "migrations"
-
-
-@pytest.fixture
-async def db_url(db_backend: str, tmp_path: Path):
-    async with fresh_database(db_backend, tmp_path, "transfer") as url:
-        await migrate(MIGRATIONS, url)
-        yield url
-
-
-@pytest.fixture
-def app(db_url: str):
-    return create_app(TransferSettings(database_url=db_url, kafka_enabled=False, env="test"))
-
-
-@pytest.fixture
-async def api(app) -> httpx.AsyncClient:
-    async with app_client(app) as client:
-        yield client
-
-
-@pytest.fixture
-def runtime(api, app) -> Runtime:
-    return app.state.runtime
+globals().update(service_app_fixtures("transfer", create_app, TransferSettings))
 
 
 @pytest.fixture

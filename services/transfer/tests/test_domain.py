@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from libs.common.rules import RuleViolation
 from services.transfer import domain
-from services.transfer.domain import (Kind, Party, PartyInput, PartyKind, Payment, Region, RuleError, StateError,
+from services.transfer.domain import (Kind, Party, PartyInput, PartyKind, Payment, Region,
                                       check_record, ipc_score, normalise_ipc, normalise_patents, record_city,
                                       resolve_party, score_match)
 
@@ -34,9 +35,9 @@ def test_ipc_normalised(raw, expected):
 
 @pytest.mark.parametrize("raw", ["", "H01", "I01M", "H1M", "H01M 10", "H01M 10/", "H01M /05", "H01M 10/5", "H01MM"])
 def test_ipc_refused(raw):
-    with pytest.raises(RuleError) as err:
+    with pytest.raises(RuleViolation) as err:
         normalise_ipc(raw)
-    assert err.value.rule == "ipc.format"
+    assert err.value.code == "ipc.format"
 
 
 @pytest.mark.parametrize("need, entry, rule, points", [
@@ -167,7 +168,7 @@ def test_allowed_transitions(machine, state, action, target):
     (domain.MATCHING, "cancelled", "hold"),
 ])
 def test_refused_transitions(machine, state, action):
-    with pytest.raises(StateError) as err:
+    with pytest.raises(RuleViolation) as err:
         machine.next(state, action)
     assert err.value.code == f"{machine.name}.{action}.not_allowed"
 

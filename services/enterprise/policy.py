@@ -1,0 +1,62 @@
+"""Who may do what in the enterprise service (registry, tiers and the pool), for the API and the use cases.
+
+* the ``province-admin`` does everything, and alone decides tiers and the pool's admissions,
+  rejections, graduations and removals;
+* a ``city-officer`` registers and edits their city's enterprises and yearly figures, recommends
+  tiers, applies for the pool (the only role that does) and records their members' progress;
+* ``viewer`` and ``integration`` read everything; ``bank`` and ``agency`` read nothing here.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from libs.common.auth import Principal, Role, ensure_city_access, ensure_enterprise_access, require_roles
+from libs.common.errors import Forbidden
+
+#: Tier decisions and the pool's admissions, rejections, graduations and removals.
+DECIDERS = (Role.PROVINCE_ADMIN,)
+#: The registry and its figures, tier recommendations, pool evaluations and progress.
+WRITERS = (Role.PROVINCE_ADMIN, Role.CITY_OFFICER)
+#: Pool applications: filed by the enterprise's city.
+APPLICANTS = (Role.CITY_OFFICER,)
+
+ProvinceAdmin = Annotated[Principal, Depends(require_roles(*DECIDERS))]
+Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
+CityOfficer = Annotated[Principal, Depends(require_roles(*APPLICANTS))]
+
+#: Reading one enterprise (its profile, figures, tiers and pool records): the registry's read rule.
+ensure_reader = ensure_enterprise_access
+
+
+def ensure_writer(principal: Principal, city: str, what: str = "企业信息") -> None:
+    """May change ``what`` of an enterprise registered in ``city``."""
+    if principal.role not in WRITERS:
+        raise Forbidden(f"角色 {principal.role.value} 不能修改{what}")
+    ensure_city_access(principal, city)
+
+
+def ensure_applicant(principal: Principal, city: str) -> None:
+    """May apply for the pool on behalf of an enterprise registered in ``city``."""
+    if principal.role not in APPLICANTS:
+        raise Forbidden("入库申报由企业所在市州知识产权局提交")
+    ensure_city_access(principal, city)
+
+
+def own_city(principal: Principal) -> str | None:
+    """The one city a city officer is confined to (None: a province-wide view)."""
+    return principal.city if principal.role == Role.CITY_OFFICER else None
+
+
+def readable_city(principal: Principal, city: str | None, what: str) -> str | None:
+    """The city a list of ``what`` is filtered on: a city officer's own (naming another city is a
+    403), the one asked for by a province-wide role; other roles read no list (403)."""
+    mine = own_city(principal)
+    if mine is not None:
+        if city is not None:
+            ensure_city_access(principal, city)
+        return mine
+    if not principal.sees_all_cities():
+        raise Forbidden(f"角色 {principal.role.value} 无权查看{what}")
+    return city
