@@ -21,8 +21,16 @@ from services.enterprise.domain import Tier, TierChange, TierRuleViolation, Tier
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
 from services.enterprise.pool.models import PoolMembership
 from services.enterprise.reference import Ownership
-from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseUpdate, RecommendationIn, RejectIn,
-                                         RevokeIn, TierChangeIn, YearFiguresIn)
+from services.enterprise.schemas import (
+    ApproveIn,
+    EnterpriseCreate,
+    EnterpriseUpdate,
+    RecommendationIn,
+    RejectIn,
+    RevokeIn,
+    TierChangeIn,
+    YearFiguresIn,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PROFILE_FIELDS = ("name", "city", "county", "industry", "size_class", "ownership", "qualifications",
@@ -194,7 +202,8 @@ async def put_figures(rt: Runtime, principal: Principal, uscc: str, year: int, d
     if year < 2000 or year > this_year:
         raise FieldInvalid("year", "year.range", f"年度应在 2000 至 {this_year} 之间")
     if data.staff is not None and data.rd_staff is not None and data.rd_staff > data.staff:
-        raise FieldInvalid("rd_staff", "rd_staff.exceeds_staff", f"研发人员数 {data.rd_staff} 大于职工总数 {data.staff}")
+        raise FieldInvalid("rd_staff", "rd_staff.exceeds_staff",
+                           f"研发人员数 {data.rd_staff} 大于职工总数 {data.staff}")
     async with rt.unit_of_work() as uow:
         enterprise = await _get(uow.session, uscc)
         _require_writer(principal, enterprise.city)

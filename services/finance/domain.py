@@ -200,7 +200,8 @@ def check_publication_date(published_on: date, previous: date | None, today: dat
     """Versions are published in date order: not before the previous version, not in the future."""
     check_business_date(published_on, today, "published_on", "发布日期")
     if previous is not None and published_on < previous:
-        raise RuleViolation("whitelist.date_order", f"发布日期（{published_on}）不能早于上一版白名单的发布日期（{previous}）",
+        raise RuleViolation("whitelist.date_order",
+                            f"发布日期（{published_on}）不能早于上一版白名单的发布日期（{previous}）",
                             "published_on")
 
 
@@ -229,5 +230,6 @@ def check_activity(kind: ActivityKind, chain: str | None, enterprise_count: int,
     if kind == ActivityKind.ROADSHOW and chain is None:
         raise RuleViolation("roadshow.chain_required", "“一月一链”路演须注明产业链", "chain")
     if enterprise_count < listed:
-        raise RuleViolation("activity.enterprise_count", f"参与企业数（{enterprise_count}）少于列出的企业数（{listed}）",
+        raise RuleViolation("activity.enterprise_count",
+                            f"参与企业数（{enterprise_count}）少于列出的企业数（{listed}）",
                             "enterprise_count")

@@ -31,12 +31,30 @@ from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, Prob
 from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
-from services.finance.domain import (ActivityKind, ItemKind, LoanStatus, RuleViolation, check_activity,
-                                     check_business_date, check_items, check_publication_date, check_status_date,
-                                     check_transition, check_whitelist_entries, diff_whitelists, maturity_date)
-from services.finance.models import (FinancingActivity, PledgedItem, PledgeLoan, WhitelistEntry, WhitelistVersion,
-                                     known_enterprises)
-from services.finance.schemas import (ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish)
+from services.finance.domain import (
+    ActivityKind,
+    ItemKind,
+    LoanStatus,
+    RuleViolation,
+    check_activity,
+    check_business_date,
+    check_items,
+    check_publication_date,
+    check_status_date,
+    check_transition,
+    check_whitelist_entries,
+    diff_whitelists,
+    maturity_date,
+)
+from services.finance.models import (
+    FinancingActivity,
+    PledgedItem,
+    PledgeLoan,
+    WhitelistEntry,
+    WhitelistVersion,
+    known_enterprises,
+)
+from services.finance.schemas import ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -136,7 +154,7 @@ def _item_clash(clash: list[tuple[str, str, Any]]) -> Conflict:
 
 def _build_loan(principal: Principal, p: _Prepared, ent) -> PledgeLoan:
     data = p.data
-    titles = {(i.kind, n): i.title for i, (_, n) in zip(data.items, p.items)}
+    titles = {(i.kind, n): i.title for i, (_, n) in zip(data.items, p.items, strict=False)}
     return PledgeLoan(
         uscc=ent.uscc, enterprise_name=ent.name, city=ent.city, ownership=ent.ownership,
         is_private=bool(ent.is_private), lender_bank=p.lender, lender_name=data.lender_name or p.lender,

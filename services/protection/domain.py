@@ -7,9 +7,11 @@ every assistance centre visits private enterprises at least once a month.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
 
 class CaseKind(StrEnum):
@@ -126,9 +128,9 @@ def check_transition(current: CaseStatus, target: CaseStatus) -> None:
     """Only the next step is allowed: no skipping, no going back, nothing after closing."""
     if target == current:
         raise WorkflowViolation("case.already_in_status", f"案件已处于“{STATUS_NAMES[current]}”状态")
-    if current == CaseStatus.CLOSED:
-        raise WorkflowViolation("case.closed", "案件已结案，不能再变更状态")
     expected = next_status(current)
+    if expected is None:  # closed: no step after it
+        raise WorkflowViolation("case.closed", "案件已结案，不能再变更状态")
     if ORDER.index(target) < ORDER.index(current):
         raise WorkflowViolation("case.step_reversed",
                                 f"案件已处于“{STATUS_NAMES[current]}”，不能退回到“{STATUS_NAMES[target]}”")
@@ -207,11 +209,11 @@ def deadline(entered_at: datetime, limit_days: int) -> datetime:
     return entered_at + timedelta(days=limit_days)
 
 
-def timings(kind: CaseKind, stamps: dict[CaseStatus, datetime | None], limits: Limits,
+def timings(kind: CaseKind, stamps: Mapping[CaseStatus, datetime | None], limits: Limits,
             now: datetime) -> list[StepTiming]:
     """Each step's duration against its limit; the running step is measured to ``now``."""
     out: list[StepTiming] = []
-    for prev, step in zip(ORDER, ORDER[1:]):
+    for prev, step in pairwise(ORDER):
         start = stamps.get(prev)
         if start is None:
             break
@@ -312,7 +314,7 @@ class KindSummary:
     outcomes: dict[str, int] | None = None
     _seconds: dict[str, list[int]] | None = None
 
-    def add(self, kind: CaseKind, status: CaseStatus, stamps: dict[CaseStatus, datetime | None], outcome: str | None,
+    def add(self, kind: CaseKind, status: CaseStatus, stamps: Mapping[CaseStatus, datetime | None], outcome: str | None,
             limits: Limits, now: datetime) -> None:
         self.outcomes = self.outcomes or {}
         self._seconds = self._seconds or {}
@@ -338,7 +340,7 @@ class KindSummary:
                 for step in ("accepted", "handling", "closed")}
 
 
-def summarise(cases: list[tuple[CaseKind, CaseStatus, dict[CaseStatus, datetime | None], str | None]],
+def summarise(cases: Iterable[tuple[CaseKind, CaseStatus, Mapping[CaseStatus, datetime | None], str | None]],
               limits: Limits, now: datetime) -> tuple[list[KindSummary], KindSummary]:
     """Per-kind and overall counts (received, open, closed, overdue, closed in time, outcomes) and
     the average days each step took."""

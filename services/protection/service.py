@@ -17,13 +17,36 @@ from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, Prob
 from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.protection import events as ev
-from services.protection.domain import (CaseKind, CaseStatus, CentreMonths, HostKind, Limits, Outcome,
-                                        WorkflowViolation, check_outcome, check_step_time, check_transition,
-                                        elapsed_seconds, month_key, month_span, months_between, timings, visit_duty,
-                                        within)
+from services.protection.domain import (
+    CaseKind,
+    CaseStatus,
+    CentreMonths,
+    HostKind,
+    Limits,
+    Outcome,
+    WorkflowViolation,
+    check_outcome,
+    check_step_time,
+    check_transition,
+    elapsed_seconds,
+    month_key,
+    month_span,
+    months_between,
+    timings,
+    visit_duty,
+    within,
+)
 from services.protection.models import Case, CaseStep, Centre, Visit, Workstation, known_enterprises
-from services.protection.schemas import (CaseCreate, CentreCreate, CentreUpdate, CloseIn, DeregisterIn, StepIn,
-                                         VisitCreate, WorkstationCreate)
+from services.protection.schemas import (
+    CaseCreate,
+    CentreCreate,
+    CentreUpdate,
+    CloseIn,
+    DeregisterIn,
+    StepIn,
+    VisitCreate,
+    WorkstationCreate,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 #: The longest month range the visit-compliance report covers.
@@ -62,7 +85,8 @@ def _require_centre_actor(principal: Principal, centre: Centre) -> None:
     if principal.role == Role.AGENCY:
         if principal.org != centre.id:
             raise ProblemError(403, "forbidden-centre", "无权办理其他中心的事项",
-                               f"机构用户（{principal.org or '未绑定中心'}）只能办理本中心的事项，不能办理中心 {centre.id} 的事项")
+                               f"机构用户（{principal.org or '未绑定中心'}）只能办理本中心的事项，"
+                               f"不能办理中心 {centre.id} 的事项")
         return
     _require_city_writer(principal, centre.city, "办理案件或记录上门服务")
 
@@ -215,7 +239,7 @@ async def establish_workstation(rt: Runtime, principal: Principal, data: Worksta
         raise Forbidden(f"角色 {principal.role.value} 不能设立保护工作站")
     async with rt.unit_of_work() as uow:
         host_is_private = None
-        if data.host_kind == HostKind.ENTERPRISE:
+        if data.host_kind == HostKind.ENTERPRISE and data.host_uscc:  # (required above)
             host = await require_enterprise(uow.session, known_enterprises, data.host_uscc, field="host_uscc")
             if data.city and data.city != host.city:
                 raise FieldInvalid("city", "city.host_mismatch",
@@ -292,7 +316,8 @@ async def list_workstations(rt: Runtime, principal: Principal, page: PageParams,
     if level:
         stmt = stmt.where(Workstation.level == level)
     if year:
-        stmt = stmt.where(Workstation.established_on >= date(year, 1, 1), Workstation.established_on <= date(year, 12, 31))
+        stmt = stmt.where(Workstation.established_on >= date(year, 1, 1),
+                          Workstation.established_on <= date(year, 12, 31))
     if active is True:
         stmt = stmt.where(Workstation.deregistered_on.is_(None))
     elif active is False:
@@ -392,6 +417,7 @@ async def advance_case(rt: Runtime, principal: Principal, case_id: int, target: 
         before = case_snapshot(case)
         started = getattr(case, _STAMP[previous])
         limit = limits.days_for(previous, kind)
+        assert limit is not None, previous  # every step but the last has a limit
         setattr(case, _STAMP[target], at)
         case.status = target.value
         case.version += 1
@@ -408,6 +434,7 @@ async def advance_case(rt: Runtime, principal: Principal, case_id: int, target: 
         fields = dict(**_case_fact(case), at=at, previous_at=started, duration_seconds=elapsed_seconds(started, at),
                       limit_days=limit, within_limit=within(started, at, limit), year=china_year(at))
         if target == CaseStatus.CLOSED:
+            assert isinstance(data, CloseIn)  # closing takes a CloseIn (see the route)
             steps = timings(kind, stamps_of(case), limits, now)
             fields.update(outcome=data.outcome.value, transferred_to=data.transferred_to, received_at=case.received_at,
                           total_seconds=elapsed_seconds(case.received_at, at),
@@ -522,7 +549,8 @@ async def record_visit(rt: Runtime, principal: Principal, data: VisitCreate) -> 
         enterprise = await require_enterprise(uow.session, known_enterprises, data.uscc, field="uscc")
         if not enterprise.is_private:
             raise FieldInvalid("uscc", "enterprise-private",
-                               f"企业 {enterprise.uscc}（{enterprise.name}）不是民营企业；上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）")
+                               f"企业 {enterprise.uscc}（{enterprise.name}）不是民营企业；"
+                               "上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）")
         services = [s.value for s in dict.fromkeys(data.services)]
         visit = Visit(centre_id=centre.id, city=centre.city, uscc=enterprise.uscc, enterprise_name=enterprise.name,
                       enterprise_city=enterprise.city, visit_date=data.visit_date, month=month_key(data.visit_date),

@@ -73,7 +73,8 @@ class RuleViolation(Exception):
         self.field = field
 
 
-def transition(current: ClassStatus, action: str, *, today: date, end_date: date, attended_days: int = 0) -> ClassStatus:
+def transition(current: ClassStatus, action: str, *, today: date, end_date: date,
+               attended_days: int = 0) -> ClassStatus:
     """The class status after ``action``, or a RuleViolation (409)."""
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
@@ -133,7 +134,7 @@ class IdNumberError(ValueError):
 
 
 def id_check_char(body17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=False)) % 11]
 
 
 def validate_id_number(value: object) -> str:

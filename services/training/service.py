@@ -13,19 +13,37 @@ from sqlalchemy.exc import IntegrityError
 
 from libs.common.app import Runtime
 from libs.common.audit import record_audit
-from libs.common.db import utcnow
 from libs.common.auth import Principal, Role, ensure_city_access
+from libs.common.db import utcnow
 from libs.common.errors import Conflict, FieldInvalid, Forbidden, NotFound, ProblemError, field_error
 from libs.common.pagination import PageParams, fetch_page
 from libs.readmodels.enterprises import require_enterprise
 from services.training import events as ev
-from services.training.domain import (ENTERPRISE_REQUIRED, CertificateCheck, ClassStatus, RuleViolation, Track,
-                                      certificate_number, check_certificate, is_complete, mask_id_number, passed,
-                                      person_key, session_days, transition)
-from services.training.models import (Attendance, Certificate, CertificateSequence, Commissioner, Enrolment,
-                                      TrainingClass, known_enterprises)
-from services.training.schemas import (AttendanceSheetIn, CertificateIn, ClassCreate, ClassUpdate, EnrolmentIn,
-                                       ExamIn)
+from services.training.domain import (
+    ENTERPRISE_REQUIRED,
+    CertificateCheck,
+    ClassStatus,
+    RuleViolation,
+    Track,
+    certificate_number,
+    check_certificate,
+    is_complete,
+    mask_id_number,
+    passed,
+    person_key,
+    session_days,
+    transition,
+)
+from services.training.models import (
+    Attendance,
+    Certificate,
+    CertificateSequence,
+    Commissioner,
+    Enrolment,
+    TrainingClass,
+    known_enterprises,
+)
+from services.training.schemas import AttendanceSheetIn, CertificateIn, ClassCreate, ClassUpdate, EnrolmentIn, ExamIn
 
 CHINA = ZoneInfo("Asia/Shanghai")
 MANAGERS = (Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY)
@@ -201,7 +219,8 @@ async def update_class(rt: Runtime, principal: Principal, class_id: int, data: C
         cls = await _get_class(uow.session, class_id, lock=True)
         ensure_manage(principal, cls)
         if cls.status in (ClassStatus.FINISHED, ClassStatus.CANCELLED):
-            raise Conflict("class.closed", f"培训班已{'结束' if cls.status == ClassStatus.FINISHED else '取消'}，不能修改")
+            raise Conflict("class.closed",
+                           f"培训班已{'结束' if cls.status == ClassStatus.FINISHED else '取消'}，不能修改")
         before = class_snapshot(cls)
         date_keys = {"start_date", "end_date", "session_dates"} & changes.keys()
         if date_keys:
@@ -360,7 +379,8 @@ async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[En
             enterprise = None
             if item.uscc is None:
                 if track in ENTERPRISE_REQUIRED:
-                    errors.append(field_error(f"{prefix}uscc", "uscc.required", "该类别培训班须填写学员所在企业信用代码"))
+                    errors.append(field_error(f"{prefix}uscc", "uscc.required",
+                                              "该类别培训班须填写学员所在企业信用代码"))
                     continue
             else:
                 try:
@@ -714,8 +734,9 @@ async def summary(rt: Runtime, principal: Principal, year: int, city: str | None
                          .join(TrainingClass, TrainingClass.id == Certificate.class_id)
                          .where(Certificate.issued_on >= date(year, 1, 1), Certificate.issued_on <= date(year, 12, 31))
                          .group_by(Certificate.track), city)
-    tracks = {t.value: {"classes": {s.value: 0 for s in ClassStatus}, "enrolled": 0, "person_times": 0,
-                        "private_person_times": 0, "completed": 0, "certificates": 0} for t in Track}
+    tracks: dict[str, dict[str, Any]] = {
+        t.value: {"classes": {s.value: 0 for s in ClassStatus}, "enrolled": 0, "person_times": 0,
+                  "private_person_times": 0, "completed": 0, "certificates": 0} for t in Track}
     async with rt.sessions() as session:
         for track, status, n in (await session.execute(classes)).all():
             tracks[track]["classes"][status] = int(n)

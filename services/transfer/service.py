@@ -10,14 +10,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Text, case, cast, func, or_, select, update
+from sqlalchemy import Table, Text, case, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,10 +34,28 @@ from libs.readmodels.enterprises import require_enterprise
 from services.transfer import domain
 from services.transfer import events as ev
 from services.transfer.domain import ACADEMIC, LICENCES, FeeKind, Kind, Party, PartyInput, PartyKind, StateError
-from services.transfer.models import (EnterpriseNeed, LibraryEntry, MatchingEvent, OpenLicence, TransferPatent,
-                                      TransferRecord, known_enterprises)
-from services.transfer.schemas import (BulkOut, CloseNeedIn, HeldIn, LibraryEntryCreate, MatchingEventCreate,
-                                       NeedCreate, OpenLicenceCreate, PartyIn, RowError, TransferCreate)
+from services.transfer.models import (
+    Base,
+    EnterpriseNeed,
+    LibraryEntry,
+    MatchingEvent,
+    OpenLicence,
+    TransferPatent,
+    TransferRecord,
+    known_enterprises,
+)
+from services.transfer.schemas import (
+    BulkOut,
+    CloseNeedIn,
+    HeldIn,
+    LibraryEntryCreate,
+    MatchingEventCreate,
+    NeedCreate,
+    OpenLicenceCreate,
+    PartyIn,
+    RowError,
+    TransferCreate,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.CITY_OFFICER})
@@ -92,7 +111,7 @@ def _party_input(p: PartyIn) -> PartyInput:
 async def _resolve_single_party(session: AsyncSession, side: str, p: PartyIn) -> Party:
     known = await known_map(session, [p.uscc] if p.uscc else [])
     party, errors = domain.resolve_party(side, _party_input(p), known)
-    if errors:
+    if errors or party is None:  # no party comes without errors saying why
         raise ProblemError(422, "validation-error", "请求参数校验失败", errors[0]["message"], errors=errors)
     return party
 
@@ -115,7 +134,8 @@ async def plan_records(session: AsyncSession, principal: Principal, items: list[
     refs = [it.ref for _, it in items]
     existing_refs: set[str] = set()
     for chunk in _chunks(sorted(set(refs))):
-        existing_refs.update((await session.scalars(select(TransferRecord.ref).where(TransferRecord.ref.in_(chunk)))).all())
+        stmt = select(TransferRecord.ref).where(TransferRecord.ref.in_(chunk))
+        existing_refs.update((await session.scalars(stmt)).all())
     licences = await _by_id(session, OpenLicence, {it.open_licence_id for _, it in items})
     entries = await _by_id(session, LibraryEntry, {it.library_entry_id for _, it in items})
     events = await _by_id(session, MatchingEvent, {it.matching_event_id for _, it in items})
@@ -139,7 +159,8 @@ async def plan_records(session: AsyncSession, principal: Principal, items: list[
             seen_refs[it.ref] = row
         city = None
         if seller and buyer:
-            errs += domain.check_record(it.kind, seller, buyer, it.contract_date, it.term_end, it.amount, it.payment, on)
+            errs += domain.check_record(it.kind, seller, buyer, it.contract_date, it.term_end, it.amount,
+                                        it.payment, on)
             city = domain.record_city(seller, buyer, it.city)
             if city is None:
                 errs.append({"field": "city", "rule": "city.required",
@@ -151,6 +172,7 @@ async def plan_records(session: AsyncSession, principal: Principal, items: list[
         if errs:
             errors.extend({"row": row, **e} for e in errs)
             continue
+        assert seller is not None and buyer is not None  # else their errors are in errs
         record_id = uuid.uuid4().hex
         university_origin = seller.kind in ACADEMIC
         channel = ("open_licence" if it.open_licence_id else "library" if it.library_entry_id
@@ -180,10 +202,10 @@ async def plan_records(session: AsyncSession, principal: Principal, items: list[
 
 
 async def _by_id(session: AsyncSession, model, ids: set[int | None]) -> dict[int, Any]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    rows = (await session.scalars(select(model).where(model.id.in_(sorted(ids))))).all()
+    rows = (await session.scalars(select(model).where(model.id.in_(sorted(wanted))))).all()
     return {r.id: r for r in rows}
 
 
@@ -224,11 +246,18 @@ def _check_links(it: TransferCreate, patents: list[str], licences: dict, entries
     return errs
 
 
+def _table(model: type[Base]) -> Table:
+    """The table a model maps (declared as the broader FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 async def _write_records(uow, planned: list[Planned]) -> None:
     """Core executemany inserts of records and their patent index, library deal counts, events."""
     session = uow.session
-    await session.execute(TransferRecord.__table__.insert(), [p.values for p in planned])
-    await session.execute(TransferPatent.__table__.insert(), [
+    await session.execute(_table(TransferRecord).insert(), [p.values for p in planned])
+    await session.execute(_table(TransferPatent).insert(), [
         {"record_id": p.values["id"], "patent_number": n} for p in planned for n in p.values["patents"]])
     deals = Counter(p.values["library_entry_id"] for p in planned if p.values["library_entry_id"])
     for entry_id, n in deals.items():
@@ -436,7 +465,8 @@ async def publish_open_licence(rt: Runtime, principal: Principal, data: OpenLice
         await record_audit(uow.session, principal, "open_licence.publish", "open_licence", str(lic.id), None,
                            data.model_dump(mode="json"))
         uow.emit(ev.OpenLicencePublished(
-            open_licence_id=str(lic.id), patents=patents, licensor_kind=lic.licensor_kind, licensor_name=lic.licensor_name,
+            open_licence_id=str(lic.id), patents=patents, licensor_kind=lic.licensor_kind,
+            licensor_name=lic.licensor_name,
             city=city, fee_kind=lic.fee_kind, fee_amount=_s(lic.fee_amount), royalty_rate=_s(lic.royalty_rate),
             valid_from=lic.valid_from, valid_to=lic.valid_to, year=lic.valid_from.year))
         await uow.commit()
@@ -453,7 +483,7 @@ async def licensee_counts(session: AsyncSession, ids: list[int]) -> dict[int, in
     rows = await session.execute(select(TransferRecord.open_licence_id, func.count()).where(
         TransferRecord.open_licence_id.in_(ids), TransferRecord.status == "registered")
         .group_by(TransferRecord.open_licence_id))
-    return {i: n for i, n in rows.all()}
+    return {i: n for i, n in rows.all() if i is not None}  # (in ids: never None)
 
 
 async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | None = None, status: str | None = None,
@@ -500,7 +530,8 @@ async def withdraw_open_licence(rt: Runtime, principal: Principal, licence_id: i
         lic.withdrawn_reason = reason
         await record_audit(uow.session, principal, "open_licence.withdraw", "open_licence", str(lic.id),
                            {"status": "active"}, {"status": lic.status, "reason": reason})
-        uow.emit(ev.OpenLicenceWithdrawn(open_licence_id=str(lic.id), city=lic.city, withdrawn_on=today(), reason=reason))
+        uow.emit(ev.OpenLicenceWithdrawn(open_licence_id=str(lic.id), city=lic.city, withdrawn_on=today(),
+                                         reason=reason))
         await uow.commit()
     return lic
 
@@ -517,7 +548,8 @@ async def list_entry(rt: Runtime, principal: Principal, data: LibraryEntryCreate
         owner = await _resolve_single_party(uow.session, "owner", data.owner)
         city = _listing_city(owner, data.city, "权利人")
         _require_writer(principal, city)
-        entry = LibraryEntry(title=data.title.strip(), patents=patents, ipc_classes=list(dict.fromkeys(data.ipc_classes)),
+        entry = LibraryEntry(title=data.title.strip(), patents=patents,
+                             ipc_classes=list(dict.fromkeys(data.ipc_classes)),
                              keywords=domain.normalise_keywords(data.keywords), description=data.description.strip(),
                              owner_kind=owner.kind.value, owner_name=owner.name, owner_uscc=owner.uscc, city=city,
                              use_first_pay_later=data.use_first_pay_later, terms=data.terms, status="available",

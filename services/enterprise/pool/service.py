@@ -19,9 +19,20 @@ from libs.common.pagination import PageParams, fetch_page
 from services.enterprise import events as ev
 from services.enterprise.models import Enterprise, YearFigures
 from services.enterprise.pool import domain
-from services.enterprise.pool.domain import (OPEN_STATUSES, REMOVAL_REASON_NAMES, Declarations, Evaluation, Figures,
-                                             GraduationEvidence, Outcome, PoolRuleViolation, Profile, RemovalReason,
-                                             Status, TopupState)
+from services.enterprise.pool.domain import (
+    OPEN_STATUSES,
+    REMOVAL_REASON_NAMES,
+    Declarations,
+    Evaluation,
+    Figures,
+    GraduationEvidence,
+    Outcome,
+    PoolRuleViolation,
+    Profile,
+    RemovalReason,
+    Status,
+    TopupState,
+)
 from services.enterprise.pool.models import PoolHistory, PoolMembership
 from services.enterprise.pool.schemas import AdmitIn, ApplicationIn, GraduateIn, ProgressIn, RejectIn, RemoveIn
 from services.enterprise.reference import Ownership
@@ -154,7 +165,8 @@ async def apply(rt: Runtime, principal: Principal, data: ApplicationIn) -> PoolM
         _history(uow, principal, m, "applied", applied_on, data.reason,
                  {"failed": m.failed_criteria, "unknown": m.unknown_criteria, "evaluation_year": evaluation.year})
         await record_audit(uow.session, principal, "pool.apply", "enterprise", m.uscc, None,
-                           {"membership_id": m.id, "city": m.city, "applied_on": applied_on, "declarations": m.declarations,
+                           {"membership_id": m.id, "city": m.city, "applied_on": applied_on,
+                            "declarations": m.declarations,
                             "failed": m.failed_criteria, "unknown": m.unknown_criteria, "reason": data.reason})
         uow.emit(ev.PoolApplied(uscc=m.uscc, membership_id=m.id, city=m.city, is_private=_is_private(enterprise),
                                 applied_on=applied_on, year=applied_on.year, evaluation_year=evaluation.year,
@@ -247,7 +259,8 @@ async def reject(rt: Runtime, principal: Principal, membership_id: int, data: Re
         m.status, m.decided_on, m.decided_by, m.decision_reason = Status.REJECTED.value, on, principal.sub, data.reason
         _history(uow, principal, m, "rejected", on, data.reason)
         await record_audit(uow.session, principal, "pool.reject", "enterprise", m.uscc,
-                           {"membership_id": m.id, "status": Status.APPLIED.value}, {"status": m.status, "reason": data.reason})
+                           {"membership_id": m.id, "status": Status.APPLIED.value},
+                           {"status": m.status, "reason": data.reason})
         uow.emit(ev.PoolApplicationRejected(uscc=m.uscc, membership_id=m.id, city=m.city,
                                             is_private=_is_private(enterprise), rejected_on=on, year=on.year,
                                             reason=data.reason))
@@ -291,18 +304,26 @@ async def graduate(rt: Runtime, principal: Principal, membership_id: int, data: 
     return m
 
 
+def _admitted_on(m: PoolMembership) -> date:
+    """The admission date of a member that has been admitted (set on admission, never cleared)."""
+    if m.admitted_on is None:
+        raise RuntimeError(f"pool membership {m.id} ({m.status}) has no admission date")
+    return m.admitted_on
+
+
 async def remove(rt: Runtime, principal: Principal, membership_id: int, data: RemoveIn) -> PoolMembership:
     async with rt.unit_of_work() as uow:
         m = await _membership(uow.session, membership_id, lock=True)
         _expect(m, Status.ADMITTED, "退库")
-        _check(domain.check_date, "effective_date", data.effective_date, today(), m.admitted_on, "入库日期")
-        if data.removal_reason == RemovalReason.NO_PROGRESS and not domain.review_due(m.admitted_on,
+        admitted_on = _admitted_on(m)
+        _check(domain.check_date, "effective_date", data.effective_date, today(), admitted_on, "入库日期")
+        if data.removal_reason == RemovalReason.NO_PROGRESS and not domain.review_due(admitted_on,
                                                                                        data.effective_date):
             raise Conflict("pool.no_progress_too_early",
-                           f"该企业于 {m.admitted_on} 入库，{data.effective_date} 尚未满 2 年，"
-                           f"自 {domain.review_from(m.admitted_on)} 起方可以“2年内未取得实质性进展”退库",
-                           admitted_on=m.admitted_on.isoformat(),
-                           review_from=domain.review_from(m.admitted_on).isoformat())
+                           f"该企业于 {admitted_on} 入库，{data.effective_date} 尚未满 2 年，"
+                           f"自 {domain.review_from(admitted_on)} 起方可以“2年内未取得实质性进展”退库",
+                           admitted_on=admitted_on.isoformat(),
+                           review_from=domain.review_from(admitted_on).isoformat())
         enterprise = await get_enterprise(uow.session, m.uscc)
         m.status, m.ended_on, m.ended_by, m.end_reason = (
             Status.REMOVED.value, data.effective_date, principal.sub, data.reason)
@@ -415,8 +436,9 @@ async def review_list(rt: Runtime, principal: Principal, as_of: date | None, cit
     if city:
         stmt = stmt.where(PoolMembership.city == city)
     async with rt.sessions() as session:
-        members = [m for m in (await session.scalars(stmt.order_by(PoolMembership.admitted_on, PoolMembership.id))).all()
-                   if domain.review_due(m.admitted_on, as_of)]
+        ordered = stmt.order_by(PoolMembership.admitted_on, PoolMembership.id)
+        members = [m for m in (await session.scalars(ordered)).all()
+                   if domain.review_due(_admitted_on(m), as_of)]
         progress = await session.execute(select(PoolHistory.membership_id, PoolHistory.effective_date).where(
             PoolHistory.membership_id.in_([m.id for m in members]), PoolHistory.action == "progress"))
         dates: dict[int, list[date]] = {}
@@ -427,16 +449,18 @@ async def review_list(rt: Runtime, principal: Principal, as_of: date | None, cit
     out = []
     for m in members:
         r = rates.get(m.uscc, {})
-        if domain.has_progress(m.admission_rate, m.admitted_on, as_of, dates.get(m.id, []), r):
+        admitted_on = _admitted_on(m)
+        if domain.has_progress(m.admission_rate, admitted_on, as_of, dates.get(m.id, []), r):
             continue
         out.append({
             "membership_id": m.id, "uscc": m.uscc, "enterprise_name": names.get(m.uscc, ""), "city": m.city,
-            "city_name": divisions.CITIES.get(m.city, m.city), "admitted_on": m.admitted_on,
-            "review_from": domain.review_from(m.admitted_on), "days_in_pool": (as_of - m.admitted_on).days,
+            "city_name": divisions.CITIES.get(m.city, m.city), "admitted_on": admitted_on,
+            "review_from": domain.review_from(admitted_on), "days_in_pool": (as_of - admitted_on).days,
             "admission_rate": m.admission_rate,
             "latest_rate": _latest_rate({y: v for y, v in r.items() if y <= as_of.year}),
-            "reason": f"{m.admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
-                      f"年度数据中专利产业化率未高于入库时水平（{m.admission_rate if m.admission_rate is not None else '未知'} %）"})
+            "reason": f"{admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
+                      "年度数据中专利产业化率未高于入库时水平"
+                      f"（{m.admission_rate if m.admission_rate is not None else '未知'} %）"})
     return as_of, out
 
 
@@ -452,7 +476,7 @@ async def summary(rt: Runtime, principal: Principal, as_of: date | None) -> dict
     by_status: Counter = Counter()
     for c, s, n in status_rows:
         by_status[(c, s)] += n
-    cities = []
+    cities: list[dict[str, Any]] = []
     for city, name in divisions.CITIES.items():
         dated = [(a, d) for c, a, d in history_rows if c == city and d <= as_of]
         state = TopupState(graduation_dates=tuple(d for a, d in dated if a == "graduated"),

@@ -6,6 +6,7 @@ app's :class:`libs.common.app.Runtime` (``.sessions``) for reading tables direct
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -34,7 +35,7 @@ def app(db_url: str):
 
 
 @pytest.fixture
-async def api(app) -> httpx.AsyncClient:
+async def api(app) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(app) as client:
         yield client
 

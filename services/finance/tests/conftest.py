@@ -6,6 +6,7 @@ seeded directly with :func:`known`). ``runtime`` is the running app's Runtime (`
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -33,7 +34,7 @@ def app(db_url: str):
 
 
 @pytest.fixture
-async def api(app) -> httpx.AsyncClient:
+async def api(app) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(app) as client:
         yield client
 

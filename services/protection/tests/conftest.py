@@ -6,6 +6,7 @@ app's :class:`libs.common.app.Runtime`; seed the enterprise read model with ``kn
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -38,7 +39,7 @@ def app(settings):
 
 
 @pytest.fixture
-async def api(app) -> httpx.AsyncClient:
+async def api(app) -> AsyncIterator[httpx.AsyncClient]:
     async with app_client(app) as client:
         yield client
 

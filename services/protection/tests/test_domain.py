@@ -1,18 +1,32 @@
 """Unit tests of the protection rules (services.protection.domain): no I/O."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from services.protection.config import DEFAULT_CLOSE_DAYS, ProtectionSettings
-from services.protection.domain import (CaseKind, CaseStatus, Limits, Outcome, WorkflowViolation, check_outcome,
-                                        check_step_time, check_transition, months_between, next_status, overdue,
-                                        parse_month, timings, visit_duty, within)
+from services.protection.domain import (
+    CaseKind,
+    CaseStatus,
+    Limits,
+    Outcome,
+    WorkflowViolation,
+    check_outcome,
+    check_step_time,
+    check_transition,
+    months_between,
+    next_status,
+    overdue,
+    parse_month,
+    timings,
+    visit_duty,
+    within,
+)
 
 R, A, H, C = CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.HANDLING, CaseStatus.CLOSED
-T0 = datetime(2025, 3, 3, 1, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 1, 30, tzinfo=UTC)
 LIMITS = Limits(accept_days=3, start_days=5, close_days=dict(DEFAULT_CLOSE_DAYS))
 
 
@@ -98,7 +112,8 @@ def test_overdue_boundary():
     assert late is not None
     assert (late.limit_days, late.due_at, late.overdue_seconds) == (3, T0 + timedelta(days=3), 10)
     assert overdue(kind, H, T0, LIMITS, T0 + timedelta(days=29)) is None
-    assert overdue(kind, H, T0, LIMITS, T0 + timedelta(days=31)).status == H
+    late_handling = overdue(kind, H, T0, LIMITS, T0 + timedelta(days=31))
+    assert late_handling is not None and late_handling.status == H
     assert overdue(CaseKind.ADJUDICATION, H, T0, LIMITS, T0 + timedelta(days=31)) is None
     assert overdue(kind, C, T0, LIMITS, T0 + timedelta(days=999)) is None
 

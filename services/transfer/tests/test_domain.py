@@ -8,9 +8,23 @@ from types import SimpleNamespace
 import pytest
 
 from services.transfer import domain
-from services.transfer.domain import (Kind, Party, PartyInput, PartyKind, Payment, Region, RuleError, StateError,
-                                      check_record, ipc_score, normalise_ipc, normalise_patents, record_city,
-                                      resolve_party, score_match)
+from services.transfer.domain import (
+    Kind,
+    Party,
+    PartyInput,
+    PartyKind,
+    Payment,
+    Region,
+    RuleError,
+    StateError,
+    check_record,
+    ipc_score,
+    normalise_ipc,
+    normalise_patents,
+    record_city,
+    resolve_party,
+    score_match,
+)
 
 TODAY = date(2025, 6, 30)
 UNI = Party(PartyKind.UNIVERSITY, "华中科技大学", None, Region.HUBEI, "420100")
@@ -58,7 +72,8 @@ def test_keywords_capped_and_bonuses_need_a_technical_match():
     assert sum(r.points for r in s.reasons if r.rule.startswith("keyword")) == domain.KEYWORD_CAP
     assert s.score == domain.KEYWORD_CAP + domain.SAME_CITY + domain.USE_FIRST_FOR_SME
     # same city and use-first alone: no match at all
-    assert score_match(["A01B 1/00"], ["插秧"], "420100", "small", ["H01M"], ["电池"], "电池", "420100", True).score == 0
+    assert score_match(["A01B 1/00"], ["插秧"], "420100", "small", ["H01M"], ["电池"], "电池", "420100",
+                       True).score == 0
 
 
 def test_use_first_bonus_only_for_smes():
@@ -84,6 +99,7 @@ def known_row(city="420500", ownership="state"):
 def test_registered_enterprise_is_named_by_the_read_model():
     uscc = "91420500MA4K0000X5"
     party, errors = resolve_party("to", PartyInput(PartyKind.ENTERPRISE, "别名", uscc), {uscc: known_row()})
+    assert party is not None
     assert errors == [] and (party.name, party.city, party.is_private, party.registered) == (
         "宜昌某国有公司", "420500", False, True)
 
@@ -95,6 +111,7 @@ def test_unknown_registered_enterprise_is_refused():
 
 def test_non_registered_party_named_as_on_the_register():
     party, errors = resolve_party("from", PartyInput(PartyKind.UNIVERSITY, "  武汉大学 （测绘学院） "), {})
+    assert party is not None
     assert errors == [] and party.name == "武汉大学 (测绘学院)" and party.region == Region.HUBEI
     assert party.city is None and party.registered is False
 
@@ -102,6 +119,7 @@ def test_non_registered_party_named_as_on_the_register():
 def test_university_with_known_uscc_stays_a_university():
     uscc = "12420000441625906X"
     party, _ = resolve_party("from", PartyInput(PartyKind.UNIVERSITY, "华中科技大学", uscc), {uscc: known_row()})
+    assert party is not None
     assert party.kind == PartyKind.UNIVERSITY and party.name == "华中科技大学"
 
 
