@@ -1,16 +1,19 @@
-# The two commands: `make up` runs the platform (embedded default), `make test` runs every test.
+# The two commands: `make up` runs the platform (embedded default), `make test` runs every check and test.
 # Both create and fill the virtual environment themselves (Python 3.11+).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 
-.PHONY: up demo test test-fast lint bench docs clean
+.PHONY: up demo test test-fast lint lock bench docs clean
 
-$(STAMP): pyproject.toml
+# The exact versions of requirements.lock, then the project itself (its ranges are in pyproject.toml).
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 up: $(STAMP)            ## start every service against the embedded broker (Ctrl-C stops)
@@ -19,13 +22,20 @@ up: $(STAMP)            ## start every service against the embedded broker (Ctrl
 demo: $(STAMP)          ## the same, with the demo data set loaded
 	$(BIN)/ipp up --demo
 
-test: $(STAMP)          ## import contracts, unit, API, contract, deploy and e2e tests
+lint: $(STAMP)          ## ruff (lint and import order), mypy, import-linter contracts
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+test: lint              ## the checks, then unit, API, contract, deploy and e2e tests
 	$(BIN)/pytest
 
-test-fast: $(STAMP)     ## everything but the end-to-end tests
-	$(BIN)/lint-imports
+test-fast: lint         ## the checks, then everything but the end-to-end tests
 	$(BIN)/pytest -m "not e2e"
+
+lock: $(STAMP)          ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: newest allowed releases)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python $(BIN)/python $(if $(UPGRADE),--upgrade) \
+	    --output-file $(LOCK)
 
 bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performance.md
 	$(BIN)/python -m bench.enterprise_write
@@ -36,4 +46,4 @@ docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,8 @@
 
 Used by ``bench.enterprise_write --profile`` only (never by the platform):
 
-* ``--cprofile FILE``: cProfile (thread CPU time) of the event-loop thread, written when the process is stopped (SIGTERM);
+* ``--cprofile FILE``: cProfile (thread CPU time) of the event-loop thread, written when the process is stopped
+  (SIGTERM);
 * ``--probe FILE``: SQLAlchemy engine events time each ``BEGIN IMMEDIATE`` (= waiting for SQLite's
   write lock), how long the write lock is then held until ``COMMIT`` starts, and how many statements
   each transaction runs; each sample is ``[perf_counter at the end, seconds or count, "relay"|"api"]``
@@ -32,7 +33,7 @@ def _instrument(samples: dict[str, list]) -> None:
 
     import libs.common.app as app_module
 
-    original = app_module.create_engine
+    original = app_module.create_engine  # type: ignore[attr-defined]  # the name build_service_app calls
 
     def create_engine(url: str, **kwargs):
         engine = original(url, **kwargs)
@@ -71,7 +72,7 @@ def _instrument(samples: dict[str, list]) -> None:
 
         return engine
 
-    app_module.create_engine = create_engine
+    app_module.create_engine = create_engine  # type: ignore[attr-defined]  # (patched for this process only)
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ class Server:
         self.name, self.args, self.env, self.log, self.ready_url = name, args, env, log, ready_url
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "Server":
+    def start(self, timeout: float = 60.0) -> Server:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(self.args, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True)

@@ -73,7 +73,8 @@ def main() -> int:
             print(f"embedded broker on {broker.bootstrap}; {args.records} records per setting, 100-300 ms apart")
             for wait in (20, 100, 500, 1500):
                 lat = asyncio.run(probe(broker.bootstrap, f"probe.wait{wait}", wait, args.records))
-                print(f"  fetch_max_wait_ms {wait:5d}: produce-ack -> received  p50 {percentile(lat, 50) * 1000:7.1f} ms"
+                print(f"  fetch_max_wait_ms {wait:5d}: produce-ack -> received"
+                      f"  p50 {percentile(lat, 50) * 1000:7.1f} ms"
                       f"  p99 {percentile(lat, 99) * 1000:7.1f} ms  max {max(lat) * 1000:7.1f} ms")
         finally:
             broker.stop()

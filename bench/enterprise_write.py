@@ -83,7 +83,8 @@ def make_bodies(n: int, seq: list[int]) -> list[dict]:
     return out
 
 
-async def drive(base_url: str, headers: dict[str, str], bodies: list[dict], concurrency: int) -> tuple[list[float], int]:
+async def drive(base_url: str, headers: dict[str, str], bodies: list[dict],
+                concurrency: int) -> tuple[list[float], int]:
     """Closed loop: ``concurrency`` workers each send the next body as soon as their last answer came."""
     latencies: list[float] = []
     errors = 0
@@ -131,7 +132,8 @@ async def _pg_admin(server_url: str, sql: str) -> None:
     import asyncpg
     from sqlalchemy.engine import make_url
 
-    conn = await asyncpg.connect(make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False))
+    dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(sql)
     finally:
@@ -197,7 +199,7 @@ def profile_service(tmp: Path, args, seq: list[int]) -> None:
         stats = pstats.Stats(str(out))
         groups: dict[str, float] = {}
         total = 0.0
-        for (file, line, func), (cc, nc, tt, ct, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        for (file, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
             total += tt
             groups[_package(file, func)] = groups.get(_package(file, func), 0.0) + tt
         print(f"  event-loop thread CPU: {total / n * 1000:.2f} ms per request (profiler overhead included); "
@@ -206,7 +208,7 @@ def profile_service(tmp: Path, args, seq: list[int]) -> None:
             print(f"    {tt / n * 1000:6.3f}  {tt / total * 100:4.1f}%  {name}")
         print("  top 10 functions by own CPU time, ms per request:")
         top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:10]  # type: ignore[attr-defined]
-        for (file, line, func), (cc, nc, tt, ct, callers) in top:
+        for (file, line, func), (_cc, _nc, tt, _ct, _callers) in top:
             print(f"    {tt / n * 1000:6.3f}  {'/'.join(Path(file).parts[-2:])}:{line} {func}")
 
 

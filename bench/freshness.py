@@ -42,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -137,7 +138,7 @@ class TopicWatcher(threading.Thread):
             while not self._stop:
                 batches = await consumer.getmany(timeout_ms=100)
                 now = time.perf_counter()
-                for tp, messages in batches.items():
+                for messages in batches.values():
                     for m in messages:
                         headers = {k: v.decode() for k, v in (m.headers or ())}
                         data = json.loads(m.value)
@@ -269,7 +270,7 @@ def db_stages(var_dir: Path, rec_ids: list[int]) -> None:
     worker = [ts(received[e]) - ts(p) for e, _, p in rows if e in received]
     cycles = len({p for _, _, p in rows})
     txs = sorted({received[e] for e, _, _ in rows if e in received})
-    gaps = [ts(b) - ts(a) for a, b in zip(txs, txs[1:])]
+    gaps = [ts(b) - ts(a) for a, b in pairwise(txs)]
     print(f"  db: outbox created -> published: {fmt_ms(relay)}   ({cycles} relay cycles)")
     print(f"  db: published -> worker inbox:   {fmt_ms(worker)}   ({len(txs)} worker transactions"
           + (f", p50 gap {percentile(gaps, 50) * 1000:.0f} ms" if gaps else "") + ")")

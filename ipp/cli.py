@@ -2,15 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Optional
 
-import httpx
 import typer
 
 from ipp.registry import SERVICES, WORKER_METRICS_PORT
@@ -26,7 +19,7 @@ def _spec(name: str):
 
 
 @app.command()
-def serve(service: str, host: str = "127.0.0.1", port: Optional[int] = None,
+def serve(service: str, host: str = "127.0.0.1", port: int | None = None,
           log_level: str = typer.Option("warning", help="uvicorn log level")) -> None:
     """Run one service's HTTP API."""
     import uvicorn
@@ -61,9 +54,9 @@ def worker(service: str = typer.Argument("reporting"), metrics_port: int = WORKE
 
 @app.command()
 def token(role: str = typer.Option(..., help="province-admin | city-officer | bank | agency | viewer | integration"),
-          city: Optional[str] = typer.Option(None, help="city code, for city-officer"),
-          org: Optional[str] = typer.Option(None, help="organisation id, for bank"),
-          sub: Optional[str] = typer.Option(None, help="subject (user id)"),
+          city: str | None = typer.Option(None, help="city code, for city-officer"),
+          org: str | None = typer.Option(None, help="organisation id, for bank"),
+          sub: str | None = typer.Option(None, help="subject (user id)"),
           ttl: int = typer.Option(12 * 3600, help="lifetime in seconds")) -> None:
     """Print a bearer token signed with the configured key (the development key by default)."""
     from libs.common.auth import Role, issue_token
@@ -75,17 +68,17 @@ def token(role: str = typer.Option(..., help="province-admin | city-officer | ba
     try:
         r = Role(role)
     except ValueError:
-        raise typer.BadParameter(f"unknown role {role!r}; one of: {', '.join(x.value for x in Role)}")
+        raise typer.BadParameter(f"unknown role {role!r}; one of: {', '.join(x.value for x in Role)}") from None
     if city:
         try:
             validate_city(city)
         except IdentifierError as exc:
-            raise typer.BadParameter(exc.message)
+            raise typer.BadParameter(exc.message) from exc
     try:
         typer.echo(issue_token(settings.jwt_secret.get_secret_value(), role=r, sub=sub or f"{r.value}-cli",
                                city=city, org=org, issuer=settings.jwt_issuer, ttl_seconds=ttl))
     except ValueError as exc:
-        raise typer.BadParameter(str(exc))
+        raise typer.BadParameter(str(exc)) from exc
 
 
 @app.command()

@@ -9,13 +9,12 @@ CloudEvents type, a ``title``, and the annotations ``x-topic`` (where it is publ
 """
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import importlib
 
 from ipp.registry import SERVICES
 from libs.common.events import DLQ_TOPIC, EventData

@@ -26,7 +26,7 @@ class Proc:
     env: dict[str, str]
     log: Path
     ready_url: str
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -35,28 +35,43 @@ class Proc:
                                         start_new_session=True)
         out.close()
 
+    def running(self) -> subprocess.Popen[bytes] | None:
+        """The process while it runs."""
+        return self.process if self.process is not None and self.process.poll() is None else None
+
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        return self.running() is not None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self.process is None else self.process.returncode
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self.process is not None:
+            self.process.wait(timeout)
 
     def signal(self, sig: int) -> None:
-        if self.alive():
-            os.killpg(self.process.pid, sig)
+        process = self.running()
+        if process is not None:
+            os.killpg(process.pid, sig)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if not self.alive():
+        process = self.running()
+        if process is None:
             return
         self.signal(signal.SIGTERM)
         try:
-            self.process.wait(timeout)
+            process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.signal(signal.SIGKILL)
-            self.process.wait()
+            process.wait()
 
     def kill(self) -> None:
         """kill -9, as a crash would."""
-        if self.alive():
+        process = self.running()
+        if process is not None:
             self.signal(signal.SIGKILL)
-            self.process.wait()
+            process.wait()
 
     def tail(self, lines: int = 20) -> str:
         try:
@@ -193,7 +208,7 @@ class Platform:
             deadline = time.monotonic() + timeout
             for proc in procs:
                 try:
-                    proc.process.wait(max(0.0, deadline - time.monotonic()))
+                    proc.wait(max(0.0, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     proc.kill()
             if self.broker:
@@ -238,7 +253,7 @@ class Platform:
             while True:
                 for proc in self.procs.values():
                     if not proc.alive():
-                        self.say(f"{proc.name} exited unexpectedly (code {proc.process.returncode}):\n{proc.tail()}")
+                        self.say(f"{proc.name} exited unexpectedly (code {proc.returncode}):\n{proc.tail()}")
                         return 1
                 time.sleep(0.5)
         except KeyboardInterrupt:

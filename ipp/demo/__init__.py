@@ -13,10 +13,16 @@ from __future__ import annotations
 import importlib
 import time
 
-
 from ipp.demo.common import DemoEnterprise, DemoError, wait_known
-from ipp.demo.enterprises import (CITY_WEIGHTS, FIGURE_YEARS, Action, PlannedEnterprise, allocate_cities, build_plan,
-                                  load_enterprises)
+from ipp.demo.enterprises import (
+    CITY_WEIGHTS,
+    FIGURE_YEARS,
+    Action,
+    PlannedEnterprise,
+    allocate_cities,
+    build_plan,
+    load_enterprises,
+)
 
 #: Programme loaders, in order: module ``ipp.demo.<name>`` with ``load(urls, enterprises, seed) -> str``.
 PROGRAMMES = ("pool", "finance", "protection", "transfer", "training", "statistics")

@@ -58,5 +58,6 @@ def wait_known(base_url: str, enterprises: list[DemoEnterprise], timeout: float 
             if r.status_code != 404:
                 raise DemoError(f"{base_url}: known-enterprises answered {r.status_code}: {r.text[:200]}")
             if time.monotonic() > deadline:
-                raise DemoError(f"{base_url} 未能在 {timeout:.0f} 秒内同步企业 {pending[-1].uscc}（read model lagging）")
+                raise DemoError(f"{base_url} 未能在 {timeout:.0f} 秒内同步企业 {pending[-1].uscc}"
+                                "（read model lagging）")
             time.sleep(0.2)

@@ -23,16 +23,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from ipp.demo.common import DemoEnterprise, DemoError
 from libs.common.auth import Role, issue_token
 from libs.common.config import CommonSettings
 from libs.common.divisions import CITIES, COUNTIES
 from libs.common.identifiers import USCC_ALPHABET, uscc_check_char
-from ipp.demo.common import DemoEnterprise, DemoError
 from services.enterprise.client import ApiError, EnterpriseClient
 from services.enterprise.reference import QUALIFICATION_NAMES
 from services.enterprise.schemas import EnterpriseCreate, YearFiguresIn
@@ -389,8 +389,22 @@ def _figures(rng: random.Random, story: str, profile: dict[str, Any], years: lis
     return out
 
 
-def _pct_text(part: Decimal | int, whole: Decimal | int) -> str:
-    return f"{Decimal(part) * 100 / Decimal(whole):.1f}" if whole else "0"
+T = TypeVar("T")
+
+
+def _given(value: T | None, what: str) -> T:
+    """A value the plan always sets (an action's tier, date and reason as its kind needs them, say)."""
+    if value is None:
+        raise DemoError(f"演示数据计划缺少{what}")
+    return value
+
+
+def _pct_text(part: Decimal | int | None, whole: Decimal | int | None) -> str:
+    if not whole:
+        return "0"
+    if part is None:
+        raise DemoError("演示数据计划缺少数值")
+    return f"{Decimal(part) * 100 / Decimal(whole):.1f}"
 
 
 def _recommend_reason(name: str, tier: str, f: YearFiguresIn, year: int, quals: list[str], certified: bool) -> str:
@@ -446,7 +460,8 @@ def _actions(rng: random.Random, story: str, name: str, figures: dict[int, YearF
             else _random_day(rng, designated, today)
         reason = (f"{when.year}年度复核：研发投入占营业收入比例降至{_pct_text(last.rd_spend, last.revenue)}%，"
                   f"专利产业化率{last.industrialisation_rate}%，未达到种子企业标准，调整为成长型企业。")
-        return [recommend("seed", first, years[0]), approve("seed", designated), Action("demote", "growth", when, reason)]
+        return [recommend("seed", first, years[0]), approve("seed", designated),
+                Action("demote", "growth", when, reason)]
     if story == "growth->revoked":
         when = _random_day(rng, designated + timedelta(days=90), today) if designated + timedelta(days=90) <= today \
             else _random_day(rng, designated, today)
@@ -485,7 +500,7 @@ def build_plan(enterprises: int = 300, seed: int = 20251, today: date | None = N
     used_usccs: set[str] = set()
     used_names: set[str] = set()
     plan: list[PlannedEnterprise] = []
-    for city, story in zip(cities, stories):
+    for city, story in zip(cities, stories, strict=False):
         ident = _identity(ident_rng, city, used_usccs, used_names)
         profile = _profile(profile_rng, story)
         name = ident["name_pattern"].format(
@@ -527,7 +542,7 @@ class _Clients:
 def _execute(clients: _Clients, item: PlannedEnterprise) -> Counter:
     """Register one enterprise and walk its tier story; an existing enterprise is skipped whole."""
     done: Counter = Counter()
-    officer = clients.cities[item.create.city]
+    officer = clients.cities[_given(item.create.city, "市州")]
     try:
         officer.create_enterprise(item.create)
     except ApiError as exc:
@@ -544,21 +559,24 @@ def _execute(clients: _Clients, item: PlannedEnterprise) -> Counter:
         rec_id = None
         for a in item.actions:
             if a.kind == "recommend":
-                rec_id = officer.recommend_tier(uscc, a.tier, a.reason).id
+                rec_id = officer.recommend_tier(uscc, _given(a.tier, "梯队"), _given(a.reason, "理由")).id
             elif a.kind == "approve":
-                clients.province.approve_recommendation(rec_id, a.effective_date, a.reason)
+                clients.province.approve_recommendation(_given(rec_id, "推荐"), _given(a.effective_date, "日期"),
+                                                        a.reason)
                 done["designated"] += 1
             elif a.kind == "reject":
-                clients.province.reject_recommendation(rec_id, a.reason)
+                clients.province.reject_recommendation(_given(rec_id, "推荐"), _given(a.reason, "理由"))
                 done["rejected"] += 1
             elif a.kind == "promote":
-                clients.province.promote(uscc, a.tier, a.effective_date, a.reason)
+                clients.province.promote(uscc, _given(a.tier, "梯队"), _given(a.effective_date, "日期"),
+                                         _given(a.reason, "理由"))
                 done["promoted"] += 1
             elif a.kind == "demote":
-                clients.province.demote(uscc, a.tier, a.effective_date, a.reason)
+                clients.province.demote(uscc, _given(a.tier, "梯队"), _given(a.effective_date, "日期"),
+                                        _given(a.reason, "理由"))
                 done["demoted"] += 1
             elif a.kind == "revoke":
-                clients.province.revoke(uscc, a.effective_date, a.reason)
+                clients.province.revoke(uscc, _given(a.effective_date, "日期"), _given(a.reason, "理由"))
                 done["revoked"] += 1
         if item.actions and item.actions[-1].kind == "recommend":
             done["pending"] += 1
@@ -575,7 +593,8 @@ def _total(client: EnterpriseClient, **filters: Any) -> int:
     return client.list_enterprises(limit=1, **filters).total
 
 
-def load_enterprises(enterprise_url: str, enterprises: int = 300, seed: int = 20251) -> tuple[str, list[DemoEnterprise]]:
+def load_enterprises(enterprise_url: str, enterprises: int = 300,
+                     seed: int = 20251) -> tuple[str, list[DemoEnterprise]]:
     """Load the demo enterprises into a running enterprise service; return a summary in Chinese and
     the enterprises as the programme loaders need them.
 
@@ -609,13 +628,16 @@ def load_enterprises(enterprise_url: str, enterprises: int = 300, seed: int = 20
     all_total = sum(per_city.values())
     city_text = "、".join(f"{_short(CITIES[c])}{v}" for c, v in
                           sorted(per_city.items(), key=lambda kv: -kv[1]) if v)
-    loaded = [DemoEnterprise(uscc=i.create.uscc, name=i.create.name, city=i.create.city or "", industry=i.create.industry,
+    loaded = [DemoEnterprise(uscc=i.create.uscc, name=i.create.name, city=i.create.city or "",
+                             industry=i.create.industry,
                              ownership=str(i.create.ownership), is_private=str(i.create.ownership) == "private",
                              tier=i.final_tier, qualifications=tuple(str(q) for q in i.create.qualifications))
               for i in plan]
     return (
-        f"演示数据加载完成（种子 {seed}，计划 {len(plan)} 家，用时 {elapsed:.1f} 秒）：本次新建企业 {totals['created']} 家，"
-        f"已存在而跳过 {totals['skipped']} 家，填报年度数据 {totals['figures']} 条；梯队认定 {totals['designated']} 项、"
+        f"演示数据加载完成（种子 {seed}，计划 {len(plan)} 家，用时 {elapsed:.1f} 秒）："
+        f"本次新建企业 {totals['created']} 家，"
+        f"已存在而跳过 {totals['skipped']} 家，填报年度数据 {totals['figures']} 条；"
+        f"梯队认定 {totals['designated']} 项、"
         f"晋级 {totals['promoted']} 项、降级 {totals['demoted']} 项、撤销 {totals['revoked']} 项，"
         f"不予认定 {totals['rejected']} 条，新增待审推荐 {totals['pending']} 条。"
         f"平台现有企业 {all_total} 家，覆盖全省 {covered}/{len(CITIES)} 个市州（{city_text}）；"

@@ -33,8 +33,7 @@ from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from libs.common.identifiers import patent_check_char
 from services.finance.client import ApiError, FinanceClient
-from services.finance.schemas import (ActivityCreate, PledgeCreate, PledgedItemIn, WhitelistEntryIn,
-                                      WhitelistPublish)
+from services.finance.schemas import ActivityCreate, PledgeCreate, PledgedItemIn, WhitelistEntryIn, WhitelistPublish
 
 SERVICE = "finance"
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -190,7 +189,9 @@ def _load_loans(base: str, plans: list[dict], today: date, totals: Totals) -> No
             body: PledgeCreate = plan["body"]
             e: DemoEnterprise = plan["enterprise"]
             if plan["by_bank"]:
-                c = client(body.lender_bank, Role.BANK, org=body.lender_bank, sub=f"demo-bank-{body.lender_bank}")
+                bank = body.lender_bank
+                assert bank is not None  # the plan names the bank of a loan it registers
+                c = client(bank, Role.BANK, org=bank, sub=f"demo-bank-{bank}")
                 body = body.model_copy(update={"lender_bank": None})
             else:
                 c = client(e.city, Role.CITY_OFFICER, city=e.city)
@@ -286,9 +287,9 @@ def _load_activities(base: str, seed: int, enterprises: list[DemoEnterprise], to
         by_city[e.city].append(e)
     with FinanceClient(base, token(Role.PROVINCE_ADMIN), timeout=30) as admin:
         for year in range(FIRST_YEAR, today.year + 1):
-            for n, month in enumerate((5, 11)):  # the province's events, in Wuhan
+            for n, month_no in enumerate((5, 11)):  # the province's events, in Wuhan
                 rng = rng_for("province", year, n)
-                held = date(year, month, 10 + rng.randrange(15))
+                held = date(year, month_no, 10 + rng.randrange(15))
                 if held > today:
                     continue
                 invited = [e.uscc for e in enterprises if e.is_private][:20]
@@ -322,7 +323,8 @@ def _load_activities(base: str, seed: int, enterprises: list[DemoEnterprise], to
                 srdi = [e.uscc for e in enterprises if e.industry == chain
                         and any(q.startswith("srdi") for q in e.qualifications)][:10]
                 _record(admin, ActivityCreate(
-                    kind="roadshow", title=f"专精特新中小企业“一月一链”投融资路演（{CHAIN_NAMES[chain]}专场，{month:%Y年%m月}）",
+                    kind="roadshow",
+                    title=f"专精特新中小企业“一月一链”投融资路演（{CHAIN_NAMES[chain]}专场，{month:%Y年%m月}）",
                     held_on=held, city=CHAIN_CITIES[chain], chain=chain,
                     organiser="湖北省知识产权局、湖北省经济和信息化厅",
                     enterprise_count=max(len(srdi), 10 + rng.randrange(10)), institution_count=15 + rng.randrange(20),
@@ -346,7 +348,9 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     per_year = Counter(p["body"].registration_date.year for p in plans)
     years = "、".join(f"{y}年{n}笔" for y, n in sorted(per_year.items()))
     return (f"金融：知识产权质押贷款 {totals.loans} 笔（本次新增 {totals.loans_new} 笔；{years}），"
-            f"金额合计 {(totals.amount / Decimal(10**8)).quantize(Decimal('0.01'))} 亿元，覆盖 {len(totals.cities)} 个市州，"
-            f"民营企业项目占比 {share}%；授信企业白名单 {totals.whitelists} 版（本次新发布 {totals.whitelists_new} 版）；"
+            f"金额合计 {(totals.amount / Decimal(10**8)).quantize(Decimal('0.01'))} 亿元，"
+            f"覆盖 {len(totals.cities)} 个市州，"
+            f"民营企业项目占比 {share}%；授信企业白名单 {totals.whitelists} 版"
+            f"（本次新发布 {totals.whitelists_new} 版）；"
             f"质押融资对接活动 {totals.matchmaking} 场、“一月一链”路演 {totals.roadshows} 场"
             f"（本次新增 {totals.activities_new} 场）。")

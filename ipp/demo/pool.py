@@ -89,7 +89,7 @@ def plan_pool(ranked: list[tuple[int, DemoEnterprise]], total: int, seed: int, t
     n = len(plans)
     roles = (["batch1"] * round(n * 0.40) + ["batch2"] * round(n * 0.30) + ["batch3"] * round(n * 0.15))
     roles += ["pending"] * (n - len(roles))
-    for plan, role in zip(plans, roles):
+    for plan, role in zip(plans, roles, strict=False):
         if plan.enterprise.uscc in weak_ids:
             role = "rejected"
         if role == "pending":
@@ -104,7 +104,9 @@ def plan_pool(ranked: list[tuple[int, DemoEnterprise]], total: int, seed: int, t
         plan.steps.append(Step("apply", applied))
         decided = min(admitted, today)
         if role == "rejected":
-            plan.steps.append(Step("reject", decided, {"reason": "经专家评审，企业专利产业化率、研发投入等多项基本标准未达到要求，不予入库。"}))
+            plan.steps.append(Step("reject", decided,
+                                   {"reason": "经专家评审，企业专利产业化率、研发投入等多项基本标准未达到要求，"
+                                              "不予入库。"}))
             continue
         if admitted > today:
             continue  # this batch has not been decided yet: the application stays pending
@@ -269,8 +271,10 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     cities = sum(1 for c in summary.cities if c.applications)
     top = "、".join(f"{c.city_name}{c.members}" for c in sorted(summary.cities, key=lambda c: -c.members)[:5]
                    if c.members)
-    return (f"样板企业培育库：本次申报 {totals['applied']} 家、入库 {totals['admitted']} 家、出库 {totals['graduated']} 家、"
+    return (f"样板企业培育库：本次申报 {totals['applied']} 家、入库 {totals['admitted']} 家、"
+            f"出库 {totals['graduated']} 家、"
             f"退库 {totals['removed']} 家、不予入库 {totals['rejected']} 家、登记产业化进展 {totals['progress']} 条，"
-            f"因滚动增补上限暂缓入库 {totals['deferred']} 家，已存在而跳过 {totals['skipped']} 家；当前在库 {summary.members} 家（上限 {summary.cap} 家），"
+            f"因滚动增补上限暂缓入库 {totals['deferred']} 家，已存在而跳过 {totals['skipped']} 家；"
+            f"当前在库 {summary.members} 家（上限 {summary.cap} 家），"
             f"待省局审核 {summary.pending} 家，申报覆盖 {cities}/{len(CITIES)} 个市州（在库较多：{top or '无'}）；"
             f"入库满2年未取得进展的复核名单 {len(review)} 家。")

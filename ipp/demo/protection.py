@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -71,12 +73,14 @@ OUTCOMES = {"assistance": {"resolved": 50, "mediated": 20, "transferred": 20, "w
 CLOSE_DAYS = {"assistance": 30, "adjudication": 90, "mediation": 30, "arbitration": 120, "overseas": 60}
 IP_TYPES = {"patent": 50, "trademark": 30, "copyright": 8, "trade_secret": 6, "geographical_indication": 3,
             "other": 3}
-TITLES = {"patent": ["发明专利被同行仿制", "实用新型专利产品被仿冒销售", "外观设计专利在电商平台被侵权", "专利被恶意提起无效宣告"],
+TITLES = {"patent": ["发明专利被同行仿制", "实用新型专利产品被仿冒销售", "外观设计专利在电商平台被侵权",
+                     "专利被恶意提起无效宣告"],
           "trademark": ["注册商标被他人在同类商品上使用", "商标被抢注", "电商平台销售假冒注册商标商品"],
           "copyright": ["软件著作权被盗版", "产品说明书和宣传图片被抄袭"],
           "trade_secret": ["离职员工带走核心工艺资料", "合作方泄露技术秘密"],
           "geographical_indication": ["地理标志产品被冒用"], "other": ["知识产权许可合同纠纷"]}
-COUNTERPARTIES = ["某科技有限公司", "某商贸有限公司", "某电子商务经营部", "某机电设备经营部", "某贸易商行", "个体经营者"]
+COUNTERPARTIES = ["某科技有限公司", "某商贸有限公司", "某电子商务经营部", "某机电设备经营部", "某贸易商行",
+                  "个体经营者"]
 COUNTRIES = ["美国", "德国", "日本", "韩国", "越南", "印度", "巴西", "土耳其", "阿联酋", "墨西哥"]
 TRANSFER_TO = ["市市场监督管理局", "市公安局经侦支队", "市中级人民法院诉讼服务中心", "省知识产权局执法处"]
 RESULTS = {"resolved": "经维权指导与沟通，对方停止侵权，已向企业反馈办理结果",
@@ -94,7 +98,7 @@ def _short(city: str) -> str:
     return CITIES[city].removesuffix("市").replace("土家族苗族自治州", "州")
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
@@ -111,7 +115,7 @@ def _months(today: date) -> list[tuple[int, int]]:
 def _at(d: date, rng: random.Random) -> datetime:
     """A working-hours moment of day ``d`` in China, as UTC."""
     local = datetime.combine(d, time(rng.randint(8, 17), rng.choice((0, 10, 20, 30, 40, 50))), CHINA)
-    return local.astimezone(timezone.utc)
+    return local.astimezone(UTC)
 
 
 # ------------------------------------------------------------------------------------------- plan
@@ -186,7 +190,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> Pla
             n = sum(1 for _ in range(6) if crng.random() < expected / 6)
             for i in range(n):
                 case = _plan_case(crng, city, year, month, i, by_city, enterprises)
-                if case and case.create.received_at <= datetime.now(timezone.utc):
+                received = case.create.received_at if case else None
+                if case and received is not None and received <= datetime.now(UTC):
                     plan.cases.append(case)
             vrng = random.Random(f"ipp-demo:{seed}:protection:visits:{city}:{year}-{month:02d}")
             centres = [city_centre(city)] + ([c[0] for c in PROVINCIAL_CENTRES] if city == WUHAN else [])
@@ -258,10 +263,13 @@ class _Clients:
             c.close()
 
 
-def _created(call) -> bool:
+T = TypeVar("T")
+
+
+def _created(call: Callable[[T], object], data: T) -> bool:
     """Run a create call: True if created, False if it existed (409); other errors stop the demo."""
     try:
-        call()
+        call(data)
         return True
     except ApiError as exc:
         if exc.status == 409:
@@ -301,7 +309,7 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     except httpx.HTTPError as exc:
         raise DemoError(f"无法连接保护服务 {url}：{exc}") from exc
     today = datetime.now(CHINA).date()
-    now = datetime.now(timezone.utc) - timedelta(minutes=1)
+    now = datetime.now(UTC) - timedelta(minutes=1)
     plan = build_plan(enterprises, seed, today)
     clients = _Clients(url)
     totals: Counter = Counter()
@@ -310,11 +318,11 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
         admin = clients.get(Role.PROVINCE_ADMIN)
         for centre, city in plan.centres:
             c = clients.get(Role.CITY_OFFICER, city=city) if city else admin
-            totals["centres_created"] += _created(lambda: c.register_centre(centre))
+            totals["centres_created"] += _created(c.register_centre, centre)
         for ws in plan.workstations:
-            city = ws.city or city_of.get(ws.host_uscc, WUHAN)
+            city = ws.city or city_of.get(ws.host_uscc or "", WUHAN)
             c = clients.get(Role.CITY_OFFICER, city=city)
-            totals["ws_created"] += _created(lambda: c.establish_workstation(ws))
+            totals["ws_created"] += _created(c.establish_workstation, ws)
         for city, name, data in plan.deregister:
             c = clients.get(Role.CITY_OFFICER, city=city)
             match = [w for w in c.list_workstations(city=city, limit=500).items if w.name == name]
@@ -325,7 +333,7 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
             _run_case(clients.get(Role.AGENCY, org=item.create.centre_id), item, now, totals)
         for visit in plan.visits:
             c = clients.get(Role.AGENCY, org=visit.centre_id)
-            totals["visits_created"] += _created(lambda: c.record_visit(visit))
+            totals["visits_created"] += _created(c.record_visit, visit)
         joint = admin.list_workstations(level="provincial_joint", year=2025, limit=1).total
         all_ws = admin.list_workstations(active=True, limit=1).total
         cases = admin.list_cases(limit=1).total
@@ -337,7 +345,7 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     finally:
         clients.close()
     city_of = {e.uscc: e.city for e in enterprises}
-    per_city = Counter(w.city or city_of.get(w.host_uscc, WUHAN) for w in plan.workstations)
+    per_city = Counter(w.city or city_of.get(w.host_uscc or "", WUHAN) for w in plan.workstations)
     city_text = "、".join(f"{_short(c)}{n}" for c, n in per_city.most_common())
     return (f"知识产权保护：维权援助/保护中心 {len(plan.centres)} 个（本次新建 {totals['centres_created']} 个），"
             f"在运行的保护工作站 {all_ws} 家（本次新设 {totals['ws_created']} 家、撤销 {totals['ws_deregistered']} 家；"

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -169,7 +171,10 @@ def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random(f"ipp-demo:{seed}:statistics:{':'.join(map(str, parts))}")
 
 
-def split(total: Decimal, weights: dict[str, float], step: Decimal = Decimal(1)) -> dict[str, Decimal]:
+K = TypeVar("K", str, int)
+
+
+def split(total: Decimal, weights: Mapping[K, float], step: Decimal = Decimal(1)) -> dict[K, Decimal]:
     """``total`` split by ``weights`` in multiples of ``step`` (largest remainder: the parts add up
     to ``total`` exactly)."""
     units = int(total / step)
@@ -294,7 +299,7 @@ class _Api:
     def __init__(self, base: str, bearer: str) -> None:
         self.http = httpx.Client(base_url=base.rstrip("/"), headers={"Authorization": f"Bearer {bearer}"}, timeout=60)
 
-    def __enter__(self) -> "_Api":
+    def __enter__(self) -> _Api:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -360,8 +365,9 @@ def _additive(ind: dict) -> bool:
 def _shares(ind: dict, year: int, plan: Plan) -> tuple[dict[str, Decimal], str]:
     """Split weights of ``ind``'s target for ``year``: the cities' figures of the year before for a
     statistic, else the cities' economic weights."""
-    element = ind.get("statistic")
-    figures = plan.city_figures.get((element, year - 1)) or plan.city_figures.get((element, YEARS[-1]))
+    element: str | None = ind.get("statistic")
+    figures = (plan.city_figures.get((element, year - 1)) or plan.city_figures.get((element, YEARS[-1]))
+               if element else None)
     if element and figures and sum(figures.values()) > 0:
         basis = min(year - 1, YEARS[-1])
         return ({c: v for c, v in figures.items()},
@@ -413,7 +419,8 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     months = _months_reported(today)
     monthly = f"、{months[0][0]}年1–{months[-1][1]}月逐月" if months else ""
     problems = "；".join(f"{rule} {n} 行" for rule, n in sorted(totals.conflicts.items()))
-    return (f"统计：全省及17个市州官方统计数据 {totals.sets} 组（{YEARS[0]}–{YEARS[-1]}年度、{QUARTERLY_YEAR}年PCT分季度"
+    return (f"统计：全省及17个市州官方统计数据 {totals.sets} 组"
+            f"（{YEARS[0]}–{YEARS[-1]}年度、{QUARTERLY_YEAR}年PCT分季度"
             f"{monthly}；本次新写入 {totals.values_written} 个数值、新审核 {totals.approvals_new} 组，"
             f"已审核跳过 {totals.skipped} 组{'；冲突 ' + problems if problems else ''}），"
             f"{y}年全省发明专利有效量 {int(p['invention_patents_in_force']):,} 件、"

@@ -51,9 +51,11 @@ BASES = {
 #: Private-enterprise classes per city per year (Wuhan's run by the national base).
 PRIVATE_CLASSES = {WUHAN: 3, XIANGYANG: 1, YICHANG: 1, "421000": 1, "421100": 1, "420900": 1, "420800": 1,
                    "420300": 1, "420200": 1, "421200": 1, "421300": 1, "422800": 1}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+            "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建文辉玲丹萍鹏宇浩凯欣怡晨阳琳雪梅海波红斌飞颖俊婷慧鑫琪峰晶"
-POSITIONS = ["知识产权专员", "法务主管", "研发部经理", "知识产权部部长", "技术总监", "总经理助理", "专利工程师", "副总经理"]
+POSITIONS = ["知识产权专员", "法务主管", "研发部经理", "知识产权部部长", "技术总监", "总经理助理", "专利工程师",
+             "副总经理"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int) -> list[PlannedClas
                 people = _pick(rng, pool, staff, size)
                 cls = PlannedClass(ClassCreate(
                     track="preparatory", code=f"{year}-{city}-P-{n + 1:02d}",
-                    title=f"{year}年{CITIES[city]}企业知识产权“万名专员”（预科）培训班" + (f"（第{n + 1}期）" if city == WUHAN else ""),
+                    title=f"{year}年{CITIES[city]}企业知识产权“万名专员”（预科）培训班"
+                          + (f"（第{n + 1}期）" if city == WUHAN else ""),
                     city=city, organiser=f"{CITIES[city]}市场监督管理局（知识产权局）", venue=f"{CITIES[city]}行政中心",
                     start_date=start, end_date=end, capacity=max(len(people) + 10, 30)), None, people,
                     _presence(rng, len(people), 3))
@@ -180,7 +183,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int) -> list[PlannedClas
                 organiser = BASES["hbipt-national"][0] if org else f"{CITIES[city]}知识产权局、湖北省知识产权培训基地"
                 plan.append(PlannedClass(ClassCreate(
                     track="private", code=f"{year}-{city}-M-{n + 1:02d}",
-                    title=f"{year}年{CITIES[city]}民营企业知识产权实务培训班" + (f"（第{n + 1}期）" if count > 1 else ""),
+                    title=f"{year}年{CITIES[city]}民营企业知识产权实务培训班"
+                          + (f"（第{n + 1}期）" if count > 1 else ""),
                     city=city, organiser=organiser, organiser_org=org, start_date=start, end_date=end,
                     capacity=max(len(people) + 20, 60)), org, people, _presence(rng, len(people), 2)))
         # assessed: the training bases, mostly preparatory alumni from across the province
@@ -192,7 +196,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int) -> list[PlannedClas
             extra = [p for p in _pick(rng, enterprises, staff, 10) if p.id_number not in seen]
             people = alumni + extra[:rng.randint(3, 8)]
             plan.append(PlannedClass(ClassCreate(
-                track="assessed", code=f"{year}-{org}-A-01", title=f"{year}年湖北省企业知识产权“千名专员”（考核）培训班（{base}）",
+                track="assessed", code=f"{year}-{org}-A-01",
+                title=f"{year}年湖北省企业知识产权“千名专员”（考核）培训班（{base}）",
                 city=city, organiser=base, organiser_org=org, start_date=start, end_date=end,
                 capacity=len(people) + 5), org, people, _presence(rng, len(people), 5),
                 scores=[str(max(0, min(100, round(rng.gauss(74, 11), 1)))) for _ in people]))
@@ -244,7 +249,7 @@ def _run(c: TrainingClient, item: PlannedClass, today: date, totals: Counter) ->
     for d, day in enumerate(cls.session_dates):
         c.record_attendance(cls.id, day, {t.id: item.presence[i][d] for i, t in enumerate(trainees)})
     if item.scores:
-        for t, score, presence in zip(trainees, item.scores, item.presence):
+        for t, score, presence in zip(trainees, item.scores, item.presence, strict=False):
             if any(presence):
                 c.record_exam(t.id, ExamIn(score=score, exam_date=data.end_date))
     c.finish_class(cls.id)
@@ -285,7 +290,8 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     cities = len({c.create.city for c in plan})
     return (f"知识产权培训：全省 {cities}/{len(CITIES)} 个市州共有培训班 预科 {by_track['preparatory']} 期、"
             f"考核 {by_track['assessed']} 期、民营企业 {by_track['private']} 期（本次新建 {totals['created']} 期，"
-            f"已存在而跳过 {totals['skipped']} 期；报名 {totals['enrolled']} 人次，出勤更正 {totals['corrections']} 条）；"
+            f"已存在而跳过 {totals['skipped']} 期；报名 {totals['enrolled']} 人次，"
+            f"出勤更正 {totals['corrections']} 条）；"
             f"面向民营企业培训 " + "，".join(
                 f"{y} 年已结班 {progress[y]['private_classes_finished']} 期、{progress[y]['private_person_times']} 人次"
                 for y in YEARS) + "（目标每年 10 期、1000 人次）；"

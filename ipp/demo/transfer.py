@@ -66,14 +66,20 @@ PEOPLE = ["张", "王", "李", "刘", "陈", "杨", "黄", "周", "吴", "徐"]
 
 #: IPC subclasses and topic keywords per "51020" industry code.
 TECH: dict[str, list[tuple[str, list[str]]]] = {
-    "P1": [("H04B 10/25", ["光通信", "光模块"]), ("H01L 33/00", ["半导体", "发光器件"]), ("G02B 6/02", ["光纤", "光器件"]),
+    "P1": [("H04B 10/25", ["光通信", "光模块"]), ("H01L 33/00", ["半导体", "发光器件"]),
+           ("G02B 6/02", ["光纤", "光器件"]),
            ("H01S 5/00", ["激光器", "激光"])],
-    "P2": [("B60L 58/12", ["动力电池", "电池管理"]), ("B62D 21/15", ["车身", "轻量化"]), ("B60K 6/20", ["混合动力", "传动"])],
-    "P3": [("H01M 4/58", ["正极材料", "锂电池"]), ("C01B 25/26", ["磷化工", "磷酸"]), ("C25B 1/04", ["氢能", "电解水"])],
-    "P4": [("A61K 36/00", ["中药", "提取物"]), ("A61B 5/00", ["医疗器械", "监测"]), ("C12N 15/00", ["基因工程", "生物制药"])],
+    "P2": [("B60L 58/12", ["动力电池", "电池管理"]), ("B62D 21/15", ["车身", "轻量化"]),
+           ("B60K 6/20", ["混合动力", "传动"])],
+    "P3": [("H01M 4/58", ["正极材料", "锂电池"]), ("C01B 25/26", ["磷化工", "磷酸"]),
+           ("C25B 1/04", ["氢能", "电解水"])],
+    "P4": [("A61K 36/00", ["中药", "提取物"]), ("A61B 5/00", ["医疗器械", "监测"]),
+           ("C12N 15/00", ["基因工程", "生物制药"])],
     "P5": [("A23L 2/00", ["食品加工", "饮料"]), ("A01G 9/00", ["设施农业", "种植"]), ("A23F 3/00", ["茶叶", "加工"])],
-    "A01": [("B25J 9/16", ["机器人", "控制"]), ("B23K 26/00", ["激光焊接", "加工"]), ("G05B 19/00", ["数控", "自动化"])],
-    "A02": [("C22C 21/00", ["铝合金", "新材料"]), ("C08L 23/00", ["高分子材料", "复合材料"]), ("C04B 35/00", ["陶瓷", "材料"])],
+    "A01": [("B25J 9/16", ["机器人", "控制"]), ("B23K 26/00", ["激光焊接", "加工"]),
+            ("G05B 19/00", ["数控", "自动化"])],
+    "A02": [("C22C 21/00", ["铝合金", "新材料"]), ("C08L 23/00", ["高分子材料", "复合材料"]),
+            ("C04B 35/00", ["陶瓷", "材料"])],
     "A03": [("C02F 1/00", ["水处理", "环保"]), ("B01D 53/00", ["废气处理", "节能"])],
     "A04": [("D04H 1/00", ["无纺布", "纺织"]), ("D01F 6/00", ["纤维", "纺织"])],
     "A05": [("E04B 1/00", ["装配式建筑", "建材"]), ("C04B 28/00", ["新型建材", "水泥"])],
@@ -86,7 +92,8 @@ TECH: dict[str, list[tuple[str, list[str]]]] = {
 LIBRARY_TITLES = ["一种{k}的制备方法", "{k}关键技术", "高性能{k}及其应用", "{k}智能控制系统", "低成本{k}工艺"]
 REGIONS = {"鄂西": ["420500", "420300", "422800", "429021"], "鄂东": ["421100", "420200", "420700", "421200"],
            "鄂北": ["420600", "421300", "420900", "420800"], "江汉平原": ["421000", "429004", "429005", "429006"]}
-EVENT_FIELDS = ["光电子信息", "新能源与智能网联汽车", "生命健康", "高端装备", "北斗", "新材料", "现代化工", "绿色智能建造"]
+EVENT_FIELDS = ["光电子信息", "新能源与智能网联汽车", "生命健康", "高端装备", "北斗", "新材料", "现代化工",
+                "绿色智能建造"]
 
 
 def _patent(rng: random.Random) -> str:
@@ -147,16 +154,18 @@ def _record_rows(rng: random.Random, city: str, year: int, n: int, ents: list[De
             if buyer_ent and buyer_ent.uscc == s.uscc:
                 buyer_ent = None
         elif u < 0.9:
-            seller = {"kind": "other_enterprise", "name": f"{CITIES[city][:2]}{rng.choice(['恒', '华', '中', '新'])}"
-                                                          f"{rng.choice(['达', '源', '信', '泰'])}{rng.choice(LOCAL_TAILS)}",
+            seller = {"kind": "other_enterprise",
+                      "name": f"{CITIES[city][:2]}{rng.choice(['恒', '华', '中', '新'])}"
+                              f"{rng.choice(['达', '源', '信', '泰'])}{rng.choice(LOCAL_TAILS)}",
                       "city": city}
         else:
             seller = {"kind": "individual", "name": f"{rng.choice(PEOPLE)}{rng.choice('明华伟强军平')}"}
         if buyer_ent:
             buyer = {"kind": "enterprise", "uscc": buyer_ent.uscc}
         elif rng.random() < 0.5:
-            buyer = {"kind": "other_enterprise", "name": f"{rng.choice(OUTSIDE)}{rng.choice(['瑞', '星', '博', '汇'])}"
-                                                         f"{rng.choice(['芯', '科', '能', '联'])}{rng.choice(OUTSIDE_TAILS)}",
+            buyer = {"kind": "other_enterprise",
+                     "name": f"{rng.choice(OUTSIDE)}{rng.choice(['瑞', '星', '博', '汇'])}"
+                             f"{rng.choice(['芯', '科', '能', '联'])}{rng.choice(OUTSIDE_TAILS)}",
                      "region": "other_province"}
         else:
             buyer = {"kind": "other_enterprise", "name": f"{CITIES[city][:2]}{rng.choice(['楚', '汉', '江'])}"
@@ -205,18 +214,21 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> Pla
             title = rng.choice(LIBRARY_TITLES).format(k=words[0]) + f"（{name}）"
             plan.library.append({
                 "title": title[:200], "patents": [_patent(rng) for _ in range(rng.randint(1, 3))], "ipc_classes": [ipc],
-                "keywords": words, "description": f"{name}在{words[0]}方向的成熟专利技术，适用于{words[1]}相关中小企业的产品升级，"
-                                                  "可提供技术指导与中试支持。",
+                "keywords": words,
+                "description": f"{name}在{words[0]}方向的成熟专利技术，适用于{words[1]}相关中小企业的产品升级，"
+                               "可提供技术指导与中试支持。",
                 "owner": {"kind": kind, "name": name, "city": city}, "city": city,
                 "use_first_pay_later": rng.random() < 0.65,
-                "terms": "普通许可，先使用后付费：首年免费试用，投产后按销售额 2%–3% 支付" if rng.random() < 0.6 else "可转让或许可，费用面议"})
+                "terms": ("普通许可，先使用后付费：首年免费试用，投产后按销售额 2%–3% 支付" if rng.random() < 0.6
+                          else "可转让或许可，费用面议")})
         if city == "420100" or _rng(seed, "open-licences", city).random() < 0.7:
             for i in range(1 + (city == "420100") * 5):
                 rng = _rng(seed, "open-licence", city, i)
                 kind, name = rng.choice(owners)
                 ipc, words = _tech(rng, _weighted(rng, {k: 1 for k in TECH}))
                 fee = _weighted(rng, {"royalty": 5, "lump_sum": 3, "free": 2})
-                body = {"title": f"{words[0]}相关专利开放许可（{name}）第{i + 1}批", "patents": [_patent(rng) for _ in range(2)],
+                body = {"title": f"{words[0]}相关专利开放许可（{name}）第{i + 1}批",
+                        "patents": [_patent(rng) for _ in range(2)],
                         "licensor": {"kind": kind, "name": name, "city": city}, "city": city, "fee_kind": fee}
                 if fee == "royalty":
                     body["royalty_rate"] = str(rng.choice([Decimal("1.5"), Decimal("2"), Decimal("3"), Decimal("5")]))
@@ -234,7 +246,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> Pla
             ipc, words = _tech(rng, e.industry)
             plan.needs.append({"uscc": e.uscc, "title": f"{words[0]}技术升级需求（{e.name[:12]}）"[:200],
                                "ipc_classes": [ipc.split(" ")[0] if rng.random() < 0.4 else ipc], "keywords": words,
-                               "description": f"企业现有{words[0]}产品性能需提升，寻求高校院所成熟专利技术合作，可接受先使用后付费。",
+                               "description": f"企业现有{words[0]}产品性能需提升，寻求高校院所成熟专利技术合作，"
+                                              "可接受先使用后付费。",
                                "budget": str(rng.choice([200000, 500000, 800000, 1500000]))})
     # matching events: at least 4 a year, across the regions; held when their date has passed
     for year in range(FIRST_YEAR, today.year + 1):
@@ -246,20 +259,23 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> Pla
             area = "全省" if i == 0 else regions[(i - 1) % len(regions)]
             city = "420100" if i == 0 else rng.choice(REGIONS[area])
             fld = rng.choice(EVENT_FIELDS)
-            results = {"participants_enterprises": rng.randint(30, 150), "participants_institutions": rng.randint(3, 20),
+            results = {"participants_enterprises": rng.randint(30, 150),
+                       "participants_institutions": rng.randint(3, 20),
                        "deals_intended": rng.randint(5, 40), "amount_intended": str(rng.randint(5, 80) * 1_000_000)}
             if on > today:
                 continue
             body = {"ref": f"DEMO-{seed}-ME-{year}-{i + 1:02d}",
                     "title": f"{year}年{area}{fld}领域专利技术供需对接会", "city": city, "planned_date": on.isoformat(),
-                    "organiser": "湖北省知识产权局" if city == "420100" else f"{CITIES[city]}知识产权局", "field": f"{fld}（{area}）"}
+                    "organiser": "湖北省知识产权局" if city == "420100" else f"{CITIES[city]}知识产权局",
+                    "field": f"{fld}（{area}）"}
             plan.events.append((body, results))
     for i, days in enumerate((20, 60)):  # the next ones, planned
         on = today + timedelta(days=days)
         area = list(REGIONS)[i]
         city = REGIONS[area][0]
         fld = EVENT_FIELDS[i]
-        plan.events.append(({"ref": f"DEMO-{seed}-ME-NEXT-{today.year}-{i + 1}", "title": f"{area}{fld}领域专利技术供需对接会（计划）",
+        plan.events.append(({"ref": f"DEMO-{seed}-ME-NEXT-{today.year}-{i + 1}",
+                             "title": f"{area}{fld}领域专利技术供需对接会（计划）",
                              "city": city, "planned_date": on.isoformat(), "organiser": f"{CITIES[city]}知识产权局",
                              "field": f"{fld}（{area}）"}, None))
     # deals made through the library and open licences (a few SMEs take each up)
@@ -272,7 +288,8 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> Pla
             plan.deals.append((f"lib:{i}", {
                 "ref": f"DEMO-{seed}-LIB-{i:04d}", "kind": "ordinary_licence", "patents": entry["patents"][:1],
                 "from": entry["owner"], "to": {"kind": "enterprise", "uscc": buyer.uscc},
-                "contract_date": on.isoformat(), "payment": "use_first_pay_later" if entry["use_first_pay_later"] else None,
+                "contract_date": on.isoformat(),
+                "payment": "use_first_pay_later" if entry["use_first_pay_later"] else None,
                 "city": buyer.city}))
     for i, lic in enumerate(plan.open_licences):
         rng = _rng(seed, "open-licence-deal", i)
@@ -302,7 +319,7 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     today = datetime.now(CHINA).date()
     plan = build_plan(enterprises, seed, today)
     base = urls[SERVICE]
-    written = Counter()
+    written: Counter[str] = Counter()
     try:
         with TransferClient(base, token(Role.PROVINCE_ADMIN), timeout=120) as admin:
             for city, rows in plan.records.items():

@@ -4,20 +4,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from libs.common.config import CommonSettings
 from libs.common.db import Sessions, create_engine, ping, session_factory
 from libs.common.errors import install_problem_handlers
 from libs.common.events import DLQ_TOPIC
-from libs.common.limits import BodyLimitMiddleware
 from libs.common.kafka import IncarnationProbe, ensure_topics, new_producer, recreate_topics
+from libs.common.limits import BodyLimitMiddleware
 from libs.common.metrics import MetricsMiddleware, metrics_response
 from libs.common.outbox import OutboxRelay, UnitOfWork, mark_for_replay
 from libs.common.outbox_api import outbox_router
@@ -35,12 +36,12 @@ class Runtime:
     sessions: Sessions
     topic: str
     relay: OutboxRelay | None = None
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     #: Asks whether the broker answers now; defaults to a metadata request on the relay's connection.
     broker_ready: Callable[[], Awaitable[bool]] | None = None
     #: Named reports shown under ``details`` on /readyz; they never make the process unready.
-    details: dict[str, Callable[[], dict]] = field(default_factory=dict)
+    details: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.settings.service_name, self.topic,
@@ -52,24 +53,26 @@ StartHook = Callable[[Runtime], Awaitable[None]]
 
 def runtime(request: Request) -> Runtime:
     """The running service's engine, sessions and relay (a FastAPI dependency)."""
-    return request.app.state.runtime
+    rt: Runtime = request.app.state.runtime
+    return rt
 
 
 #: ``rt: RT`` in a route: the one home of the runtime dependency for every service.
 RT = Annotated[Runtime, Depends(runtime)]
 
 
-def start_relay(runtime: Runtime) -> None:
+def start_relay(runtime: Runtime) -> OutboxRelay:
     settings: CommonSettings = runtime.settings
     bootstrap = settings.kafka_bootstrap_servers
-    runtime.relay = OutboxRelay(
+    relay = runtime.relay = OutboxRelay(
         settings.service_name, runtime.sessions,
         producer_factory=lambda: new_producer(bootstrap, f"ipp-{settings.service_name}-outbox"),
         topics=[runtime.topic, DLQ_TOPIC],
         ensure_topics=lambda topics: ensure_topics(bootstrap, topics, settings.topic_partitions),
         batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval,
         **self_healing(settings, settings.service_name, [runtime.topic]))
-    runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name=f"{settings.service_name}-outbox-relay"))
+    runtime.tasks.append(asyncio.create_task(relay.run(), name=f"{settings.service_name}-outbox-relay"))
+    return relay
 
 
 def self_healing(settings: CommonSettings, publisher: str, own_topics: list[str]) -> dict[str, Any]:
@@ -85,11 +88,11 @@ def self_healing(settings: CommonSettings, publisher: str, own_topics: list[str]
 
 def build_service_app(settings: CommonSettings, *, title: str, description: str, topic: str,
                       routers: list[APIRouter], database_url: str, on_start: list[StartHook] | None = None,
-                      version: str = "1.0.0", openapi_tags: list[dict] | None = None,
+                      version: str = "1.0.0", openapi_tags: list[dict[str, Any]] | None = None,
                       publishes: bool = True) -> FastAPI:
     """``publishes`` False: the process has no outbox relay of its own (e.g. a read-only API)."""
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         setup_tracing(settings.service_name, settings.otel_endpoint)
         engine = create_engine(database_url)
         runtime = Runtime(settings=settings, engine=engine, sessions=session_factory(engine), topic=topic)
@@ -99,8 +102,7 @@ def build_service_app(settings: CommonSettings, *, title: str, description: str,
                 if settings.replay_outbox_on_start:
                     n = await mark_for_replay(runtime.sessions)
                     log.info("%s: %d outbox events marked for replay", settings.service_name, n)
-                start_relay(runtime)
-                runtime.broker_ready = runtime.relay.probe
+                runtime.broker_ready = start_relay(runtime).probe
             for hook in on_start or []:
                 await hook(runtime)
             yield
@@ -134,11 +136,11 @@ def health_router(service: str) -> APIRouter:
     router = APIRouter(tags=["运维 operations"])
 
     @router.get("/healthz", summary="存活检查 liveness")
-    async def healthz() -> dict:
+    async def healthz() -> dict[str, Any]:
         return {"status": "ok", "service": service}
 
     @router.get("/readyz", summary="就绪检查 readiness: database and broker")
-    async def readyz(request: Request):
+    async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime = request.app.state.runtime
         checks: dict[str, str] = {}
         try:
@@ -157,7 +159,7 @@ def health_router(service: str) -> APIRouter:
         return JSONResponse(jsonable_encoder(body), status_code=200 if ready else 503)
 
     @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
-    async def metrics(request: Request):
+    async def metrics(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime
         if runtime.relay is not None:  # backlog and oldest age as of this scrape
             await runtime.relay.update_backlog_metrics(quiet=True)

@@ -38,7 +38,7 @@ def _jsonable(value: Any) -> Any:
 
 
 async def record_audit(session: AsyncSession, principal: Principal, action: str, entity_type: str, entity_id: str,
-                       before: dict | None, after: dict | None) -> None:
+                       before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
     await session.execute(audit_table.insert().values(
         at=utcnow(), actor=principal.sub, actor_role=principal.role.value, actor_city=principal.city,
         action=action, entity_type=entity_type, entity_id=entity_id,

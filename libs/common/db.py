@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -32,28 +33,28 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite stores naive values)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Timestamped:
@@ -63,21 +64,21 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False)
 
 
-def new_base() -> type[DeclarativeBase]:
-    """A declarative base with the shared naming convention (one per service)."""
+def new_metadata() -> MetaData:
+    """The metadata of a service's declarative base, with the shared naming convention (one per service)::
 
-    class Base(DeclarativeBase):
-        metadata = MetaData(naming_convention=NAMING)
+        class Base(DeclarativeBase):
+            metadata = new_metadata()
+    """
+    return MetaData(naming_convention=NAMING)
 
-    return Base
 
-
-def is_sqlite(url_or_engine) -> bool:
+def is_sqlite(url_or_engine: AsyncEngine | URL | str) -> bool:
     url = url_or_engine.url if isinstance(url_or_engine, AsyncEngine) else make_url(str(url_or_engine))
     return url.get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs) -> AsyncEngine:
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and foreign keys."""
     if is_sqlite(url):
         db_path = make_url(url).database
@@ -86,7 +87,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # pragma: no cover - trivial
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:  # pragma: no cover - trivial
             # Take transaction control from pysqlite so that "begin" below is the only BEGIN.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
@@ -95,7 +96,7 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _begin(conn):
+        def _begin(conn: Connection) -> None:
             # Write transactions take the write lock up front (no failing lock upgrade later);
             # reads begin deferred and, in WAL mode, never wait for a writer.
             write = conn.get_execution_options().get("ipp_write", False)

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libs.common.field_errors import field_error as field_error  # re-exported: routes and services take it from here
 from libs.common.rules import RuleViolation
 
 log = logging.getLogger(__name__)
@@ -62,7 +65,7 @@ class ProblemError(Exception):
         title: str,
         detail: str | None = None,
         errors: list[dict[str, Any]] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail or title)
@@ -90,19 +93,17 @@ class Forbidden(ProblemError):
         super().__init__(403, "forbidden", "无权执行此操作", detail)
 
 
-def field_error(field: str, rule: str, message: str) -> dict[str, str]:
-    return {"field": field, "rule": rule, "message": message}
-
-
 class FieldInvalid(ProblemError):
     """A 422 for a rule checked outside request parsing (e.g. against stored state)."""
 
     def __init__(self, field: str, rule: str, message: str) -> None:
-        super().__init__(422, "validation-error", "请求参数校验失败", message, errors=[field_error(field, rule, message)])
+        super().__init__(422, "validation-error", "请求参数校验失败", message,
+                         errors=[field_error(field, rule, message)])
 
 
 def problem_response(request: Request | None, status: int, slug: str, title: str, detail: str | None = None,
-                     errors: list | None = None, headers: dict | None = None, **extra: Any) -> JSONResponse:
+                     errors: list[dict[str, Any]] | None = None, headers: Mapping[str, str] | None = None,
+                     **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {"type": TYPE_PREFIX + slug, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -114,7 +115,7 @@ def problem_response(request: Request | None, status: int, slug: str, title: str
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _loc_to_field(loc: tuple) -> str:
+def _loc_to_field(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header"):
         if len(parts) > 1:
@@ -122,7 +123,7 @@ def _loc_to_field(loc: tuple) -> str:
     return ".".join(parts)
 
 
-def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+def validation_errors(exc: RequestValidationError | ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors():
         rule = err.get("type", "invalid")
@@ -136,7 +137,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
-def _fmt_ctx(ctx: dict) -> str:
+def _fmt_ctx(ctx: dict[str, Any]) -> str:
     return "，".join(f"{k}={v}" for k, v in ctx.items() if k != "error")
 
 
@@ -149,31 +150,32 @@ def rule_problem(exc: RuleViolation) -> ProblemError:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RuleViolation)
-    async def _rule(request: Request, exc: RuleViolation):
+    async def _rule(request: Request, exc: RuleViolation) -> JSONResponse:
         problem = rule_problem(exc)
         return problem_response(request, problem.status, problem.slug, problem.title, problem.detail,
                                 problem.errors, headers=problem.headers, **problem.extra)
 
     @app.exception_handler(ProblemError)
-    async def _problem(request: Request, exc: ProblemError):
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, exc.errors,
                                 headers=exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError):
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
         fields = "、".join(sorted({e["field"] for e in errors}))
-        return problem_response(request, 422, "validation-error", "请求参数校验失败", f"以下字段不合法：{fields}", errors)
+        return problem_response(request, 422, "validation-error", "请求参数校验失败", f"以下字段不合法：{fields}",
+                                errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {401: "未认证", 403: "无权执行此操作", 404: "资源不存在", 405: "不支持的请求方法"}
         return problem_response(request, exc.status_code, f"http-{exc.status_code}",
                                 titles.get(exc.status_code, "请求错误"), str(exc.detail) if exc.detail else None,
                                 headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):  # still a problem document, and logged
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # still a problem document, and logged
         # The handler cannot know what the request did before it failed: it says only that it failed,
         # with an id that finds the log line (and its traceback) for whoever has to look.
         error_id = uuid.uuid4().hex

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -55,7 +55,7 @@ class CloudEvent:
     subject: str
     data: dict[str, Any]
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    time: datetime = field(default_factory=lambda: datetime.now(UTC))
     traceparent: str | None = None
 
     def kafka_headers(self) -> list[tuple[str, bytes]]:
@@ -73,7 +73,7 @@ class CloudEvent:
         return headers
 
     @classmethod
-    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple, value: bytes) -> "CloudEvent":
+    def from_kafka(cls, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...], value: bytes) -> CloudEvent:
         h = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in (headers or ())}
         missing = [k for k in ("ce_id", "ce_type", "ce_source") if not h.get(k)]
         if missing:
@@ -83,6 +83,6 @@ class CloudEvent:
             raise ValueError("event data must be a JSON object")
         return cls(
             type=h["ce_type"], source=h["ce_source"], subject=h.get("ce_subject", ""), data=data, id=h["ce_id"],
-            time=datetime.fromisoformat(h["ce_time"]) if h.get("ce_time") else datetime.now(timezone.utc),
+            time=datetime.fromisoformat(h["ce_time"]) if h.get("ce_time") else datetime.now(UTC),
             traceparent=h.get("traceparent"),
         )

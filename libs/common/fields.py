@@ -24,8 +24,9 @@ programme started…), which answer with their own rule codes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
-from typing import Annotated, Callable
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Path
@@ -46,7 +47,7 @@ def _as_pydantic(fn: Callable[[str], str]) -> Callable[[str], str]:
     return _validate
 
 
-def _strip(value):
+def _strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 

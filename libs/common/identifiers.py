@@ -101,7 +101,7 @@ def uscc_check_char(first17: str) -> str:
             "uscc.length", f"计算校验码需要{_USCC_LABEL}前17位，实际为{len(code)}位"
         )
     _check_uscc_chars(code)
-    total = sum(_USCC_VALUES[ch] * w for ch, w in zip(code, _USCC_WEIGHTS))
+    total = sum(_USCC_VALUES[ch] * w for ch, w in zip(code, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

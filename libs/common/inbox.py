@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, select
@@ -18,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import BigId, Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
-from libs.common.retry import Backoff
 from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
+from libs.common.retry import Backoff
 from libs.common.telemetry import context_from_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,14 @@ class Incoming:
     event: CloudEvent | None = None
     decode_error: Exception | None = None
 
-    def decode(self) -> "Incoming":
+    @property
+    def cloud_event(self) -> CloudEvent:
+        """The event of a record that decoded (handlers only get those)."""
+        if self.event is None:
+            raise ValueError(f"{self.topic}/{self.partition}@{self.offset} holds no decoded event")
+        return self.event
+
+    def decode(self) -> Incoming:
         try:
             self.event = CloudEvent.from_kafka(self.headers, self.value or b"")
         except Exception as exc:  # malformed: dead-letter it
@@ -87,7 +95,7 @@ class IdempotentProcessor:
             await self._apply(good)
         except Exception as exc:
             if len(good) == 1:
-                log.warning("%s: event %s failed: %s", self.consumer, good[0].event.id, exc)
+                log.warning("%s: event %s failed: %s", self.consumer, good[0].cloud_event.id, exc)
                 await self._dlq(good[0], exc)
                 return
             log.info("%s: batch of %d failed (%s); retrying one by one", self.consumer, len(good), exc)
@@ -95,30 +103,31 @@ class IdempotentProcessor:
                 try:
                     await self._apply([rec])
                 except Exception as one_exc:
-                    log.warning("%s: event %s failed: %s", self.consumer, rec.event.id, one_exc)
+                    log.warning("%s: event %s failed: %s", self.consumer, rec.cloud_event.id, one_exc)
                     await self._dlq(rec, one_exc)
 
     async def _apply(self, records: list[Incoming]) -> None:
         async with self._sessions.write() as session:
             seen = set((await session.scalars(select(inbox_table.c.event_id).where(
                 inbox_table.c.consumer == self.consumer,
-                inbox_table.c.event_id.in_([r.event.id for r in records])))).all())
+                inbox_table.c.event_id.in_([r.cloud_event.id for r in records])))).all())
             fresh: list[Incoming] = []
             for rec in records:
-                if rec.event.id in seen:
+                if rec.cloud_event.id in seen:
                     CONSUMER_EVENTS.labels(self.service, rec.topic, "duplicate").inc()
                     continue
-                seen.add(rec.event.id)
+                seen.add(rec.cloud_event.id)
                 fresh.append(rec)
             if not fresh:
                 return
-            ctx = context_from_headers({"traceparent": fresh[0].event.traceparent} if fresh[0].event.traceparent else {})
+            traceparent = fresh[0].cloud_event.traceparent
+            ctx = context_from_headers({"traceparent": traceparent} if traceparent else {})
             with tracer().start_as_current_span(f"consume {self.consumer}", context=ctx) as span:
                 span.set_attribute("messaging.batch.message_count", len(fresh))
                 result = await self._handler(session, fresh)
                 now = utcnow()
                 await session.execute(inbox_table.insert(), [
-                    {"consumer": self.consumer, "event_id": r.event.id, "event_type": r.event.type,
+                    {"consumer": self.consumer, "event_id": r.cloud_event.id, "event_type": r.cloud_event.type,
                      "topic": r.topic, "partition": r.partition, "offset": r.offset, "received_at": now}
                     for r in fresh])
                 if self._before_commit:
@@ -149,7 +158,8 @@ def dlq_headers(rec: Incoming, exc: BaseException, consumer: str) -> list[tuple[
     return [(k, v) for k, v in (rec.headers or []) if not k.startswith("dlq_")] + extra
 
 
-def producer_dead_letter(producer_getter: Callable[[], Any], consumer: str):
+def producer_dead_letter(producer_getter: Callable[[], Any],
+                         consumer: str) -> Callable[[Incoming, BaseException], Awaitable[None]]:
     """A dead_letter callable publishing to ``ipp.dlq`` with the given (started) producer."""
 
     async def _send(rec: Incoming, exc: BaseException) -> None:

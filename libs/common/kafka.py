@@ -5,7 +5,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -101,7 +101,7 @@ class IncarnationProbe:
     async def read(self, producer: AIOKafkaProducer) -> Incarnation:
         try:
             return await asyncio.wait_for(self._read(producer), self._timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # A marker the broker took before the topic was declared cannot be read back (see
             # recreate_topics): start the marker topic afresh next time (a new incarnation).
             self._unreadable = True
@@ -131,7 +131,7 @@ class IncarnationProbe:
             batch = await consumer.getmany(tp, timeout_ms=1000, max_records=1)
             for record in batch.get(tp, []):
                 return Incarnation(record.value.decode(errors="replace"),
-                                   datetime.fromtimestamp(record.timestamp / 1000, timezone.utc))
+                                   datetime.fromtimestamp(record.timestamp / 1000, UTC))
 
     async def close(self) -> None:
         consumer, self._consumer = self._consumer, None

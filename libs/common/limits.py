@@ -16,6 +16,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from libs.common.errors import ProblemError, problem_response
@@ -44,6 +45,8 @@ class BodyTooLarge(ProblemError, HTTPException):
     lets through unchanged when reading the body, where any other error would become a 400).
     """
 
+    detail: str  # both bases' ``detail``: always set here
+
     def __init__(self, limit: int) -> None:
         detail = _detail(limit)
         Exception.__init__(self, detail)
@@ -63,6 +66,8 @@ NUL_DETAIL = "请求中含有空字符（NUL，\\u0000 或 %00），任何字段
 class NulInBody(ProblemError, HTTPException):
     """Raised from ``receive`` when a JSON body holds ``\\u0000`` (rendered as a 422 problem)."""
 
+    detail: str  # both bases' ``detail``: always set here
+
     def __init__(self) -> None:
         Exception.__init__(self, NUL_DETAIL)
         self.status = self.status_code = 422
@@ -72,12 +77,12 @@ class NulInBody(ProblemError, HTTPException):
         self.extra = {}
 
 
-def nul_response(scope: Scope, where: str):
+def nul_response(scope: Scope, where: str) -> JSONResponse:
     return problem_response(Request(scope), 422, NUL_SLUG, NUL_TITLE, NUL_DETAIL,
                             errors=[{"field": where, "rule": "nul_character", "message": NUL_DETAIL}])
 
 
-def too_large_response(scope: Scope, limit: int):
+def too_large_response(scope: Scope, limit: int) -> JSONResponse:
     return problem_response(Request(scope), 413, SLUG, TITLE, _detail(limit), headers={"Connection": "close"},
                             max_body_bytes=limit)
 

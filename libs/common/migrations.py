@@ -52,7 +52,8 @@ def drop_append_only(table: str) -> list[str]:
     from alembic import op
 
     if op.get_bind().dialect.name == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", f"DROP FUNCTION IF EXISTS {table}_append_only()"]
+        return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                f"DROP FUNCTION IF EXISTS {table}_append_only()"]
     return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
 
 
@@ -67,7 +68,7 @@ def run_migrations(service_metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
 
-    async def _online() -> None:
+    async def _online(url: str) -> None:
         engine = create_engine(url)
         try:
             async with engine.connect() as conn:
@@ -81,4 +82,6 @@ def run_migrations(service_metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     else:
-        asyncio.run(_online())
+        if url is None:
+            raise RuntimeError("alembic: sqlalchemy.url is not set")
+        asyncio.run(_online(url))

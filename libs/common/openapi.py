@@ -22,11 +22,14 @@ from __future__ import annotations
 
 import copy
 import typing
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security.base import SecurityBase
+from starlette.routing import BaseRoute
 
 from libs.common.auth import Principal, current_principal
 from libs.common.errors import PROBLEM_JSON
@@ -99,7 +102,7 @@ def declare_problem_responses(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def add_problem_responses(doc: dict[str, Any], routes: list) -> dict[str, Any]:
+def add_problem_responses(doc: dict[str, Any], routes: list[BaseRoute]) -> dict[str, Any]:
     """Add the problem responses to ``doc`` in place (``routes`` tell which need a token)."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     schemas[PROBLEM_SCHEMA] = copy.deepcopy(PROBLEM)
@@ -153,7 +156,7 @@ def _declare(responses: dict[str, Any], status: int) -> None:
 
 
 def _is_fastapi_validation(entry: dict[str, Any]) -> bool:
-    ref = entry.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    ref: str = entry.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
     return ref == REF + "HTTPValidationError"
 
 
@@ -174,7 +177,7 @@ def _refers_to(doc: dict[str, Any], names: tuple[str, ...]) -> bool:
     return walk(rest)
 
 
-def _operations_needing_a_token(routes: list) -> set[tuple[str, str]]:
+def _operations_needing_a_token(routes: list[BaseRoute]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for route in _api_routes(routes):
         if getattr(route, "include_in_schema", False) and _needs_token(route.dependant):
@@ -182,7 +185,7 @@ def _operations_needing_a_token(routes: list) -> set[tuple[str, str]]:
     return out
 
 
-def _api_routes(routes: list) -> Iterator[Any]:
+def _api_routes(routes: list[BaseRoute]) -> Iterator[Any]:
     """Every FastAPI route with its full path and effective dependencies, also inside included
     routers (newer FastAPI keeps those nested and resolves them per request)."""
     try:
@@ -195,11 +198,11 @@ def _api_routes(routes: list) -> Iterator[Any]:
             yield ctx
 
 
-def _needs_token(dependant) -> bool:
+def _needs_token(dependant: Dependant) -> bool:
     return any(_authenticates(d.call) for d in _walk(dependant))
 
 
-def _walk(dependant) -> Iterator:
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
     for dep in dependant.dependencies:
         yield dep
         yield from _walk(dep)

@@ -19,18 +19,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any, cast
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
+from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
-from libs.common.retry import Backoff
 from libs.common.kafka import IncarnationProbe
-from libs.common.metrics import (BROKER_DATA_LOSSES, OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE,
-                                 OUTBOX_PUBLISHED)
+from libs.common.metrics import BROKER_DATA_LOSSES, OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from libs.common.retry import Backoff
 from libs.common.telemetry import current_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,9 @@ _ADVISORY_LOCK_KEY = 0x1_9900_0001
 def add_event(session: AsyncSession, service: str, topic: str, event: EventData,
               occurred_at: datetime | None = None) -> CloudEvent:
     """Stage an event in the caller's transaction."""
+    when: dict[str, Any] = {"time": occurred_at} if occurred_at else {}
     ce = CloudEvent(type=event.event_type, source=f"/services/{service}", subject=event.subject(),
-                    data=event.model_dump(mode="json"), traceparent=current_traceparent(),
-                    **({"time": occurred_at} if occurred_at else {}))
+                    data=event.model_dump(mode="json"), traceparent=current_traceparent(), **when)
     session.info.setdefault("outbox_events", []).append(ce)
     return ce
 
@@ -98,7 +99,7 @@ class UnitOfWork:
         self.session: AsyncSession
         self.events: list[CloudEvent] = []
 
-    async def __aenter__(self) -> "UnitOfWork":
+    async def __aenter__(self) -> UnitOfWork:
         self._lock = self._sessions.write_lock()
         await self._lock.__aenter__()
         try:
@@ -132,8 +133,9 @@ class UnitOfWork:
 class OutboxRelay:
     """Publishes outbox rows to Kafka in order; one instance per service process."""
 
-    def __init__(self, service: str, sessions: Sessions, producer_factory: Callable,
-                 topics: list[str], ensure_topics: Callable | None = None, batch_size: int = 500,
+    def __init__(self, service: str, sessions: Sessions, producer_factory: Callable[[], Any],
+                 topics: list[str], ensure_topics: Callable[[list[str]], Awaitable[None]] | None = None,
+                 batch_size: int = 500,
                  poll_interval: float = 1.0, incarnation: Callable[[], IncarnationProbe] | None = None,
                  check_interval: float = 5.0, replay_topics: list[str] | None = None,
                  reset_topics: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -148,7 +150,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._wake = asyncio.Event()
-        self._producer = None
+        self._producer: Any | None = None  # an AIOKafkaProducer once connected
         self._backoff = Backoff(initial=0.2, maximum=30)
         self.connected = False
         self._incarnation_factory = incarnation
@@ -188,7 +190,7 @@ class OutboxRelay:
                     await self.update_backlog_metrics()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self._poll_interval)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         pass
                     self._wake.clear()
                 except asyncio.CancelledError:
@@ -241,7 +243,7 @@ class OutboxRelay:
         self._next_check = time.monotonic() + self._check_interval
         try:
             marker = await self._probe.read(self._producer)
-        except asyncio.TimeoutError:  # an unreadable marker must not hold up publishing; looked at again later
+        except TimeoutError:  # an unreadable marker must not hold up publishing; looked at again later
             log.warning("outbox relay %s: the broker's incarnation marker did not answer in time", self.service)
             return 0
         if marker.id == self.incarnation:
@@ -288,13 +290,16 @@ class OutboxRelay:
             OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
         return len(rows)
 
-    async def _fetch(self, session: AsyncSession) -> list:
+    async def _fetch(self, session: AsyncSession) -> list[RowMapping]:
         return list((await session.execute(
             select(outbox_table).where(outbox_table.c.published_at.is_(None))
             .order_by(outbox_table.c.id).limit(self._batch_size)
         )).mappings().all())
 
-    async def _send(self, rows: list) -> None:
+    async def _send(self, rows: list[RowMapping]) -> None:
+        producer = self._producer
+        if producer is None:
+            raise RuntimeError(f"outbox relay {self.service} is not connected to the broker")
         with tracer().start_as_current_span(f"outbox publish {self.service}") as span:
             span.set_attribute("messaging.batch.message_count", len(rows))
             futures = []
@@ -302,12 +307,12 @@ class OutboxRelay:
                 ce = CloudEvent(type=row["event_type"], source=row["source"], subject=row["key"],
                                 data=row["payload"], id=row["event_id"], time=row["occurred_at"],
                                 traceparent=row["traceparent"])
-                futures.append(await self._producer.send(
+                futures.append(await producer.send(
                     row["topic"], value=dumps(ce.data), key=row["key"].encode(), headers=ce.kafka_headers()))
             await asyncio.gather(*futures)
 
     @staticmethod
-    async def _mark(session: AsyncSession, rows: list) -> None:
+    async def _mark(session: AsyncSession, rows: list[RowMapping]) -> None:
         await session.execute(
             update(outbox_table).where(outbox_table.c.id.in_([r["id"] for r in rows]))
             .values(published_at=utcnow(), attempts=outbox_table.c.attempts + 1, last_error=None))
@@ -353,7 +358,9 @@ async def mark_for_replay(sessions: Sessions, since_id: int = 0, topics: list[st
     if topics is not None:
         condition &= outbox_table.c.topic.in_(topics)
     async with sessions.write() as session:
-        result = await session.execute(update(outbox_table).where(condition).values(published_at=None))
+        # An UPDATE's result is a CursorResult (the declared Result type does not carry rowcount).
+        result = cast("CursorResult[Any]",
+                      await session.execute(update(outbox_table).where(condition).values(published_at=None)))
         return result.rowcount or 0
 
 
@@ -362,7 +369,8 @@ async def last_published_at(sessions: Sessions, topics: list[str] | None = None)
     if topics is not None:
         query = query.where(outbox_table.c.topic.in_(topics))
     async with sessions() as session:
-        return await session.scalar(query)
+        latest: datetime | None = await session.scalar(query)
+    return latest
 
 
 __all__ = ["outbox_table", "UnitOfWork", "OutboxRelay", "add_event", "mark_for_replay", "backlog_stats",

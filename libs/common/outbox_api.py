@@ -67,7 +67,8 @@ def outbox_router(service: str) -> APIRouter:
     async def events(request: Request, _: Annotated[Principal, Depends(OPERATORS)],
                      after_id: Annotated[int, Query(ge=0, le=MAX_ID, description="此编号之后")] = 0,
                      limit: Annotated[int, Query(ge=1, le=5000, description="至多条数")] = 1000,
-                     topic: Annotated[str | None, Query(max_length=200, description="只看该主题")] = None) -> OutboxPage:
+                     topic: Annotated[str | None,
+                                      Query(max_length=200, description="只看该主题")] = None) -> OutboxPage:
         t = outbox_table.c
         query = select(t.id, t.event_id, t.event_type, t.topic, t.created_at, t.published_at).where(t.id > after_id)
         summary = select(func.coalesce(func.max(t.id), 0), func.count())

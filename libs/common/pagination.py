@@ -40,7 +40,7 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
-async def fetch_page(session: Any, stmt: Select, page: PageParams, *order_by: Any) -> tuple[list, int]:
+async def fetch_page(session: Any, stmt: Select[Any], page: PageParams, *order_by: Any) -> tuple[list[Any], int]:
     """One page of ``stmt`` in ``order_by`` order and the total number of rows it selects."""
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = (await session.scalars(stmt.order_by(*order_by).limit(page.limit).offset(page.offset))).all()

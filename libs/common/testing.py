@@ -5,8 +5,10 @@ import asyncio
 import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import date
 from pathlib import Path
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.engine import make_url
@@ -14,6 +16,12 @@ from sqlalchemy.engine import make_url
 from libs.common.auth import issue_token
 from libs.common.config import DEV_JWT_SECRET
 from libs.common.migrations import upgrade
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp
+
+    from libs.common.app import Runtime
 
 POSTGRES_ENV = "IPP_TEST_POSTGRES_URL"
 
@@ -62,7 +70,7 @@ async def migrate(migrations_dir: Path, url: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def app_client(app) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan and talk to it in-process."""
     from asgi_lifespan import LifespanManager
 
@@ -81,8 +89,9 @@ def valid_uscc(body17: str) -> str:
 
 def random_uscc(division: str = "420100") -> str:
     """A fresh valid USCC registered in ``division`` (each test makes its own ids)."""
-    from libs.common.identifiers import USCC_ALPHABET
     import random
+
+    from libs.common.identifiers import USCC_ALPHABET
 
     tail = "".join(random.choice(USCC_ALPHABET) for _ in range(9))
     return valid_uscc("91" + division + tail)
@@ -93,7 +102,7 @@ def random_uscc(division: str = "420100") -> str:
 PROBLEM = "application/problem+json"
 
 
-def china_today():
+def china_today() -> date:
     """Today's date in Asia/Shanghai (business dates are China dates)."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -102,12 +111,12 @@ def china_today():
 
 
 def assert_problem(response: httpx.Response, status: int, field: str | None = None, rule: str | None = None,
-                   slug: str | None = None) -> dict:
+                   slug: str | None = None) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status (and type slug), and when ``field`` is
     given, names that field with that rule among its ``errors``, every error with a message."""
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["status"] == status
     if slug is not None:
         assert body["type"] == f"urn:ipp:problem:{slug}", body
@@ -118,7 +127,7 @@ def assert_problem(response: httpx.Response, status: int, field: str | None = No
     return body
 
 
-async def mark(rt) -> tuple[int, int]:
+async def mark(rt: Runtime) -> tuple[int, int]:
     """The highest outbox and audit ids so far: a point to compare later writes against."""
     from sqlalchemy import func, select
 
@@ -130,7 +139,7 @@ async def mark(rt) -> tuple[int, int]:
                 int(await session.scalar(select(func.max(audit_table.c.id))) or 0))
 
 
-async def written_since(rt, since: tuple[int, int]) -> tuple[list[dict], list[dict]]:
+async def written_since(rt: Runtime, since: tuple[int, int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(outbox rows, audit rows) written after ``mark``, in order."""
     from sqlalchemy import select
 
@@ -145,13 +154,13 @@ async def written_since(rt, since: tuple[int, int]) -> tuple[list[dict], list[di
     return [dict(r) for r in events], [dict(r) for r in audits]
 
 
-async def nothing_written(rt, since: tuple[int, int], *_ignored) -> bool:
+async def nothing_written(rt: Runtime, since: tuple[int, int], *_ignored: object) -> bool:
     """No outbox or audit row since ``mark`` (a refused request leaves no trace)."""
     events, audits = await written_since(rt, since)
     return events == [] and audits == []
 
 
-async def assert_oversized_bodies_refused(app, client: httpx.AsyncClient, limit: int) -> int:
+async def assert_oversized_bodies_refused(app: FastAPI, client: httpx.AsyncClient, limit: int) -> int:
     """Every POST/PUT/PATCH of ``app`` (whose ``max_body_bytes`` is ``limit``) answers a 100 MB body
     with a 413 problem without reading it: a declared length without a token before a byte is read, a
     chunked body with a token once the endpoint has read past the limit. Returns how many it tried."""
@@ -161,7 +170,7 @@ async def assert_oversized_bodies_refused(app, client: httpx.AsyncClient, limit:
         def __init__(self) -> None:
             self.pulled = 0
 
-        async def __aiter__(self):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
             while self.pulled < total:
                 self.pulled += 1 << 20
                 yield b" " * (1 << 20)
@@ -186,7 +195,8 @@ async def assert_oversized_bodies_refused(app, client: httpx.AsyncClient, limit:
     return tried
 
 
-def service_app_fixtures(service: str, create_app, settings_class) -> dict:
+def service_app_fixtures(service: str, create_app: Callable[[Any], FastAPI],
+                          settings_class: Callable[..., Any]) -> dict[str, Any]:
     """The fixtures every service's tests share, for its ``conftest.py``: ``globals().update(...)``.
 
     ``db_url`` (a fresh migrated database on the ``db_backend`` under test), ``app`` (Kafka off:
@@ -198,22 +208,23 @@ def service_app_fixtures(service: str, create_app, settings_class) -> dict:
     migrations = Path(__file__).resolve().parents[2] / "services" / service / "migrations"
 
     @pytest.fixture
-    async def db_url(db_backend: str, tmp_path: Path):
+    async def db_url(db_backend: str, tmp_path: Path) -> AsyncIterator[str]:
         async with fresh_database(db_backend, tmp_path, service) as url:
             await migrate(migrations, url)
             yield url
 
     @pytest.fixture
-    def app(db_url: str):
+    def app(db_url: str) -> FastAPI:
         return create_app(settings_class(database_url=db_url, kafka_enabled=False, env="test"))
 
     @pytest.fixture
-    async def api(app):
+    async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         async with app_client(app) as client:
             yield client
 
     @pytest.fixture
-    def runtime(api, app):
-        return app.state.runtime
+    def runtime(api: httpx.AsyncClient, app: FastAPI) -> Runtime:
+        rt: Runtime = app.state.runtime
+        return rt
 
     return {"db_url": db_url, "app": app, "api": api, "runtime": runtime}

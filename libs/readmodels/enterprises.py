@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import Boolean, Column, Date, Index, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.auth import CurrentPrincipal, ensure_enterprise_access
@@ -34,6 +35,9 @@ from libs.common.events import DLQ_TOPIC
 from libs.common.fields import parse_uscc
 from libs.common.inbox import IdempotentProcessor, Incoming, KafkaEventConsumer, producer_dead_letter
 from libs.common.kafka import ensure_topics, new_producer
+
+if TYPE_CHECKING:
+    from libs.common.app import Runtime, StartHook
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +116,10 @@ def _changes(event_type: str, data: dict[str, Any]) -> dict[str, Any] | None:
 
 async def apply_enterprise_events(session: AsyncSession, table: Table, records: list[Incoming]) -> int:
     """Upsert the read model from a batch of enterprise events; returns how many rows changed."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     changed = 0
     for rec in records:
-        ev = rec.event
+        ev = rec.cloud_event
         values = _changes(ev.type, ev.data)
         if values is None:
             continue
@@ -139,10 +143,10 @@ async def apply_enterprise_events(session: AsyncSession, table: Table, records: 
     return changed
 
 
-def start_enterprise_consumer(table: Table):
+def start_enterprise_consumer(table: Table) -> StartHook:
     """A start hook (``build_service_app(on_start=[...])``) running the read model's consumer."""
 
-    async def _start(rt) -> None:
+    async def _start(rt: Runtime) -> None:
         settings = rt.settings
         if not settings.kafka_enabled:
             return
@@ -152,7 +156,7 @@ def start_enterprise_consumer(table: Table):
         producer = new_producer(bootstrap, f"ipp-{service}-dlq")
         started = False
 
-        def get_producer():
+        def get_producer() -> Any:
             return producer
 
         async def dead_letter(rec: Incoming, exc: BaseException) -> None:
@@ -187,11 +191,11 @@ def start_enterprise_consumer(table: Table):
     return _start
 
 
-async def find_enterprise(session: AsyncSession, table: Table, uscc: str):
+async def find_enterprise(session: AsyncSession, table: Table, uscc: str) -> Row[Any] | None:
     return (await session.execute(select(table).where(table.c.uscc == uscc))).first()
 
 
-async def require_enterprise(session: AsyncSession, table: Table, uscc: str, field: str = "uscc"):
+async def require_enterprise(session: AsyncSession, table: Table, uscc: str, field: str = "uscc") -> Row[Any]:
     """The enterprise's read-model row, or a 422 naming ``field`` (rule ``enterprise-registered``)."""
     row = await find_enterprise(session, table, uscc)
     if row is None:

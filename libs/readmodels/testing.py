@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import Any
 
+import httpx
 from sqlalchemy import Table
 
 from libs.common.db import Sessions
@@ -16,22 +18,23 @@ def registered_event(uscc: str, city: str, ownership: str = "private", name: str
                      industry: str = "P1", size_class: str = "small", county: str | None = None,
                      time: datetime | None = None) -> Incoming:
     """An ``enterprise.registered.v1`` record as it arrives from Kafka."""
-    data = {"uscc": uscc, "name": name or f"测试企业{uscc[-6:]}有限公司", "city": city, "county": county,
-            "industry": industry, "size_class": size_class, "ownership": ownership,
-            "is_private": ownership == "private", "qualifications": [], "registered_on": date.today().isoformat()}
+    data: dict[str, Any] = {
+        "uscc": uscc, "name": name or f"测试企业{uscc[-6:]}有限公司", "city": city, "county": county,
+        "industry": industry, "size_class": size_class, "ownership": ownership,
+        "is_private": ownership == "private", "qualifications": [], "registered_on": date.today().isoformat()}
     event = CloudEvent(id=str(uuid.uuid4()), source="/services/enterprise", type=REGISTERED, subject=uscc,
-                       data=data, time=time or datetime.now(timezone.utc))
+                       data=data, time=time or datetime.now(UTC))
     return Incoming(ENTERPRISE_TOPIC, 0, 0, uscc.encode(), None, [], event=event)
 
 
 async def seed_known_enterprise(sessions: Sessions, table: Table, uscc: str, city: str, ownership: str = "private",
-                                **fields) -> None:
+                                **fields: Any) -> None:
     """Make the service know an enterprise, exactly as if its registration event had been consumed."""
     async with sessions.write() as session:
         await apply_enterprise_events(session, table, [registered_event(uscc, city, ownership, **fields)])
 
 
-async def assert_known_enterprise_read_rules(api, sessions: Sessions, table: Table) -> None:
+async def assert_known_enterprise_read_rules(api: httpx.AsyncClient, sessions: Sessions, table: Table) -> None:
     """``GET /api/v1/known-enterprises/{uscc}`` answers as the enterprise service's
     ``GET /enterprises/{uscc}`` does for the same token: 200 for province-wide roles and the city's
     officer, 403 ``forbidden-city`` for another city's officer, a bank and an agency, and 404 for an

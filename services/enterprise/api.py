@@ -8,30 +8,30 @@ from fastapi import APIRouter, Path, Query, Response
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal
-from libs.common.fields import CityCode, parse_uscc, RecordId
+from libs.common.fields import CityCode, RecordId, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.enterprise import service
+from services.enterprise.domain import TIER_NAMES, TierChange
 from services.enterprise.policy import ProvinceAdmin, Writer
-from services.enterprise.domain import TIER_NAMES, Tier, TierChange
-from services.enterprise.models import Enterprise
 from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
-from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
-                                         RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
-                                         TierDecisionOut, YearFiguresIn, YearFiguresOut)
+from services.enterprise.schemas import (
+    ApproveIn,
+    EnterpriseCreate,
+    EnterpriseOut,
+    EnterpriseUpdate,
+    RecommendationIn,
+    RecommendationOut,
+    RejectIn,
+    RevokeIn,
+    TierChangeIn,
+    TierDecisionOut,
+    YearFiguresIn,
+    YearFiguresOut,
+)
+from services.enterprise.views import to_out
 
 router = APIRouter(prefix="/api/v1")
 UsccPath = Annotated[str, Path(description="统一社会信用代码")]
-
-
-def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
-    return EnterpriseOut(
-        uscc=e.uscc, name=e.name, city=e.city, city_name=divisions.CITIES[e.city], county=e.county,
-        registered_division=e.registered_division, industry=e.industry, industry_name=INDUSTRIES.get(e.industry, ""),
-        size_class=e.size_class, ownership=e.ownership, qualifications=list(e.qualifications or []),
-        ip_management_certified=e.ip_management_certified, own_brand=e.own_brand,
-        patent_product_filed=e.patent_product_filed, tier=e.tier, tier_name=TIER_NAMES[Tier(e.tier)] if e.tier else None,
-        tier_since=e.tier_since, version=e.version, created_at=e.created_at, updated_at=e.updated_at,
-        warnings=warnings or [])
 
 
 @router.post("/enterprises", status_code=201, response_model=EnterpriseOut, tags=["企业 enterprises"],
@@ -47,7 +47,8 @@ async def create_enterprise(body: EnterpriseCreate, principal: Writer, rt: RT, r
 async def list_enterprises(
     principal: CurrentPrincipal, rt: RT, page: Paging,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
-    tier: Annotated[Literal["growth", "seed", "advantage", "none"] | None, Query(description="梯队；none=未入梯队")] = None,
+    tier: Annotated[Literal["growth", "seed", "advantage", "none"] | None,
+                    Query(description="梯队；none=未入梯队")] = None,
     industry: Annotated[str | None, Query()] = None,
     ownership: Annotated[Literal["private", "state", "foreign", "other"] | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=100, description="名称或信用代码包含")] = None,

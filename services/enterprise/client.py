@@ -12,14 +12,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from libs.common.client import ApiClient, ApiError, AsyncApiClient  # ApiError is re-exported for callers
+from libs.common.client import ApiClient, AsyncApiClient
+from libs.common.client import ApiError as ApiError  # re-exported for callers
 from libs.common.pagination import Page
-from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseOut, EnterpriseUpdate,
-                                         RecommendationIn, RecommendationOut, RejectIn, RevokeIn, TierChangeIn,
-                                         TierDecisionOut, YearFiguresIn, YearFiguresOut)
-from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, EvaluationOut, GraduateIn, HistoryOut,
-                                              MembershipOut, PoolSummaryOut, ProgressIn, RemoveIn, ReviewItemOut)
+from services.enterprise.pool.schemas import (
+    AdmitIn,
+    ApplicationIn,
+    EvaluationOut,
+    GraduateIn,
+    HistoryOut,
+    MembershipOut,
+    PoolSummaryOut,
+    ProgressIn,
+    RemoveIn,
+    ReviewItemOut,
+)
 from services.enterprise.pool.schemas import RejectIn as PoolRejectIn
+from services.enterprise.schemas import (
+    ApproveIn,
+    EnterpriseCreate,
+    EnterpriseOut,
+    EnterpriseUpdate,
+    RecommendationIn,
+    RecommendationOut,
+    RejectIn,
+    RevokeIn,
+    TierChangeIn,
+    TierDecisionOut,
+    YearFiguresIn,
+    YearFiguresOut,
+)
 
 
 def _body(model: BaseModel) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from libs.common import divisions
 from libs.common.identifiers import uscc_division
@@ -138,7 +139,7 @@ def check_county(city: str, county: str | None) -> None:
                             "county")
 
 
-def check_profile_changes(changes: dict) -> None:
+def check_profile_changes(changes: dict[str, Any]) -> None:
     """A PATCH changes something and empties no required field."""
     if not changes:
         raise RuleViolation("update.empty", "请求体中没有要修改的字段", "body")

@@ -25,8 +25,16 @@ from services.enterprise.domain import Tier, TierChange, TierState
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
 from services.enterprise.pool.models import PoolMembership
 from services.enterprise.reference import Ownership
-from services.enterprise.schemas import (ApproveIn, EnterpriseCreate, EnterpriseUpdate, RecommendationIn, RejectIn,
-                                         RevokeIn, TierChangeIn, YearFiguresIn)
+from services.enterprise.schemas import (
+    ApproveIn,
+    EnterpriseCreate,
+    EnterpriseUpdate,
+    RecommendationIn,
+    RejectIn,
+    RevokeIn,
+    TierChangeIn,
+    YearFiguresIn,
+)
 
 PROFILE_FIELDS = ("name", "city", "county", "industry", "size_class", "ownership", "qualifications",
                   "ip_management_certified", "own_brand", "patent_product_filed")

@@ -1,6 +1,7 @@
 """HTTP routes of the finance service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -11,45 +12,54 @@ from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, TermDate, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.finance import service
-from services.finance.domain import (ACTIVITY_KIND_NAMES, CHAINS, ITEM_KIND_NAMES, LOAN_STATUS_NAMES,
-                                     RISK_SHARING_NAMES, ActivityKind, LoanStatus)
-from services.finance.models import FinancingActivity, PledgeLoan, WhitelistEntry
+from services.finance.domain import (
+    ACTIVITY_KIND_NAMES,
+    CHAINS,
+    ITEM_KIND_NAMES,
+    LOAN_STATUS_NAMES,
+    RISK_SHARING_NAMES,
+    ActivityKind,
+    LoanStatus,
+)
 from services.finance.policy import ActivityWriter, LoanReader, LoanWriter, ProvinceAdmin
-from services.finance.schemas import (ActivityCancelIn, ActivityCreate, ActivityOut, CancelIn, CreditLineChangeOut,
-                                      DefaultIn, PledgeBulkIn, PledgeBulkOut, PledgeCreate, PledgeOut,
-                                      PledgeSummary, ReleaseIn,
-                                      WhitelistDiffOut, WhitelistEntryOut, WhitelistOut, WhitelistPublish,
-                                      WhitelistVersionOut)
+from services.finance.schemas import (
+    ActivityCancelIn,
+    ActivityCreate,
+    ActivityOut,
+    CancelIn,
+    CreditLineChangeOut,
+    DefaultIn,
+    PledgeBulkIn,
+    PledgeBulkOut,
+    PledgeCreate,
+    PledgeOut,
+    PledgeSummary,
+    ReleaseIn,
+    WhitelistDiffOut,
+    WhitelistOut,
+    WhitelistPublish,
+    WhitelistVersionOut,
+)
+from services.finance.views import activity_out, entry_out, pledge_out
 
 router = APIRouter(prefix="/api/v1")
 LoanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="贷款编号")]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度（质押登记日期所在年）")]
 
-PLEDGES = ["质押贷款 pledge loans"]
-WHITELIST = ["授信白名单 credit white-list"]
-ACTIVITIES = ["对接活动与路演 matchmaking and roadshows"]
+PLEDGES: list[str | Enum] = ["质押贷款 pledge loans"]
+WHITELIST: list[str | Enum] = ["授信白名单 credit white-list"]
+ACTIVITIES: list[str | Enum] = ["对接活动与路演 matchmaking and roadshows"]
 
-
-
-def pledge_out(loan: PledgeLoan) -> PledgeOut:
-    return PledgeOut(
-        id=loan.id, uscc=loan.uscc, enterprise_name=loan.enterprise_name, city=loan.city,
-        city_name=divisions.CITIES[loan.city], ownership=loan.ownership, is_private=loan.is_private,
-        lender_bank=loan.lender_bank, lender_name=loan.lender_name, contract_no=loan.contract_no, amount=loan.amount,
-        registration_date=loan.registration_date, term_months=loan.term_months, maturity_date=loan.maturity_date,
-        annual_rate=loan.annual_rate, risk_sharing=list(loan.risk_sharing),
-        items=[{"kind": i.kind, "number": i.number, "title": i.title} for i in loan.items], status=loan.status,
-        status_name=LOAN_STATUS_NAMES[LoanStatus(loan.status)], status_date=loan.status_date,
-        status_note=loan.status_note, registered_by=loan.registered_by, registered_by_role=loan.registered_by_role,
-        version=loan.version, created_at=loan.created_at, updated_at=loan.updated_at)
 
 
 # ================================================================================== pledge loans
 
 @router.post("/pledges", status_code=201, response_model=PledgeOut, tags=PLEDGES,
              summary="登记质押贷款 register a pledge loan",
-             description="银行登记本行发放的贷款（贷款银行即令牌的 org）；市州可代为登记本市州企业的贷款（须填写贷款银行）。"
-                         "企业须已在企业库登记（否则 422 enterprise-registered）；正在质押期间的专利/商标不得重复质押（409）。")
+             description="银行登记本行发放的贷款（贷款银行即令牌的 org）；"
+                         "市州可代为登记本市州企业的贷款（须填写贷款银行）。"
+                         "企业须已在企业库登记（否则 422 enterprise-registered）；"
+                         "正在质押期间的专利/商标不得重复质押（409）。")
 async def create_pledge(body: PledgeCreate, principal: LoanWriter, rt: RT, response: Response) -> PledgeOut:
     loan = await service.register_pledge(rt, principal, body)
     response.headers["Location"] = f"/api/v1/pledges/{loan.id}"
@@ -58,7 +68,8 @@ async def create_pledge(body: PledgeCreate, principal: LoanWriter, rt: RT, respo
 
 @router.post("/pledges/bulk", response_model=PledgeBulkOut, tags=PLEDGES,
              summary="批量导入质押贷款 import a bank's report",
-             description="每行按单笔登记的规则校验。默认写入合格行（一个事务）、逐行报告错误；atomic=true 时任一行有错则全部不写入"
+             description="每行按单笔登记的规则校验。默认写入合格行（一个事务）、逐行报告错误；"
+                         "atomic=true 时任一行有错则全部不写入"
                          "（422 bulk-rejected）。已登记的合同号报告为 pledge.duplicate_contract，可重复提交同一报表。")
 async def import_pledges(body: PledgeBulkIn, principal: LoanWriter, rt: RT,
                          atomic: Annotated[bool, Query(description="任一行有错则全部不写入")] = False
@@ -122,10 +133,6 @@ async def cancel_pledge(loan_id: LoanId, body: CancelIn, principal: LoanWriter, 
 
 # ================================================================================== white-list
 
-def entry_out(e: WhitelistEntry) -> WhitelistEntryOut:
-    return WhitelistEntryOut.model_validate(e)
-
-
 @router.post("/whitelists", status_code=201, response_model=WhitelistOut, tags=WHITELIST,
              summary="发布授信企业白名单 publish a new version",
              description="省局发布：版本号自动递增，发布后不可修改（数据库拒绝更新和删除）。企业须已在企业库登记。")
@@ -170,7 +177,8 @@ async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
 
 @router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST,
             summary="某一版白名单 one version")
-async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, description="版本号")], principal: CurrentPrincipal,
+async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, description="版本号")],
+                        principal: CurrentPrincipal,
                         rt: RT, city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
                         ) -> WhitelistOut:
     version, entries = await service.get_whitelist(rt, number, city)
@@ -179,16 +187,6 @@ async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, descript
 
 
 # ================================================================================== activities
-
-def activity_out(a: FinancingActivity) -> ActivityOut:
-    return ActivityOut(
-        id=a.id, kind=a.kind, kind_name=ACTIVITY_KIND_NAMES[ActivityKind(a.kind)], title=a.title, held_on=a.held_on,
-        city=a.city, city_name=divisions.CITIES[a.city], chain=a.chain, chain_name=CHAINS.get(a.chain or ""),
-        organiser=a.organiser, enterprise_count=a.enterprise_count, private_enterprise_count=a.private_enterprise_count,
-        institution_count=a.institution_count, enterprises=list(a.enterprises), intended_amount=a.intended_amount,
-        intended_deals=a.intended_deals, status=a.status, cancel_reason=a.cancel_reason, recorded_by=a.recorded_by,
-        created_at=a.created_at)
-
 
 @router.post("/activities", status_code=201, response_model=ActivityOut, tags=ACTIVITIES,
              summary="登记已举办的对接活动或路演 record a matchmaking event or roadshow",
@@ -213,13 +211,15 @@ async def list_activities(
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES, summary="活动详情 one activity")
-async def get_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: CurrentPrincipal, rt: RT) -> ActivityOut:
+async def get_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], principal: CurrentPrincipal,
+                       rt: RT) -> ActivityOut:
     return activity_out(await service.get_activity(rt, activity_id))
 
 
 @router.post("/activities/{activity_id}/cancel", response_model=ActivityOut, tags=ACTIVITIES,
              summary="撤销错误登记的活动 withdraw an erroneous record")
-async def cancel_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ActivityCancelIn, principal: ActivityWriter,
+async def cancel_activity(activity_id: Annotated[int, Path(ge=1, le=2**63 - 1)], body: ActivityCancelIn,
+                          principal: ActivityWriter,
                           rt: RT) -> ActivityOut:
     return activity_out(await service.cancel_activity(rt, principal, activity_id, body.reason))
 

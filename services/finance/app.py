@@ -10,7 +10,8 @@ from services.finance.config import FinanceSettings
 from services.finance.events import TOPIC
 from services.finance.models import known_enterprises
 
-DESCRIPTION = """知识产权质押融资（鄂知发〔2019〕1号 § 7–9、鄂知发〔2025〕2号 § 12、专利产业化促进中小企业成长计划 § 二(三)5）。
+DESCRIPTION = """知识产权质押融资（鄂知发〔2019〕1号 § 7–9、鄂知发〔2025〕2号 § 12、\
+专利产业化促进中小企业成长计划 § 二(三)5）。
 
 * 质押贷款：银行登记本行贷款，市州可代为登记本市州企业的贷款；已登记 → 解除质押 / 违约，错误登记可撤销。
 * 授信企业白名单：省局按期发布编号、日期固定、不可修改的版本；可查看现行版、历史版及两版差异。

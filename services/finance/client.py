@@ -13,11 +13,25 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from libs.common.client import ApiClient, ApiError, AsyncApiClient  # ApiError is re-exported for callers
+from libs.common.client import ApiClient, AsyncApiClient
+from libs.common.client import ApiError as ApiError  # re-exported for callers
 from libs.common.pagination import Page
-from services.finance.schemas import (ActivityCancelIn, ActivityCreate, ActivityOut, CancelIn, DefaultIn,
-                                      PledgeBulkOut, PledgeCreate, PledgeOut, PledgeSummary, ReleaseIn,
-                                      WhitelistDiffOut, WhitelistOut, WhitelistPublish, WhitelistVersionOut)
+from services.finance.schemas import (
+    ActivityCancelIn,
+    ActivityCreate,
+    ActivityOut,
+    CancelIn,
+    DefaultIn,
+    PledgeBulkOut,
+    PledgeCreate,
+    PledgeOut,
+    PledgeSummary,
+    ReleaseIn,
+    WhitelistDiffOut,
+    WhitelistOut,
+    WhitelistPublish,
+    WhitelistVersionOut,
+)
 
 
 def _body(model: BaseModel) -> dict:

@@ -97,8 +97,9 @@ def check_items_free(pledged: list[tuple[str, str, int | str]]) -> None:
     of the items asked for that are."""
     if pledged:
         raise RuleViolation("pledge.item_already_pledged",
-                                  "；".join(f"{n} 正在贷款 {loan} 的质押期间" for _, n, loan in pledged) + "，不能重复质押",
-                                  items=[{"kind": k, "number": n, "loan_id": loan} for k, n, loan in pledged])
+                            "；".join(f"{n} 正在贷款 {loan} 的质押期间" for _, n, loan in pledged)
+                            + "，不能重复质押",
+                            items=[{"kind": k, "number": n, "loan_id": loan} for k, n, loan in pledged])
 
 
 # --------------------------------------------------------------------------- risk sharing
@@ -159,7 +160,8 @@ def check_status_date(registration_date: date, value: date, today: date, field: 
 
 
 #: The date a status change is dated by, and its label.
-STATUS_DATES = {LoanStatus.RELEASED: ("released_on", "解除质押日期"), LoanStatus.DEFAULTED: ("defaulted_on", "违约认定日期")}
+STATUS_DATES = {LoanStatus.RELEASED: ("released_on", "解除质押日期"),
+                LoanStatus.DEFAULTED: ("defaulted_on", "违约认定日期")}
 
 
 def check_status_change(current: LoanStatus, target: LoanStatus, registration_date: date, on: date,
@@ -224,7 +226,8 @@ def check_publication_date(published_on: date, previous: date | None, today: dat
     """Versions are published in date order: not before the previous version, not in the future."""
     check_business_date(published_on, today, "published_on", "发布日期")
     if previous is not None and published_on < previous:
-        raise RuleViolation("whitelist.date_order", f"发布日期（{published_on}）不能早于上一版白名单的发布日期（{previous}）",
+        raise RuleViolation("whitelist.date_order",
+                            f"发布日期（{published_on}）不能早于上一版白名单的发布日期（{previous}）",
                             "published_on")
 
 
@@ -253,7 +256,8 @@ def check_activity(kind: ActivityKind, chain: str | None, enterprise_count: int,
     if kind == ActivityKind.ROADSHOW and chain is None:
         raise RuleViolation("roadshow.chain_required", "“一月一链”路演须注明产业链", "chain")
     if enterprise_count < listed:
-        raise RuleViolation("activity.enterprise_count", f"参与企业数（{enterprise_count}）少于列出的企业数（{listed}）",
+        raise RuleViolation("activity.enterprise_count",
+                            f"参与企业数（{enterprise_count}）少于列出的企业数（{listed}）",
                             "enterprise_count")
 
 

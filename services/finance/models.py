@@ -4,13 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from libs.common.db import BigId, Timestamped, UTCDateTime, new_base, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_metadata, utcnow
 from libs.readmodels.enterprises import enterprise_table
 
-Base = new_base()
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
 Money = Numeric(18, 2)
 
 #: The local read model of enterprises (fed by ipp.enterprise.events).
@@ -45,7 +49,7 @@ class PledgeLoan(Timestamped, Base):
     registered_by_role: Mapped[str] = mapped_column(String(30), nullable=False)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
-    items: Mapped[list["PledgedItem"]] = relationship(back_populates="loan", lazy="selectin",
+    items: Mapped[list[PledgedItem]] = relationship(back_populates="loan", lazy="selectin",
                                                       order_by="PledgedItem.position")
 
     __table_args__ = (

@@ -27,7 +27,8 @@ class _Strict(BaseModel):
 class PledgedItemIn(_Strict):
     kind: ItemKind = Field(description="patent 专利 | trademark 商标 | geographical_indication 地理标志")
     number: str = Field(min_length=1, max_length=40,
-                        description="专利申请号（如 200710308494.X，可带 CN/ZL 前缀）或商标/地理标志注册号（1–9 位数字）")
+                        description="专利申请号（如 200710308494.X，可带 CN/ZL 前缀）"
+                                    "或商标/地理标志注册号（1–9 位数字）")
     title: str | None = Field(None, max_length=200, description="名称（可选）")
 
 

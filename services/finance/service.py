@@ -23,19 +23,48 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
-from libs.common.errors import Conflict, FieldInvalid, NotFound, ProblemError, get_or_404, rule_problem, validation_errors
+from libs.common.errors import (
+    Conflict,
+    FieldInvalid,
+    NotFound,
+    ProblemError,
+    get_or_404,
+    rule_problem,
+    validation_errors,
+)
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
 from services.finance import policy
-from services.finance.domain import (ActivityKind, ItemKind, LoanStatus, check_activity, check_business_date,
-                                     check_contract_free, check_held, check_items, check_items_free, check_listed,
-                                     check_publication_date, check_roadshow_month, check_status_change,
-                                     check_whitelist_entries, diff_whitelists, maturity_date, month_of)
-from services.finance.models import (FinancingActivity, PledgedItem, PledgeLoan, WhitelistEntry, WhitelistVersion,
-                                     known_enterprises)
-from services.finance.schemas import (ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish)
+from services.finance.domain import (
+    ActivityKind,
+    ItemKind,
+    LoanStatus,
+    check_activity,
+    check_business_date,
+    check_contract_free,
+    check_held,
+    check_items,
+    check_items_free,
+    check_listed,
+    check_publication_date,
+    check_roadshow_month,
+    check_status_change,
+    check_whitelist_entries,
+    diff_whitelists,
+    maturity_date,
+    month_of,
+)
+from services.finance.models import (
+    FinancingActivity,
+    PledgedItem,
+    PledgeLoan,
+    WhitelistEntry,
+    WhitelistVersion,
+    known_enterprises,
+)
+from services.finance.schemas import ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish
 
 
 def _money(value: Decimal) -> str:
@@ -89,7 +118,7 @@ def _concurrent_pledge() -> Conflict:
 
 def _build_loan(principal: Principal, p: _Prepared, ent) -> PledgeLoan:
     data = p.data
-    titles = {(i.kind, n): i.title for i, (_, n) in zip(data.items, p.items)}
+    titles = {(i.kind, n): i.title for i, (_, n) in zip(data.items, p.items, strict=False)}
     return PledgeLoan(
         uscc=ent.uscc, enterprise_name=ent.name, city=ent.city, ownership=ent.ownership,
         is_private=bool(ent.is_private), lender_bank=p.lender, lender_name=data.lender_name or p.lender,

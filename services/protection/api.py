@@ -1,8 +1,6 @@
 """HTTP routes of the protection service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -14,15 +12,42 @@ from libs.common.db import utcnow
 from libs.common.fields import USCC, BusinessMonth, CityCode, RecordId
 from libs.common.pagination import Page, Paging
 from services.protection import service
-from services.protection.domain import (CASE_KIND_NAMES, CENTRE_KIND_NAMES, HOST_KIND_NAMES, IP_TYPE_NAMES,
-                                        LEVEL_NAMES, OUTCOME_NAMES, STATUS_NAMES, VISIT_SERVICE_NAMES, CaseKind,
-                                        CaseStatus, CentreKind, CentreMonths, WorkstationLevel, deadline, month_key,
-                                        overdue, timings)
-from services.protection.models import Case, CaseStep, Centre, Visit, Workstation
-from services.protection.schemas import (CaseCreate, CaseOut, CaseSummaryOut, KindSummaryOut, CaseStepOut, CentreCreate, CentreMonthOut, CentreOut,
-                                         CentreUpdate, CloseIn, ComplianceOut, DeregisterIn, MissedMonth,
-                                         OverdueCaseOut, OverdueList, StepIn, StepTimingOut, VisitCreate, VisitOut,
-                                         WorkstationCreate, WorkstationOut)
+from services.protection.domain import (
+    CASE_KIND_NAMES,
+    CENTRE_KIND_NAMES,
+    HOST_KIND_NAMES,
+    IP_TYPE_NAMES,
+    LEVEL_NAMES,
+    OUTCOME_NAMES,
+    STATUS_NAMES,
+    VISIT_SERVICE_NAMES,
+    CaseKind,
+    CaseStatus,
+    CentreKind,
+    WorkstationLevel,
+    month_key,
+)
+from services.protection.schemas import (
+    CaseCreate,
+    CaseOut,
+    CaseSummaryOut,
+    CentreCreate,
+    CentreOut,
+    CentreUpdate,
+    CloseIn,
+    ComplianceOut,
+    DeregisterIn,
+    KindSummaryOut,
+    MissedMonth,
+    OverdueCaseOut,
+    OverdueList,
+    StepIn,
+    VisitCreate,
+    VisitOut,
+    WorkstationCreate,
+    WorkstationOut,
+)
+from services.protection.views import case_out, centre_months_out, centre_out, duration_days, visit_out, workstation_out
 
 router = APIRouter(prefix="/api/v1")
 
@@ -33,53 +58,7 @@ CityQ = Annotated[CityCode | None, Query(description="市州代码")]
 CentreQ = Annotated[str | None, Query(max_length=40, description="中心编号")]
 
 
-def _days(seconds: int) -> Decimal:
-    return (Decimal(seconds) / Decimal(86400)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 # ------------------------------------------------------------------------------------------- shaping
-
-def centre_out(c: Centre) -> CentreOut:
-    return CentreOut(id=c.id, name=c.name, kind=c.kind, kind_name=CENTRE_KIND_NAMES[CentreKind(c.kind)], city=c.city,
-                     city_name=divisions.CITIES[c.city], established_on=c.established_on, closed_on=c.closed_on,
-                     phone=c.phone, version=c.version, created_at=c.created_at, updated_at=c.updated_at)
-
-
-def workstation_out(w: Workstation) -> WorkstationOut:
-    return WorkstationOut(
-        id=w.id, name=w.name, city=w.city, city_name=divisions.CITIES[w.city], level=w.level,
-        level_name=LEVEL_NAMES[WorkstationLevel(w.level)], host_kind=w.host_kind, host_uscc=w.host_uscc,
-        host_name=w.host_name, host_is_private=w.host_is_private, centre_id=w.centre_id,
-        established_on=w.established_on, deregistered_on=w.deregistered_on, deregister_reason=w.deregister_reason,
-        active=w.deregistered_on is None, version=w.version, created_at=w.created_at, updated_at=w.updated_at)
-
-
-def case_out(rt: Runtime, c: Case, steps: list[CaseStep] | None = None, now: datetime | None = None) -> CaseOut:
-    now = now or utcnow()
-    limits = service.limits_of(rt)
-    kind, status = CaseKind(c.kind), CaseStatus(c.status)
-    stamps = service.stamps_of(c)
-    entered = stamps[status]
-    limit = limits.days_for(status, kind)
-    return CaseOut(
-        id=c.id, case_no=c.case_no, kind=kind, kind_name=CASE_KIND_NAMES[kind], centre_id=c.centre_id, city=c.city,
-        city_name=divisions.CITIES[c.city], uscc=c.uscc, enterprise_name=c.enterprise_name,
-        enterprise_city=c.enterprise_city, is_private=c.is_private, ip_type=c.ip_type, title=c.title,
-        counterparty=c.counterparty, overseas_country=c.overseas_country, amount_involved=c.amount_involved,
-        status=status, status_name=STATUS_NAMES[status], received_at=c.received_at, accepted_at=c.accepted_at,
-        handling_at=c.handling_at, closed_at=c.closed_at, outcome=c.outcome, transferred_to=c.transferred_to,
-        result_summary=c.result_summary,
-        timings=[StepTimingOut(step=t.step, started_at=t.started_at, ended_at=t.ended_at,
-                               duration_seconds=t.seconds, duration_days=_days(t.seconds), limit_days=t.limit_days,
-                               within_limit=t.within_limit, done=t.done) for t in timings(kind, stamps, limits, now)],
-        overdue=overdue(kind, status, entered, limits, now) is not None,
-        due_at=deadline(entered, limit) if limit is not None else None,
-        steps=[CaseStepOut.model_validate(s) for s in steps or []], version=c.version)
-
-
-def visit_out(v: Visit) -> VisitOut:
-    return VisitOut.model_validate(v)
-
 
 # ------------------------------------------------------------------------------------------ centres
 
@@ -180,7 +159,7 @@ async def list_overdue(principal: CurrentPrincipal, rt: RT, city: CityQ = None, 
         id=c.id, case_no=c.case_no, kind=c.kind, centre_id=c.centre_id, city=c.city, uscc=c.uscc,
         enterprise_name=c.enterprise_name, title=c.title, status=late.status, status_name=STATUS_NAMES[late.status],
         entered_at=late.entered_at, limit_days=late.limit_days, due_at=late.due_at,
-        overdue_days=_days(late.overdue_seconds)) for c, late in pairs]
+        overdue_days=duration_days(late.overdue_seconds)) for c, late in pairs]
     return OverdueList(as_of=utcnow(), items=items, total=len(items),
                        limits={"accept_days": limits.accept_days, "start_days": limits.start_days,
                                "close_days": limits.close_days})
@@ -256,15 +235,10 @@ async def visit_compliance(principal: CurrentPrincipal, rt: RT, from_month: Mont
     to_month = to_month or month_key(today)
     from_month = from_month or f"{to_month[:4]}-01"
     rows = await service.visit_compliance(rt, principal, from_month, to_month, city, centre_id)
-    centres = [_centre_months(c, m) for c, m in rows]
+    centres = [centre_months_out(c, m) for c, m in rows]
     missed = [MissedMonth(centre_id=c.id, centre_name=c.name, city=c.city, month=month)
               for c, m in rows for month in m.missed]
     return ComplianceOut(from_month=from_month, to_month=to_month, as_of=today, centres=centres, missed=missed)
-
-
-def _centre_months(c: Centre, m: CentreMonths) -> CentreMonthOut:
-    return CentreMonthOut(centre_id=c.id, centre_name=c.name, city=c.city, visits=m.counts, due_months=m.due,
-                          missed_months=m.missed)
 
 
 # ---------------------------------------------------------------------------------------- reference

@@ -12,8 +12,10 @@ from services.protection.models import known_enterprises
 
 TAGS = [
     {"name": "中心 centres", "description": "知识产权维权援助中心、保护中心、快维中心：接收案件、上门服务"},
-    {"name": "保护工作站 workstations", "description": "企业和园区的知识产权保护工作站（鄂知发〔2022〕9号 二.6；2025年新建省级联合保护工作站50家）"},
-    {"name": "案件 cases", "description": "维权援助、行政裁决、调解、仲裁、海外纠纷：首问负责，接收→受理→办理→结案，逐环节计时"},
+    {"name": "保护工作站 workstations",
+     "description": "企业和园区的知识产权保护工作站（鄂知发〔2022〕9号 二.6；2025年新建省级联合保护工作站50家）"},
+    {"name": "案件 cases",
+     "description": "维权援助、行政裁决、调解、仲裁、海外纠纷：首问负责，接收→受理→办理→结案，逐环节计时"},
     {"name": "上门服务 visits", "description": "维权援助中心每月至少一次民营企业上门服务（鄂知发〔2019〕1号 第4条）"},
 ]
 

@@ -13,11 +13,27 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from libs.common.client import ApiClient, ApiError, AsyncApiClient, query as _params  # ApiError is re-exported for callers
+from libs.common.client import ApiClient, AsyncApiClient
+from libs.common.client import ApiError as ApiError  # re-exported for callers
+from libs.common.client import query as _params
 from libs.common.pagination import Page
-from services.protection.schemas import (CaseCreate, CaseOut, CaseSummaryOut, CentreCreate, CentreOut, CentreUpdate, CloseIn,
-                                         ComplianceOut, DeregisterIn, OverdueList, StepIn, VisitCreate, VisitOut,
-                                         WorkstationCreate, WorkstationOut)
+from services.protection.schemas import (
+    CaseCreate,
+    CaseOut,
+    CaseSummaryOut,
+    CentreCreate,
+    CentreOut,
+    CentreUpdate,
+    CloseIn,
+    ComplianceOut,
+    DeregisterIn,
+    OverdueList,
+    StepIn,
+    VisitCreate,
+    VisitOut,
+    WorkstationCreate,
+    WorkstationOut,
+)
 
 
 def _body(model: BaseModel) -> dict:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
+from typing import Any
 
 from libs.common.rules import RuleViolation
 
@@ -121,6 +123,7 @@ def check_transition(current: CaseStatus, target: CaseStatus) -> None:
     if current == CaseStatus.CLOSED:
         raise RuleViolation("case.closed", "案件已结案，不能再变更状态")
     expected = next_status(current)
+    assert expected is not None, current  # only a closed case has no next step
     if ORDER.index(target) < ORDER.index(current):
         raise RuleViolation("case.step_reversed",
                                 f"案件已处于“{STATUS_NAMES[current]}”，不能退回到“{STATUS_NAMES[target]}”")
@@ -162,7 +165,7 @@ def check_not_future(value: date, field: str, today: date) -> None:
         raise RuleViolation("date.in_future", f"日期 {value} 晚于今天 {today}", field)
 
 
-def check_centre_changes(changes: dict, today: date) -> None:
+def check_centre_changes(changes: dict[str, Any], today: date) -> None:
     """An update of a centre names something to change, keeps its name, and dates already past."""
     if not changes:
         raise RuleViolation("update.empty", "请求体中没有要修改的字段", "body")
@@ -230,7 +233,8 @@ def check_visit(centre_id: str, established_on: date | None, closed_on: date | N
 def check_visited_private(uscc: str, name: str, is_private: bool | None) -> None:
     if not is_private:
         raise RuleViolation("enterprise-private",
-                            f"企业 {uscc}（{name}）不是民营企业；上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）", "uscc")
+                            f"企业 {uscc}（{name}）不是民营企业；"
+                            "上门服务记录针对民营企业（鄂知发〔2019〕1号第4条）", "uscc")
 
 
 # ------------------------------------------------------------------------------------ time limits
@@ -282,7 +286,7 @@ def timings(kind: CaseKind, stamps: dict[CaseStatus, datetime | None], limits: L
             now: datetime) -> list[StepTiming]:
     """Each step's duration against its limit; the running step is measured to ``now``."""
     out: list[StepTiming] = []
-    for prev, step in zip(ORDER, ORDER[1:]):
+    for prev, step in pairwise(ORDER):
         start = stamps.get(prev)
         if start is None:
             break

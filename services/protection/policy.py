@@ -28,7 +28,8 @@ def ensure_centre_actor(principal: Principal, centre_id: str, city: str) -> None
     if principal.role == Role.AGENCY:
         if principal.org != centre_id:
             raise ProblemError(403, "forbidden-centre", "无权办理其他中心的事项",
-                               f"机构用户（{principal.org or '未绑定中心'}）只能办理本中心的事项，不能办理中心 {centre_id} 的事项")
+                               f"机构用户（{principal.org or '未绑定中心'}）只能办理本中心的事项，"
+                               f"不能办理中心 {centre_id} 的事项")
         return
     ensure_city_writer(principal, city, "办理案件或记录上门服务")
 

@@ -8,8 +8,16 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.fields import USCC, BusinessDate, BusinessDateTime, BusinessMonth, CityCode, FoundingDate
-from services.protection.domain import (CaseKind, CaseStatus, CentreKind, HostKind, IpType, Outcome, VisitService,
-                                        WorkstationLevel)
+from services.protection.domain import (
+    CaseKind,
+    CaseStatus,
+    CentreKind,
+    HostKind,
+    IpType,
+    Outcome,
+    VisitService,
+    WorkstationLevel,
+)
 
 Name = Annotated[str, Field(min_length=2, max_length=200)]
 Text = Annotated[str, Field(min_length=2, max_length=4000)]
@@ -73,7 +81,9 @@ class WorkstationCreate(_Strict):
     name: Name = Field(description="工作站名称")
     level: WorkstationLevel = Field(description="级别：省级联合 / 省级 / 市级 / 县级")
     host_kind: HostKind = Field(description="依托单位类型：企业或园区")
-    host_uscc: USCC | None = Field(None, description="依托企业的统一社会信用代码（host_kind=enterprise 时必填，须已在企业库登记）")
+    host_uscc: USCC | None = Field(None,
+                                   description="依托企业的统一社会信用代码"
+                                               "（host_kind=enterprise 时必填，须已在企业库登记）")
     host_name: Name | None = Field(None, description="园区名称（host_kind=park 时必填）")
     city: CityCode | None = Field(None, description="所属市州；依托企业时缺省为企业所在市州，且须一致")
     centre_id: str | None = Field(None, max_length=40, description="指导该工作站的保护/维权援助中心编号")

@@ -21,16 +21,49 @@ from libs.common.errors import FieldInvalid, NotFound, get_or_404
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
-from services.protection import events as ev, policy
-from services.protection.domain import (CaseKind, CaseStatus, CentreMonths, HostKind, Limits, Overdue, check_case_kind,
-                                        check_centre_changes, check_centre_dates, check_centre_running,
-                                        check_deregistration, check_host_city, check_month_range, check_not_future,
-                                        check_outcome, check_step_time, check_transition, check_visit,
-                                        check_visited_private, check_workstation_host, elapsed_seconds, month_key,
-                                        months_between, overdue, summarise, timings, visit_duty, within)
+from services.protection import events as ev
+from services.protection import policy
+from services.protection.domain import (
+    CaseKind,
+    CaseStatus,
+    CentreMonths,
+    HostKind,
+    Limits,
+    Overdue,
+    check_case_kind,
+    check_centre_changes,
+    check_centre_dates,
+    check_centre_running,
+    check_deregistration,
+    check_host_city,
+    check_month_range,
+    check_not_future,
+    check_outcome,
+    check_step_time,
+    check_transition,
+    check_visit,
+    check_visited_private,
+    check_workstation_host,
+    elapsed_seconds,
+    month_key,
+    months_between,
+    overdue,
+    summarise,
+    timings,
+    visit_duty,
+    within,
+)
 from services.protection.models import Case, CaseStep, Centre, Visit, Workstation, known_enterprises
-from services.protection.schemas import (CaseCreate, CentreCreate, CentreUpdate, CloseIn, DeregisterIn, StepIn,
-                                         VisitCreate, WorkstationCreate)
+from services.protection.schemas import (
+    CaseCreate,
+    CentreCreate,
+    CentreUpdate,
+    CloseIn,
+    DeregisterIn,
+    StepIn,
+    VisitCreate,
+    WorkstationCreate,
+)
 
 
 def china_year(at: datetime) -> int:
@@ -155,7 +188,9 @@ def workstation_snapshot(w: Workstation) -> dict[str, Any]:
 async def _workstation_host(session, data: WorkstationCreate) -> tuple[str, str, bool | None]:
     """(city, host name, host is private) of the host: an enterprise of the registry, or a park."""
     if data.host_kind != HostKind.ENTERPRISE:
+        assert data.city is not None and data.host_name is not None  # a park's are required (check_workstation_host)
         return data.city, data.host_name, None
+    assert data.host_uscc is not None  # an enterprise host's is required (check_workstation_host)
     host = await require_enterprise(session, known_enterprises, data.host_uscc, field="host_uscc")
     check_host_city(data.city, host.uscc, host.city)
     return host.city, data.host_name or host.name, bool(host.is_private)
@@ -217,7 +252,8 @@ async def list_workstations(rt: Runtime, principal: Principal, page: PageParams,
     stmt = _where(select(Workstation), (Workstation.city, city), (Workstation.level, level),
                   (Workstation.host_uscc, host_uscc))
     if year:
-        stmt = stmt.where(Workstation.established_on >= date(year, 1, 1), Workstation.established_on <= date(year, 12, 31))
+        stmt = stmt.where(Workstation.established_on >= date(year, 1, 1),
+                           Workstation.established_on <= date(year, 12, 31))
     if active is True:
         stmt = stmt.where(Workstation.deregistered_on.is_(None))
     elif active is False:
@@ -308,9 +344,11 @@ def _step_event(case: Case, target: CaseStatus, at: datetime, data: StepIn | Clo
     kind, previous = CaseKind(case.kind), _PREVIOUS[target]
     started = getattr(case, _STAMP[previous])
     limit = limits.days_for(previous, kind)
+    assert limit is not None, previous  # every step but the last has a limit
     fields = dict(**_case_fact(case), at=at, previous_at=started, duration_seconds=elapsed_seconds(started, at),
                   limit_days=limit, within_limit=within(started, at, limit), year=china_year(at))
     if target == CaseStatus.CLOSED:
+        assert isinstance(data, CloseIn)  # closing takes a CloseIn (see the route)
         steps = timings(kind, stamps_of(case), limits, now)
         fields.update(outcome=data.outcome.value, transferred_to=data.transferred_to, received_at=case.received_at,
                       total_seconds=elapsed_seconds(case.received_at, at),

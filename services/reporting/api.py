@@ -7,24 +7,35 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy import select
 from sse_starlette.sse import EventSourceResponse
 
-from libs.common.app import RT, Runtime
-from libs.common.audit import record_audit
+from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, decode_token, require_roles
 from libs.common.clock import today
 from libs.common.divisions import CITIES
-from libs.common.errors import FieldInvalid, field_error, ProblemError
-from libs.common.outbox import add_event, flush_events
-from services.reporting import periods
-from services.reporting.events import TOPIC as KPI_TOPIC
+from libs.common.errors import FieldInvalid, ProblemError, field_error
+from services.reporting import periods, service
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
-from services.reporting.kpi import (city_label, fmt_decimal, kpi_dict, kpi_event, read_kpis, read_ranking,
-                                    read_series, rows_for_keys)
-from services.reporting.models import Target
-from services.reporting.schemas import (IndicatorsOut, KpiOut, RankingOut, RankOut, SeriesOut, SeriesPoint,
-                                        SplitIn, SplitOut, TargetOut, TargetsIn)
+from services.reporting.kpi import (
+    city_label,
+    fmt_decimal,
+    kpi_dict,
+    read_kpis,
+    read_ranking,
+    read_series,
+)
+from services.reporting.schemas import (
+    IndicatorsOut,
+    KpiOut,
+    RankingOut,
+    RankOut,
+    SeriesOut,
+    SeriesPoint,
+    SplitIn,
+    SplitOut,
+    TargetOut,
+    TargetsIn,
+)
 
 router = APIRouter(prefix="/api/v1")
 ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.INTEGRATION))]
@@ -69,7 +80,8 @@ def _indicator(code: str) -> str:
 
 @router.get("/indicators", response_model=IndicatorsOut, tags=["指标 indicators"],
             summary="指标值、目标、预期进度与状态 indicator values with targets, expected progress and status",
-            description="`year` 读全年（流量为年内累计、存量为期末值）；`period` 读某季度或某月（流量另给年初至期末累计 `ytd`）。"
+            description="`year` 读全年（流量为年内累计、存量为期末值）；"
+                        "`period` 读某季度或某月（流量另给年初至期末累计 `ytd`）。"
                         "`expected` 为按今日应达到的值，`status` 为 met / on_track / at_risk / off_track / no_data，"
                         "`forecast` 为按当前进度推算的年末值。")
 async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, city: CityQ = None,
@@ -154,7 +166,8 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
             yield {"event": "snapshot", "data": json.dumps([kpi_dict(r) for r in snapshot], ensure_ascii=False)}
             while True:
                 update = await sub.queue.get()
-                yield {"event": "kpi", "id": update.get("event_id") or "", "data": json.dumps(update, ensure_ascii=False)}
+                yield {"event": "kpi", "id": update.get("event_id") or "",
+                       "data": json.dumps(update, ensure_ascii=False)}
         except asyncio.CancelledError:
             raise
         finally:
@@ -178,18 +191,9 @@ class _ReleasingEventSource(EventSourceResponse):
             self._release()
 
 
-def _target_out(t: Target) -> TargetOut:
-    return TargetOut(indicator=t.indicator, year=t.year, city=t.city, city_name=city_label(t.city),
-                     value=fmt_decimal(t.value), source=t.source,
-                     profile=[fmt_decimal(Decimal(w)) for w in t.profile.split(",")] if t.profile else None)
-
-
 @router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year")
 async def list_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None) -> list[TargetOut]:
-    async with rt.sessions() as session:
-        rows = (await session.scalars(select(Target).where(Target.year == _year(year))
-                                      .order_by(Target.indicator, Target.city))).all()
-    return [_target_out(t) for t in rows]
+    return await service.targets_of_year(rt, _year(year))
 
 
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="年度")]
@@ -215,8 +219,8 @@ async def put_targets(year: YearPath, body: TargetsIn, principal: ProvinceAdmin,
     errors = check_targets(body.targets)
     if errors:
         raise ProblemError(422, "validation-error", "请求参数校验失败", "目标数据不合法", errors=errors)
-    await upsert_targets(rt, year, [(t.indicator, t.city, t.value, t.profile) for t in body.targets],
-                         body.source, principal)
+    await service.upsert_targets(rt, year, [(t.indicator, t.city, t.value, t.profile) for t in body.targets],
+                                 body.source, principal)
     return await list_targets(principal, rt, year)
 
 
@@ -251,9 +255,7 @@ async def split_target(year: YearPath, body: SplitIn, principal: ProvinceAdmin, 
     bad = [c for c in given if c not in CITIES]
     if bad:
         raise FieldInvalid(f"{field}.{bad[0]}", "city.unknown", f"{bad[0]} 不是湖北省的市州代码")
-    async with rt.sessions() as session:
-        row = await session.get(Target, (code, year, PROVINCE))
-    total = body.total if body.total is not None else (row.value if row else None)
+    total = body.total if body.total is not None else await service.target_value(rt, code, year, PROVINCE)
     if body.shares is not None:
         if total is None:
             raise FieldInvalid("total", "target.missing", f"{year} 年 {code} 尚无全省目标，请给出 total")
@@ -262,11 +264,11 @@ async def split_target(year: YearPath, body: SplitIn, principal: ProvinceAdmin, 
         places = Decimal("0.01") if INDICATORS[code].unit in ("元", "%") else Decimal(1)
         values = split_values(total, body.shares, places)
     else:
-        values = dict(body.values)
+        values = dict(given)  # the values: shares were not given
     items = [(code, c, v, None) for c, v in sorted(values.items())]
     if body.total is not None:
         items.append((code, PROVINCE, body.total, None))
-    await upsert_targets(rt, year, items, body.source, principal)
+    await service.upsert_targets(rt, year, items, body.source, principal)
     city_sum = sum(values.values(), Decimal(0))
     difference = None if total is None else city_sum - total
     message = None
@@ -278,32 +280,4 @@ async def split_target(year: YearPath, body: SplitIn, principal: ProvinceAdmin, 
         message = (message + "；" if message else "") + f"未分解到：{missing}"
     return SplitOut(indicator=code, year=year, province_target=fmt_decimal(total), city_sum=fmt_decimal(city_sum),
                     difference=fmt_decimal(difference), consistent=message is None, message=message,
-                    cities=[_target_out(Target(indicator=code, year=year, city=c, value=v, source=body.source))
-                            for c, v in sorted(values.items())])
-
-
-async def upsert_targets(rt: Runtime, year: int, items, source: str | None,
-                         principal: Principal | None = None) -> None:
-    """Insert or replace targets in one transaction; a change by a person (``principal``) is audited,
-    and the changed indicators' new progress goes to the KPI-update outbox in the same transaction."""
-    async with rt.sessions.write() as session:
-        keys = set()
-        for indicator, city, value, *rest in items:
-            profile = ",".join(fmt_decimal(Decimal(w)) for w in rest[0]) if rest and rest[0] else None
-            row = await session.get(Target, (indicator, year, city))
-            before = None if row is None else {"value": fmt_decimal(row.value), "source": row.source,
-                                               "profile": row.profile}
-            if row is None:
-                session.add(Target(indicator=indicator, year=year, city=city, value=value, source=source,
-                                   profile=profile))
-            else:
-                row.value, row.source, row.profile = value, source, profile
-            keys.add((indicator, city, year))
-            if principal is not None:
-                await record_audit(session, principal, "target.set", "target", f"{indicator}:{city}:{year}",
-                                   before, {"value": fmt_decimal(value), "source": source, "profile": profile})
-        await session.flush()
-        for row in await rows_for_keys(session, keys, year):
-            if (row.indicator, row.city, row.year) in keys:
-                add_event(session, "reporting", KPI_TOPIC, kpi_event(row))
-        await flush_events(session, KPI_TOPIC)
+                    cities=[service.target_view(code, year, c, v, body.source) for c, v in sorted(values.items())])

@@ -13,15 +13,15 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from libs.common.app import Runtime, build_service_app
-from services.reporting.api import router, upsert_targets
-from services.reporting.live import prime_metrics
-from services.reporting.reconcile import HttpSource, LocalSource, Reconciler
-from services.reporting.reports import router as reports_router
-from services.reporting.statistics.api import router as statistics_router
+from services.reporting.api import router
 from services.reporting.config import ReportingSettings
 from services.reporting.events import DOMAIN_TOPIC, TOPIC
-from services.reporting.live import KpiBroadcaster
+from services.reporting.live import KpiBroadcaster, prime_metrics
 from services.reporting.models import Target
+from services.reporting.reconcile import HttpSource, LocalSource, Reconciler
+from services.reporting.reports import router as reports_router
+from services.reporting.service import upsert_targets
+from services.reporting.statistics.api import router as statistics_router
 
 DEFAULT_TARGETS = Path(__file__).parent / "targets"
 

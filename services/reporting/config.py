@@ -13,8 +13,8 @@ class ReportingSettings(ServiceSettings):
     #: Live streams (SSE) one token subject may hold open at once; one more is a 429.
     max_streams_per_subject: int = 10
     #: Domain topics the stream worker folds into indicators.
-    source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer", "training",
-                                                            "reporting")]
+    source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
+                                                            "training", "reporting")]
     #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
     batch_max: int = 1000
     batch_within: float = 0.02

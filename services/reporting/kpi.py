@@ -7,10 +7,11 @@ read from one :class:`Snapshot` of the stored sums.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Literal
+from typing import Literal, overload
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,8 +22,17 @@ from libs.common.clock import today
 from libs.common.divisions import CITIES, PROVINCE_NAME
 from services.reporting import periods
 from services.reporting.events import KpiUpdated
-from services.reporting.indicators import (INDICATORS, PROVINCE, Delta, StatDelta, met, progress, ratio, ratios_using,
-                                           value_for_period)
+from services.reporting.indicators import (
+    INDICATORS,
+    PROVINCE,
+    Delta,
+    StatDelta,
+    met,
+    progress,
+    ratio,
+    ratios_using,
+    value_for_period,
+)
 from services.reporting.models import IndicatorDelta, StatFolded, Target
 from services.reporting.periods import Period
 from services.reporting.progress import assess
@@ -61,7 +71,7 @@ today_in_china = today
 
 
 def _insert(session: AsyncSession):
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def apply_deltas(session: AsyncSession, deltas: Iterable[Delta]) -> set[tuple[str, str, int]]:
@@ -105,8 +115,9 @@ def _stored(codes: Iterable[str]) -> set[str]:
     out: set[str] = set()
     for code in codes:
         out.add(code)
-        if INDICATORS[code].ratio_of:
-            out.update(_stored(INDICATORS[code].ratio_of))
+        ratio_of = INDICATORS[code].ratio_of
+        if ratio_of:
+            out.update(_stored(ratio_of))
     return out
 
 
@@ -124,7 +135,7 @@ class Snapshot:
 
     @classmethod
     async def load(cls, session: AsyncSession, year: int, codes: Iterable[str] | None = None,
-                   today: date | None = None) -> "Snapshot":
+                   today: date | None = None) -> Snapshot:
         codes = list(codes or INDICATORS)
         stored = _stored(codes)
         deltas: dict[tuple[str, str], dict[tuple[int, int], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -137,11 +148,11 @@ class Snapshot:
         stats: dict[tuple[str, str], dict[Period, Decimal]] = defaultdict(dict)
         elements = [INDICATORS[c].statistic for c in stored if INDICATORS[c].statistic]
         if elements:
-            for r in (await session.execute(select(StatFolded).where(
+            for s in (await session.execute(select(StatFolded).where(
                     StatFolded.element.in_(elements), StatFolded.count > 0))).scalars():
-                p = periods.parse(r.period)
+                p = periods.parse(s.period)
                 if year - 1 <= p.year <= year:
-                    stats[(STAT_INDICATOR[r.element], r.org_unit)][p] = r.amount
+                    stats[(STAT_INDICATOR[s.element], s.org_unit)][p] = s.amount
         targets = {(t.indicator, t.city): t for t in (await session.execute(
             select(Target).where(Target.year == year, Target.indicator.in_(codes)))).scalars()}
         return cls(year, codes, deltas, stats, targets, today or today_in_china())
@@ -156,6 +167,7 @@ class Snapshot:
     def _value(self, code: str, city: str, period: Period) -> Decimal | None:
         ind = INDICATORS[code]
         if ind.kind == "ratio":
+            assert ind.ratio_of is not None, code  # a ratio names its numerator and denominator
             num, den = ind.ratio_of
             return ratio(self.value(num, city, period), self.value(den, city, period), ind.factor)
         if ind.statistic:
@@ -175,13 +187,15 @@ class Snapshot:
         if period in own:
             return own[period]
         if INDICATORS[code].kind == "stock":
-            inside = [p for p in own if p.year == period.year and period.first_month <= p.last_month <= period.last_month]
+            inside = [p for p in own
+                      if p.year == period.year and period.first_month <= p.last_month <= period.last_month]
             if not inside:
                 return None
             return own[max(inside, key=lambda p: (p.last_month, -p.first_month))]
         if period.kind == "month":
             return None
-        parts, m = [], period.first_month
+        parts: list[Decimal | None] = []
+        m = period.first_month
         while m <= period.last_month:  # whole quarters inside the range, months elsewhere
             if m % 3 == 1 and m + 2 <= period.last_month and Period(period.year, m, m + 2) != period:
                 parts.append(self._statistic(code, org_unit, periods.quarter(period.year, (m + 2) // 3)))
@@ -189,8 +203,8 @@ class Snapshot:
             else:
                 parts.append(own.get(periods.month(period.year, m)))
                 m += 1
-        parts = [v for v in parts if v is not None]
-        return sum(parts, Decimal(0)) if parts else None
+        known = [v for v in parts if v is not None]
+        return sum(known, Decimal(0)) if known else None
 
     # --- rows -----------------------------------------------------------------------------------
     def row(self, code: str, city: str, period: Period | None = None) -> KpiRow:
@@ -268,7 +282,7 @@ async def rows_for_keys(session: AsyncSession, keys: set[tuple[str, str, int]], 
             for code in affected:
                 wanted[y].add((code, city))
                 wanted[y].add((code, PROVINCE))
-    out = []
+    out: list[KpiRow] = []
     for y, pairs in sorted(wanted.items()):
         snap = await Snapshot.load(session, y, sorted({i for i, _ in pairs}))
         out.extend(snap.row(code, city) for code, city in sorted(pairs))
@@ -293,6 +307,12 @@ def kpi_dict(row: KpiRow) -> dict:
     }
 
 
+@overload
+def fmt_decimal(value: Decimal) -> str: ...
+@overload
+def fmt_decimal(value: None) -> None: ...
+@overload
+def fmt_decimal(value: Decimal | None) -> str | None: ...
 def fmt_decimal(value: Decimal | None) -> str | None:
     """Exact decimal string without trailing zeros (100.00 → "100", 12.50 → "12.5")."""
     if value is None:

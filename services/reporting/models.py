@@ -5,11 +5,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_base
+from libs.common.db import Timestamped, UTCDateTime, new_metadata
 
-Base = new_base()
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
 
 
 class IndicatorDelta(Base):

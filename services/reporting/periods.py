@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal, Sequence
+from typing import Literal
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 _CODE = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>\d)|(?P<month>\d{2}))?$")

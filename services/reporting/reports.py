@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -33,12 +34,13 @@ from libs.common.clock import now_in_china
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, ProblemError, field_error
 from services.reporting import periods
-from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year, upsert_targets
+from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
 from services.reporting.kpi import KpiRow, Snapshot, city_label, fmt_decimal
 from services.reporting.models import Target
 from services.reporting.progress import STATUS_LABELS
 from services.reporting.schemas import TargetOut
+from services.reporting.service import upsert_targets
 from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
@@ -128,7 +130,8 @@ class ProgressReport:
 
     def status_counts(self) -> list[tuple[str | None, str, int]]:
         """(status, label, count) in the order of STATUS_LABELS, then the lines without a target."""
-        counts = [(s, label, sum(1 for ln in self.lines if ln.row.status == s)) for s, label in STATUS_LABELS.items()]
+        counts: list[tuple[str | None, str, int]] = [
+            (s, label, sum(1 for ln in self.lines if ln.row.status == s)) for s, label in STATUS_LABELS.items()]
         counts.append((None, NO_TARGET_LABEL, sum(1 for ln in self.lines if ln.row.status is None)))
         return counts
 
@@ -169,7 +172,8 @@ def build_report(snap: Snapshot, city: str, generated_at: datetime) -> ProgressR
 
 # --- the progress report: .xlsx -------------------------------------------------------------------
 
-SUMMARY_HEADERS = ["指标", "单位", "当前值", "目标", "完成度(%)", "按进度应达", "状态", "年末预测", "目标依据", "指标代码"]
+SUMMARY_HEADERS = ["指标", "单位", "当前值", "目标", "完成度(%)", "按进度应达", "状态", "年末预测", "目标依据",
+                   "指标代码"]
 SUMMARY_WIDTHS = [34, 8, 18, 18, 11, 18, 11, 18, 60, 30]
 MONTHLY_FIXED = ["指标", "单位", "口径"]
 MONTHLY_HEADERS = [*MONTHLY_FIXED, *(f"{m}月" for m in range(1, 13)), "指标代码"]
@@ -216,7 +220,7 @@ def _title_rows(ws, title: str, note: str, width: int) -> None:
 
 
 def _header_row(ws, headers: list[str], widths: list[int]) -> None:
-    for col, (text, width) in enumerate(zip(headers, widths), start=1):
+    for col, (text, width) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=HEADER_ROW, column=col, value=text)
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = _HEADER_FILL
@@ -300,9 +304,16 @@ def _rules_sheet(ws, title: str) -> None:
         cell.fill, cell.font = PatternFill("solid", fgColor=fill), Font(color=font)
 
 
-def progress_workbook(report: ProgressReport) -> bytes:
+def _new_workbook() -> tuple[Workbook, Worksheet]:
+    """A workbook and its first (active) worksheet."""
     wb = Workbook()
-    summary = wb.active
+    ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook starts with one worksheet
+    return wb, ws
+
+
+def progress_workbook(report: ProgressReport) -> bytes:
+    wb, summary = _new_workbook()
     summary.title = "进度总览"
     _summary_sheet(summary, report)
     _monthly_sheet(wb.create_sheet("逐月数据"), report)
@@ -359,12 +370,14 @@ def _one_place(city: str | None) -> str:
 
 @router.get("/reports/progress", summary="指标进度报告（Excel 或可打印网页） progress report as .xlsx or HTML",
             description="全省（420000，缺省）或一个市州的全部指标：当前值、目标、完成度、按进度应达、状态、年末预测、"
-                        "目标依据，以及12个月的逐月数据。`format=xlsx`（缺省）下载 Excel 工作簿；`format=html` 返回可打印网页。",
+                        "目标依据，以及12个月的逐月数据。`format=xlsx`（缺省）下载 Excel 工作簿；"
+                        "`format=html` 返回可打印网页。",
             responses={200: {"content": {XLSX: {}, "text/html": {}}, "description": "报告文件"}})
 async def progress_report(principal: CurrentPrincipal, rt: RT, year: YearQ = None,
                           city: Annotated[str | None, Query(max_length=10, description="420000=全省（缺省）或市州代码")]
                           = None,
-                          format: Annotated[Literal["xlsx", "html"], Query(description="xlsx（缺省）或 html")] = "xlsx"):
+                          format: Annotated[Literal["xlsx", "html"],
+                                            Query(description="xlsx（缺省）或 html")] = "xlsx"):
     place, y = _one_place(city), _year(year)
     now = now_in_china()
     async with rt.sessions() as session:
@@ -424,10 +437,9 @@ def _value_cell(value: Decimal | None):
 
 
 def targets_workbook(year: int, rows: list[ExportRow]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
+    wb, ws = _new_workbook()
     ws.title = TARGET_SHEET
-    for col, ((_, heading), width) in enumerate(zip(TARGET_COLUMNS, TARGET_WIDTHS), start=1):
+    for col, ((_, heading), width) in enumerate(zip(TARGET_COLUMNS, TARGET_WIDTHS, strict=True), start=1):
         cell = ws.cell(row=1, column=col, value=heading)
         cell.font, cell.fill = Font(bold=True, color="FFFFFF"), _HEADER_FILL
         ws.column_dimensions[get_column_letter(col)].width = width
@@ -442,7 +454,8 @@ def targets_workbook(year: int, rows: list[ExportRow]) -> bytes:
     ws.freeze_panes = "B2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(TARGET_COLUMNS))}{max(len(rows) + 1, 2)}"
     check = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                           showErrorMessage=True, errorTitle="目标值不合法", error="目标值应为不小于0的数字（最多两位小数）")
+                           showErrorMessage=True, errorTitle="目标值不合法",
+                           error="目标值应为不小于0的数字（最多两位小数）")
     check.add(f"F2:F{max(len(rows) + 1, 2) + 500}")
     ws.add_data_validation(check)
     _indicator_sheet(wb.create_sheet("指标"))
@@ -598,7 +611,8 @@ def parse_value(cell: Any) -> Decimal:
         raise CellError("value.negative", f"目标值 {shown} 不能为负数")
     if value.adjusted() >= 20:
         raise CellError("value.too_large", f"目标值 {shown} 过大（整数部分最多20位）")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    exponent = value.as_tuple().exponent  # an int: the value is finite
+    if isinstance(exponent, int) and exponent < -2 and value != value.quantize(Decimal("0.01")):
         raise CellError("value.decimal_places", f"目标值 {shown} 最多两位小数")
     return value.quantize(Decimal("0.01")).normalize() + 0  # -0 → 0; 1.50 → 1.5
 
@@ -622,7 +636,8 @@ def check_row(line: int, cells: dict[str, Any]) -> tuple[ImportRow | None, list[
                                   f"{where}：未知指标 {indicator[:50]}（指标代码见“指标”工作表）"))
     if city != PROVINCE and city not in CITIES:
         errors.append(field_error(f"rows.{line}.city", "city.unknown",
-                                  f"{where}：组织机构代码 {city[:20] or '（空）'} 应为 420000（全省）或湖北省17个市州之一"))
+                                  f"{where}：组织机构代码 {city[:20] or '（空）'} "
+                                  "应为 420000（全省）或湖北省17个市州之一"))
     value = None
     try:
         value = parse_value(cells.get("value"))
@@ -631,7 +646,7 @@ def check_row(line: int, cells: dict[str, Any]) -> tuple[ImportRow | None, list[
     source = None if _is_blank(cells.get("source")) else str(cells.get("source")).strip()
     if source and len(source) > MAX_SOURCE:
         errors.append(field_error(f"rows.{line}.source", "source.too_long", f"{where}：依据不能超过{MAX_SOURCE}个字符"))
-    if errors:
+    if errors or value is None:  # no value without an error naming it
         return None, errors
     return ImportRow(line, indicator, city, value, source), []
 
@@ -708,23 +723,29 @@ def _profile(text: str | None) -> list[Decimal] | None:
 
 def _target_out(year: int, indicator: str, city: str, value: Decimal, source: str | None,
                 profile: str | None) -> TargetOut:
+    weights = _profile(profile)
     return TargetOut(indicator=indicator, year=year, city=city, city_name=city_label(city), value=fmt_decimal(value),
-                     source=source, profile=[fmt_decimal(w) for w in _profile(profile)] if profile else None)
+                     source=source, profile=[fmt_decimal(w) for w in weights] if weights is not None else None)
 
 
 @router.post("/targets/import", response_model=TargetsImportOut, tags=["目标 targets"],
              summary="从工作簿导入年度目标 import a year's targets from a workbook or CSV",
-             description="表单字段 `file`：导出的目标工作簿（.xlsx）或 CSV（UTF-8 / GB18030），列为 指标代码(indicator)、"
+             description="表单字段 `file`：导出的目标工作簿（.xlsx）或 CSV（UTF-8 / GB18030），"
+                         "列为 指标代码(indicator)、"
                          "组织机构代码(city)、目标值(value)，可选 依据(source)。目标值为空的行跳过；先校验全部行，"
-                         "任何一行不合法则返回 422 并列出每个错误（`rows.<行号>.<列>`，行号即表格中的行号），不写入任何数据。"
-                         "与已有目标相同的行不写入；已有的月度进度权重保持不变。依据：表单字段 `source`，缺省取所写入各行中"
+                         "任何一行不合法则返回 422 并列出每个错误（`rows.<行号>.<列>`，行号即表格中的行号），"
+                         "不写入任何数据。"
+                         "与已有目标相同的行不写入；已有的月度进度权重保持不变。"
+                         "依据：表单字段 `source`，缺省取所写入各行中"
                          "第一个非空的依据（一次导入记录一个依据）。`dry_run=true` 只校验并返回将写入的目标。")
 async def import_targets(principal: ProvinceAdmin, rt: RT,
                          year: Annotated[int, Query(ge=2000, le=2100, description="目标所属年度")],
                          file: Annotated[UploadFile, File(description=".xlsx 或 .csv")],
-                         source: Annotated[str | None, Form(max_length=MAX_SOURCE, description="依据（缺省取文件中的依据列）")]
+                         source: Annotated[str | None,
+                                           Form(max_length=MAX_SOURCE, description="依据（缺省取文件中的依据列）")]
                          = None,
-                         dry_run: Annotated[bool, Query(description="true：只校验，不写入")] = False) -> TargetsImportOut:
+                         dry_run: Annotated[bool,
+                                            Query(description="true：只校验，不写入")] = False) -> TargetsImportOut:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise FieldInvalid("file", "file.size", f"文件不能超过 {MAX_UPLOAD // (1024 * 1024)} MB")

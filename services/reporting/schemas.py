@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator

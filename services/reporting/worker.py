@@ -44,7 +44,8 @@ class IndicatorFolder:
         self.relay = OutboxRelay(
             "reporting", self.sessions,
             producer_factory=lambda: new_producer(bootstrap, "ipp-reporting-worker-outbox"),
-            topics=[ev.TOPIC, ev.DOMAIN_TOPIC], ensure_topics=lambda t: ensure_topics(bootstrap, t, settings.topic_partitions),
+            topics=[ev.TOPIC, ev.DOMAIN_TOPIC],
+            ensure_topics=lambda t: ensure_topics(bootstrap, t, settings.topic_partitions),
             batch_size=settings.outbox_batch_size, poll_interval=settings.outbox_poll_interval,
             # KpiUpdated rows are snapshots superseded by the next fold: only the statistics events
             # (which this worker folds itself) are republished into a broker that lost its data.
@@ -56,8 +57,8 @@ class IndicatorFolder:
     async def _apply(self, session, records: list[Incoming]):
         deltas, stats = [], []
         for rec in records:
-            deltas.extend(fold(rec.event.type, rec.event.data))
-            stats.extend(fold_statistics(rec.event.type, rec.event.data))
+            deltas.extend(fold(rec.cloud_event.type, rec.cloud_event.data))
+            stats.extend(fold_statistics(rec.cloud_event.type, rec.cloud_event.data))
         return await apply_deltas(session, deltas) | await apply_stat_deltas(session, stats)
 
     async def _publish_changes(self, session, keys) -> None:

@@ -1,6 +1,7 @@
 """HTTP routes of the training service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -11,35 +12,36 @@ from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import BusinessDate, CityCode
 from libs.common.pagination import Page, Paging
 from services.training import policy, service
-from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number, required_days
-from services.training.models import Enrolment, TrainingClass
-from services.training.schemas import (AttendanceOut, AttendanceSheetIn, AttendanceSheetOut, BatchCertificatesOut,
-                                       CancelIn, CertificateIn, CertificateOut, ClassCreate, ClassOut, ClassUpdate,
-                                       EnrolmentBatchIn, EnrolmentIn, EnrolmentOut, ExamIn, LookupIn, TraineeRecord,
-                                       WithdrawIn)
+from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number
+from services.training.schemas import (
+    AttendanceOut,
+    AttendanceSheetIn,
+    AttendanceSheetOut,
+    BatchCertificatesOut,
+    CancelIn,
+    CertificateIn,
+    CertificateOut,
+    ClassCreate,
+    ClassOut,
+    ClassUpdate,
+    EnrolmentBatchIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    ExamIn,
+    LookupIn,
+    TraineeRecord,
+    WithdrawIn,
+)
+from services.training.views import class_out, enrolment_out
 
 router = APIRouter(prefix="/api/v1")
 Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGERS))]
 ClassId = Annotated[int, Path(ge=1, le=2**63 - 1, description="培训班 id")]
 EnrolmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="报名记录 id")]
-CLASSES, TRAINEES, CERTS = ["培训班 classes"], ["学员 trainees"], ["证书 certificates"]
-
-
-def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
-    days = c.days
-    return ClassOut(
-        id=c.id, code=c.code, track=c.track, track_name=TRACK_NAMES[Track(c.track)], title=c.title, city=c.city,
-        city_name=divisions.CITIES[c.city], organiser=c.organiser, organiser_org=c.organiser_org, venue=c.venue,
-        start_date=c.start_date, end_date=c.end_date, year=c.year, session_dates=days,
-        required_days=required_days(len(days), completion_percent), capacity=c.capacity, enrolled=c.enrolled,
-        seats_left=max(0, c.capacity - c.enrolled), status=c.status, status_name=STATUS_NAMES[ClassStatus(c.status)],
-        cancel_reason=c.cancel_reason, finished_on=c.finished_on, version=c.version, created_at=c.created_at,
-        updated_at=c.updated_at)
-
-
-def enrolment_out(e: Enrolment, number: str | None = None) -> EnrolmentOut:
-    return EnrolmentOut.model_validate({**{k: getattr(e, k) for k in EnrolmentOut.model_fields
-                                           if k != "certificate_number"}, "certificate_number": number})
+#: Tags as FastAPI types them (``list[str | Enum]``).
+CLASSES: list[str | Enum] = ["培训班 classes"]
+TRAINEES: list[str | Enum] = ["学员 trainees"]
+CERTS: list[str | Enum] = ["证书 certificates"]
 
 
 # ------------------------------------------------------------------------------ classes
@@ -200,7 +202,8 @@ async def list_certificates(
                 offset=page.offset)
 
 
-@router.get("/certificates/{number}", response_model=CertificateOut, tags=CERTS, summary="核验证书 verify a certificate")
+@router.get("/certificates/{number}", response_model=CertificateOut, tags=CERTS,
+            summary="核验证书 verify a certificate")
 async def get_certificate(number: Annotated[str, Path(max_length=40)], principal: CurrentPrincipal,
                           rt: RT) -> CertificateOut:
     return CertificateOut.model_validate(await service.get_certificate(rt, principal, number))

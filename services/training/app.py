@@ -11,7 +11,8 @@ from services.training.events import TOPIC
 from services.training.models import known_enterprises
 
 TAGS = [
-    {"name": "培训班 classes", "description": "班次：预科、考核、民营企业、其他；计划中 → 报名/培训中 → 已结束（或已取消）"},
+    {"name": "培训班 classes",
+     "description": "班次：预科、考核、民营企业、其他；计划中 → 报名/培训中 → 已结束（或已取消）"},
     {"name": "学员 trainees", "description": "报名（容量在事务内检查）、签到、考试成绩、跨班次学员记录"},
     {"name": "证书 certificates", "description": "编号证书，每人每类别一次"},
 ]

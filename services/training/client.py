@@ -15,12 +15,29 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from libs.common.client import ApiClient, ApiError, AsyncApiClient  # ApiError is re-exported for callers
+from libs.common.client import ApiClient, AsyncApiClient
+from libs.common.client import ApiError as ApiError  # re-exported for callers
 from libs.common.pagination import Page
-from services.training.schemas import (AttendanceMark, AttendanceOut, AttendanceSheetIn, AttendanceSheetOut,
-                                       BatchCertificatesOut, CancelIn, CertificateIn, CertificateOut, ClassCreate,
-                                       ClassOut, ClassUpdate, EnrolmentBatchIn, EnrolmentIn, EnrolmentOut, ExamIn,
-                                       LookupIn, TraineeRecord, WithdrawIn)
+from services.training.schemas import (
+    AttendanceMark,
+    AttendanceOut,
+    AttendanceSheetIn,
+    AttendanceSheetOut,
+    BatchCertificatesOut,
+    CancelIn,
+    CertificateIn,
+    CertificateOut,
+    ClassCreate,
+    ClassOut,
+    ClassUpdate,
+    EnrolmentBatchIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    ExamIn,
+    LookupIn,
+    TraineeRecord,
+    WithdrawIn,
+)
 
 
 def _body(model: BaseModel) -> dict:

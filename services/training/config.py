@@ -23,7 +23,7 @@ class TrainingSettings(ServiceSettings):
     person_key_secret: SecretStr = SecretStr(DEV_PERSON_KEY_SECRET)
 
     @model_validator(mode="after")
-    def _refuse_dev_person_key_in_production(self) -> "TrainingSettings":
+    def _refuse_dev_person_key_in_production(self) -> TrainingSettings:
         if self.env == "production" and self.person_key_secret.get_secret_value() == DEV_PERSON_KEY_SECRET:
             raise ValueError("IPP_TRAINING_PERSON_KEY_SECRET must be set when IPP_ENV=production")
         return self

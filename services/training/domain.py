@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from libs.common.rules import RuleViolation
 
@@ -64,7 +65,8 @@ TRANSITIONS: dict[str, tuple[frozenset[ClassStatus], ClassStatus]] = {
 }
 
 
-def transition(current: ClassStatus, action: str, *, today: date, end_date: date, attended_days: int = 0) -> ClassStatus:
+def transition(current: ClassStatus, action: str, *, today: date, end_date: date,
+               attended_days: int = 0) -> ClassStatus:
     """The class status after ``action``, or a RuleViolation (409)."""
     allowed, target = TRANSITIONS[action]
     if current not in allowed:
@@ -77,7 +79,7 @@ def transition(current: ClassStatus, action: str, *, today: date, end_date: date
     return target
 
 
-def check_class_changes(changes: dict) -> None:
+def check_class_changes(changes: dict[str, Any]) -> None:
     """An update of a class names something to change and empties none of its required fields."""
     if not changes:
         raise RuleViolation("update.empty", "请求体中没有要修改的字段", "body")
@@ -204,7 +206,7 @@ class IdNumberError(ValueError):
 
 
 def id_check_char(body17: str) -> str:
-    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS)) % 11]
+    return _ID_CHECK[sum(int(c) * w for c, w in zip(body17, _ID_WEIGHTS, strict=False)) % 11]
 
 
 def validate_id_number(value: object) -> str:

@@ -4,13 +4,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import BigId, Timestamped, UTCDateTime, new_base, utcnow
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_metadata, utcnow
 from libs.readmodels.enterprises import enterprise_table
 
-Base = new_base()
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
 known_enterprises = enterprise_table(Base.metadata)
 
 

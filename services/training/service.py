@@ -23,16 +23,43 @@ from libs.common.errors import Conflict, NotFound, ProblemError, field_error, ge
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
-from services.training import events as ev, policy
-from services.training.domain import (CertificateCheck, ClassStatus, Track, certificate_number, check_attendance_day,
-                                      check_capacity, check_certificate, check_class_changes, check_class_finished,
-                                      check_class_update, check_enrolled, check_enrolment_open, check_exam,
-                                      check_exam_date, check_trainee_enterprise, check_withdrawal, is_complete,
-                                      issue_date, mask_id_number, passed, person_key, session_days, transition)
-from services.training.models import (Attendance, Certificate, CertificateSequence, Commissioner, Enrolment,
-                                      TrainingClass, known_enterprises)
-from services.training.schemas import (AttendanceSheetIn, CertificateIn, ClassCreate, ClassUpdate, EnrolmentIn,
-                                       ExamIn)
+from services.training import events as ev
+from services.training import policy
+from services.training.domain import (
+    CertificateCheck,
+    ClassStatus,
+    Track,
+    certificate_number,
+    check_attendance_day,
+    check_capacity,
+    check_certificate,
+    check_class_changes,
+    check_class_finished,
+    check_class_update,
+    check_enrolled,
+    check_enrolment_open,
+    check_exam,
+    check_exam_date,
+    check_trainee_enterprise,
+    check_withdrawal,
+    is_complete,
+    issue_date,
+    mask_id_number,
+    passed,
+    person_key,
+    session_days,
+    transition,
+)
+from services.training.models import (
+    Attendance,
+    Certificate,
+    CertificateSequence,
+    Commissioner,
+    Enrolment,
+    TrainingClass,
+    known_enterprises,
+)
+from services.training.schemas import AttendanceSheetIn, CertificateIn, ClassCreate, ClassUpdate, EnrolmentIn, ExamIn
 
 # ------------------------------------------------------------------------------ helpers
 
@@ -644,8 +671,9 @@ async def summary(rt: Runtime, principal: Principal, year: int, city: str | None
     certs = _scoped(select(Certificate.track, func.count())
                     .join(TrainingClass, TrainingClass.id == Certificate.class_id)
                     .where(*_in_year(Certificate.issued_on, year)).group_by(Certificate.track), scope)
-    tracks = {t.value: {"classes": {s.value: 0 for s in ClassStatus}, "enrolled": 0, "person_times": 0,
-                        "private_person_times": 0, "completed": 0, "certificates": 0} for t in Track}
+    tracks: dict[str, dict[str, Any]] = {
+        t.value: {"classes": {s.value: 0 for s in ClassStatus}, "enrolled": 0, "person_times": 0,
+                  "private_person_times": 0, "completed": 0, "certificates": 0} for t in Track}
     async with rt.sessions() as session:
         for track, status, n in (await session.execute(classes)).all():
             tracks[track]["classes"][status] = int(n)

@@ -1,6 +1,7 @@
 """HTTP routes of the transfer service: parse, authorise, call a use case, shape the answer."""
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -8,31 +9,59 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
-from libs.common.clock import today
 from libs.common.errors import FieldInvalid
-from libs.common.fields import CityCode, parse_uscc, RecordId
+from libs.common.fields import CityCode, RecordId, parse_uscc
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.pagination import Page, Paging
 from services.transfer import library, matching_events, needs, open_licences, policy, records
-from services.transfer.domain import (IPC_POINTS, KEYWORD_CAP, KEYWORD_EXACT, KEYWORD_IN_TEXT, KIND_NAMES,
-                                      PARTY_KIND_NAMES, SAME_CITY, USE_FIRST_FOR_SME, Kind, normalise_ipc,
-                                      open_licence_in_force)
-from services.transfer.models import OpenLicence, TransferRecord
-from services.transfer.schemas import (BulkIn, BulkOut, CancelIn, CloseNeedIn, HeldIn, LibraryEntryCreate,
-                                       LibraryEntryOut, MatchingEventCreate, MatchingEventOut, MatchItem, MatchOut,
-                                       MatchReason, NeedCreate, NeedOut, OpenLicenceCreate, OpenLicenceOut, PartyOut,
-                                       StatsOut, StatsRow, TransferCreate, TransferOut)
+from services.transfer.domain import (
+    IPC_POINTS,
+    KEYWORD_CAP,
+    KEYWORD_EXACT,
+    KEYWORD_IN_TEXT,
+    KIND_NAMES,
+    PARTY_KIND_NAMES,
+    SAME_CITY,
+    USE_FIRST_FOR_SME,
+    Kind,
+    normalise_ipc,
+)
+from services.transfer.schemas import (
+    BulkIn,
+    BulkOut,
+    CancelIn,
+    CloseNeedIn,
+    HeldIn,
+    LibraryEntryCreate,
+    LibraryEntryOut,
+    MatchingEventCreate,
+    MatchingEventOut,
+    MatchItem,
+    MatchOut,
+    MatchReason,
+    NeedCreate,
+    NeedOut,
+    OpenLicenceCreate,
+    OpenLicenceOut,
+    StatsOut,
+    StatsRow,
+    TransferCreate,
+    TransferOut,
+)
+from services.transfer.views import licence_out, to_out
 
 router = APIRouter(prefix="/api/v1")
 Writer = Annotated[Principal, Depends(require_roles(*policy.WRITERS))]
 BulkWriter = Annotated[Principal, Depends(require_roles(*policy.BULK_WRITERS))]
-T_RECORDS = ["转让许可 transfers & licences"]
-T_OPEN = ["开放许可 open licences"]
-T_LIBRARY = ["可转化专利资源库 convertible patent library"]
-T_NEEDS = ["企业需求与匹配 needs & matching"]
-T_EVENTS = ["供需对接活动 matching events"]
-SCORING = (f"IPC：同组 {IPC_POINTS['group']} 分，同小类 {IPC_POINTS['subclass']} 分，同大类 {IPC_POINTS['class']} 分（取最高一对）；"
-           f"关键词：与条目关键词一致每个 {KEYWORD_EXACT} 分，出现在标题或简介中每个 {KEYWORD_IN_TEXT} 分，合计至多 {KEYWORD_CAP} 分；"
+T_RECORDS: list[str | Enum] = ["转让许可 transfers & licences"]
+T_OPEN: list[str | Enum] = ["开放许可 open licences"]
+T_LIBRARY: list[str | Enum] = ["可转化专利资源库 convertible patent library"]
+T_NEEDS: list[str | Enum] = ["企业需求与匹配 needs & matching"]
+T_EVENTS: list[str | Enum] = ["供需对接活动 matching events"]
+SCORING = (f"IPC：同组 {IPC_POINTS['group']} 分，同小类 {IPC_POINTS['subclass']} 分，"
+           f"同大类 {IPC_POINTS['class']} 分（取最高一对）；"
+           f"关键词：与条目关键词一致每个 {KEYWORD_EXACT} 分，出现在标题或简介中每个 {KEYWORD_IN_TEXT} 分，"
+           f"合计至多 {KEYWORD_CAP} 分；"
            f"有技术匹配时另加：同一市州 {SAME_CITY} 分，先使用后付费且需求企业为中小微企业 {USE_FIRST_FOR_SME} 分。")
 
 
@@ -43,29 +72,6 @@ def _patent_query(value: str | None) -> str | None:
         return validate_patent_number(value)
     except IdentifierError as exc:
         raise FieldInvalid("patent", exc.rule, exc.message) from None
-
-
-def _party(kind, name, uscc, city, region, is_private) -> PartyOut:
-    return PartyOut(kind=kind, name=name, uscc=uscc, region=region, city=city, is_private=is_private)
-
-
-def to_out(r: TransferRecord) -> TransferOut:
-    return TransferOut(
-        id=r.id, ref=r.ref, kind=r.kind, kind_name=KIND_NAMES[Kind(r.kind)], patents=list(r.patents),
-        from_=_party(r.from_kind, r.from_name, r.from_uscc, r.from_city, r.from_region, r.from_is_private),
-        to=_party(r.to_kind, r.to_name, r.to_uscc, r.to_city, r.to_region, r.to_is_private),
-        university_origin=r.university_origin, amount=r.amount, payment=r.payment, contract_date=r.contract_date,
-        term_end=r.term_end, year=r.year, city=r.city, city_name=divisions.CITIES[r.city], status=r.status,
-        open_licence_id=r.open_licence_id, library_entry_id=r.library_entry_id,
-        matching_event_id=r.matching_event_id, note=r.note, batch_id=r.batch_id, registered_by=r.registered_by,
-        cancelled_reason=r.cancelled_reason, created_at=r.created_at)
-
-
-def licence_out(lic: OpenLicence, licensees: int) -> OpenLicenceOut:
-    out = OpenLicenceOut.model_validate(lic)
-    out.in_force = open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, today())
-    out.licensees = licensees
-    return out
 
 
 # ---------------------------------------------------------------------------- transfer records
@@ -245,7 +251,8 @@ async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT,
                      limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut:
     ranked = await needs.match_need(rt, principal, need_id, limit)
     return MatchOut(need_id=need_id, scoring=SCORING, items=[
-        MatchItem(score=s.score, reasons=[MatchReason(rule=r.rule, points=r.points, detail=r.detail) for r in s.reasons],
+        MatchItem(score=s.score,
+                  reasons=[MatchReason(rule=r.rule, points=r.points, detail=r.detail) for r in s.reasons],
                   entry=LibraryEntryOut.model_validate(e)) for s, e in ranked])
 
 

@@ -15,7 +15,9 @@ def create_app(settings: TransferSettings | None = None) -> FastAPI:
     settings = settings or TransferSettings()
     return build_service_app(
         settings, title="运营服务 Transfer service",
-        description="专利转让许可登记与批量导入、专利开放许可（鄂知发〔2025〕2号 第9条）、可转化专利资源库与先使用后付费"
-                    "（第10条）、企业需求库与匹配、专利技术供需对接活动（专利产业化促进中小企业成长计划 二(一)2：每年4场以上）。",
+        description="专利转让许可登记与批量导入、专利开放许可（鄂知发〔2025〕2号 第9条）、"
+                    "可转化专利资源库与先使用后付费"
+                    "（第10条）、企业需求库与匹配、专利技术供需对接活动"
+                    "（专利产业化促进中小企业成长计划 二(一)2：每年4场以上）。",
         topic=TOPIC, routers=[router, known_enterprises_router(known_enterprises)], database_url=settings.database_url,
         on_start=[start_enterprise_consumer(known_enterprises)])

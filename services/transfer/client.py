@@ -8,15 +8,33 @@ Errors come back as :class:`ApiError` carrying the problem-details document.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
-from libs.common.client import ApiClient, ApiError, AsyncApiClient, query as _params  # ApiError is re-exported for callers
+from libs.common.client import ApiClient, AsyncApiClient
+from libs.common.client import ApiError as ApiError  # re-exported for callers
+from libs.common.client import query as _params
 from libs.common.pagination import Page
-from services.transfer.schemas import (BulkOut, CancelIn, CloseNeedIn, HeldIn, LibraryEntryCreate, LibraryEntryOut,
-                                       MatchingEventCreate, MatchingEventOut, MatchOut, NeedCreate, NeedOut,
-                                       OpenLicenceCreate, OpenLicenceOut, StatsOut, TransferCreate, TransferOut)
+from services.transfer.schemas import (
+    BulkOut,
+    CancelIn,
+    CloseNeedIn,
+    HeldIn,
+    LibraryEntryCreate,
+    LibraryEntryOut,
+    MatchingEventCreate,
+    MatchingEventOut,
+    MatchOut,
+    NeedCreate,
+    NeedOut,
+    OpenLicenceCreate,
+    OpenLicenceOut,
+    StatsOut,
+    TransferCreate,
+    TransferOut,
+)
 
 
 def _body(model: BaseModel | dict) -> dict:
@@ -56,7 +74,7 @@ class _Requests:
                                                             _body(CancelIn(reason=reason)), None, MatchingEventOut))
 
     @staticmethod
-    def bulk_transfers(rows: list[TransferCreate | dict], atomic: bool):
+    def bulk_transfers(rows: Sequence[TransferCreate | dict[str, Any]], atomic: bool):
         return ("POST", "/api/v1/transfers/bulk", {"records": [_body(r) for r in rows]},
                 {"atomic": "true" if atomic else "false"}, BulkOut)
 
@@ -73,7 +91,7 @@ class _Methods:
     def create_transfer(self, data: TransferCreate | dict) -> TransferOut:
         return self._call(_Requests.create_transfer(data))
 
-    def bulk_transfers(self, rows: list[TransferCreate | dict], atomic: bool = False) -> BulkOut:
+    def bulk_transfers(self, rows: Sequence[TransferCreate | dict[str, Any]], atomic: bool = False) -> BulkOut:
         return self._call(_Requests.bulk_transfers(rows, atomic))
 
     def get_transfer(self, record_id: str) -> TransferOut:

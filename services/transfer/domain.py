@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from libs.common.errors import field_error
+from libs.common.field_errors import field_error
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.rules import RuleViolation
 
@@ -369,7 +370,8 @@ class Machine:
         allowed, target = self.actions[action]
         if current not in allowed:
             raise RuleViolation(f"{self.name}.{action}.not_allowed",
-                                f"{self.label}当前状态为“{STATUS_NAMES.get(current, current)}”，不能执行“{ACTION_NAMES[action]}”")
+                                f"{self.label}当前状态为“{STATUS_NAMES.get(current, current)}”，"
+                                f"不能执行“{ACTION_NAMES[action]}”")
         return target
 
 
@@ -423,7 +425,8 @@ def ipc_score(need: Iterable[str], entry: Iterable[str]) -> Reason | None:
             if a.main_group and a.main_group == b.main_group:
                 r = Reason("ipc.group", IPC_POINTS["group"], f"IPC 同组：{a.symbol} ~ {b.symbol}（{a.main_group}）")
             elif a.subclass == b.subclass:
-                r = Reason("ipc.subclass", IPC_POINTS["subclass"], f"IPC 同小类：{a.symbol} ~ {b.symbol}（{a.subclass}）")
+                r = Reason("ipc.subclass", IPC_POINTS["subclass"],
+                           f"IPC 同小类：{a.symbol} ~ {b.symbol}（{a.subclass}）")
             elif a.klass == b.klass:
                 r = Reason("ipc.class", IPC_POINTS["class"], f"IPC 同大类：{a.symbol} ~ {b.symbol}（{a.klass}）")
             else:

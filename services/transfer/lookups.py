@@ -2,7 +2,8 @@
 rows by id, and a row locked for a change by one who may write it."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,7 @@ async def resolve_party(session: AsyncSession, side: str, p: PartyIn) -> Party:
     """One party as recorded, or the 422 naming what is wrong with it."""
     known = await known_map(session, [p.uscc] if p.uscc else [])
     party, errors = domain.resolve_party(side, party_input(p), known)
-    if errors:
+    if errors or party is None:  # no party comes without errors saying why
         raise invalid(errors)
     return party
 
@@ -70,10 +71,10 @@ async def listing_owner(session: AsyncSession, principal: Principal, side: str, 
 
 async def by_id(session: AsyncSession, model, ids: set[int | None]) -> dict[int, Any]:
     """Rows of ``model`` with these ids (``None`` ignored), by id."""
-    ids = {i for i in ids if i is not None}
-    if not ids:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
         return {}
-    rows = (await session.scalars(select(model).where(model.id.in_(sorted(ids))))).all()
+    rows = (await session.scalars(select(model).where(model.id.in_(sorted(wanted))))).all()
     return {r.id: r for r in rows}
 
 

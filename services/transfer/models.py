@@ -5,12 +5,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import BigId, Timestamped, UTCDateTime, new_base
+from libs.common.db import BigId, Timestamped, UTCDateTime, new_metadata
 from libs.readmodels.enterprises import enterprise_table
 
-Base = new_base()
+
+class Base(DeclarativeBase):
+    metadata = new_metadata()
+
+
 Money = Numeric(18, 2)
 
 #: The local read model of enterprises (fed by ``ipp.enterprise.events``).

@@ -53,7 +53,7 @@ async def licensee_counts(session: AsyncSession, ids: list[int]) -> dict[int, in
     rows = await session.execute(select(TransferRecord.open_licence_id, func.count()).where(
         TransferRecord.open_licence_id.in_(ids), TransferRecord.status == "registered")
         .group_by(TransferRecord.open_licence_id))
-    return {i: n for i, n in rows.all()}
+    return {i: n for i, n in rows.all() if i is not None}  # (in ids: never None)
 
 
 async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | None = None, status: str | None = None,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from libs.common.search import contains
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import ACADEMIC, LICENCES, FieldErrors, Kind, Party
-from services.transfer.models import LibraryEntry, MatchingEvent, OpenLicence, TransferPatent, TransferRecord
+from services.transfer.models import Base, LibraryEntry, MatchingEvent, OpenLicence, TransferPatent, TransferRecord
 from services.transfer.schemas import BulkOut, RowError, TransferCreate
 
 _ROW = TypeAdapter(TransferCreate)
@@ -129,15 +129,23 @@ async def plan_records(session: AsyncSession, principal: Principal, items: list[
         if errs:
             errors.extend({"row": row, **e} for e in errs)
         else:
+            assert seller is not None and buyer is not None and city is not None  # else their errors are in errs
             planned.append(_plan_row(principal, row, it, seller, buyer, city, batch_id, now))
     return planned, errors
+
+
+def _table(model: type[Base]) -> Table:
+    """The table a model maps (declared as the broader FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def _write_records(uow, planned: list[Planned]) -> None:
     """Core executemany inserts of records and their patent index, library deal counts, events."""
     session = uow.session
-    await session.execute(TransferRecord.__table__.insert(), [p.values for p in planned])
-    await session.execute(TransferPatent.__table__.insert(), [
+    await session.execute(_table(TransferRecord).insert(), [p.values for p in planned])
+    await session.execute(_table(TransferPatent).insert(), [
         {"record_id": p.values["id"], "patent_number": n} for p in planned for n in p.values["patents"]])
     deals = Counter(p.values["library_entry_id"] for p in planned if p.values["library_entry_id"])
     for entry_id, n in deals.items():

@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import httpx
 import jwt
@@ -50,7 +51,8 @@ ORG_FIELDS = {"lender_bank", "organiser_org", "org"}
 
 #: Read by every signed-in role by design (so another city's officer or another bank sees 武汉's
 #: records there); "service METHOD /path" -> why.
-_FINANCE_PUBLIC = "docs/programmes/finance.md: activities and white-lists are public information for every signed-in role"
+_FINANCE_PUBLIC = ("docs/programmes/finance.md: activities and white-lists are public information for every "
+                   "signed-in role")
 _TRANSFER_PUBLIC = "docs/programmes/transfer.md: open licences, the library and matching events are published listings"
 _REPORTING_PUBLIC = ("province-wide indicators, rankings and official statistics: reporting has no per-city read "
                      "scoping (docs/reporting/indicators.md restricts only who submits and approves)")
@@ -80,7 +82,8 @@ PUBLIC: dict[str, str] = {
 #: nothing), not a 403 for the whole request.
 PER_ROW: dict[str, str] = {
     "finance POST /api/v1/pledges/bulk": "finance: per-row forbidden-city / forbidden-lender",
-    "transfer POST /api/v1/transfers/bulk": "docs/programmes/transfer.md: in a bulk import another city is a per-row error",
+    "transfer POST /api/v1/transfers/bulk":
+        "docs/programmes/transfer.md: in a bulk import another city is a per-row error",
 }
 
 #: Reads a viewer may not make (operation label regex -> why).
@@ -218,7 +221,8 @@ async def seed_protection(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
 
     def case_body() -> dict:
         return {"case_no": f"WQ-{uuid.uuid4().hex[:8]}", "kind": "assistance", "centre_id": centre["id"], "uscc": uscc,
-                "ip_type": "patent", "title": "实用新型专利被仿冒", "counterparty": "某经营部", "amount_involved": "120000.50"}
+                "ip_type": "patent", "title": "实用新型专利被仿冒", "counterparty": "某经营部",
+                "amount_involved": "120000.50"}
 
     case = await ok(await api.post("/api/v1/cases", json=case_body(), headers=admin))
     visit = {"centre_id": centre["id"], "uscc": uscc, "visit_date": days_ago(2), "services": ["consultation"]}
@@ -263,7 +267,8 @@ async def seed_transfer(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
                 "owner": {"kind": "university", "name": "武汉大学", "city": CITY}, "use_first_pay_later": True}
 
     need_body = {"uscc": uscc, "title": "动力电池正极材料循环寿命提升", "ipc_classes": ["H01M 4/505"],
-                 "keywords": ["正极材料"], "description": "现有产品循环后容量衰减明显，寻求改性技术。", "budget": "800000"}
+                 "keywords": ["正极材料"], "description": "现有产品循环后容量衰减明显，寻求改性技术。",
+                 "budget": "800000"}
 
     def event() -> dict:
         return {"ref": f"M-{uuid.uuid4().hex[:8]}", "title": "专利技术供需对接会", "city": CITY,
@@ -302,7 +307,8 @@ async def seed_training(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
     start = china_today() - timedelta(days=10)
 
     def class_body() -> dict:
-        return {"track": "private", "title": "民营企业知识产权实务培训班", "city": CITY, "organiser": "湖北省知识产权培训基地",
+        return {"track": "private", "title": "民营企业知识产权实务培训班", "city": CITY,
+                "organiser": "湖北省知识产权培训基地",
                 "organiser_org": ORG, "start_date": start.isoformat(),
                 "end_date": (start + timedelta(days=1)).isoformat(), "capacity": 50}
 
@@ -349,7 +355,8 @@ async def seed_reporting(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
         path={"year": year},
         query={"year": year, "indicator": "transfers_licences"},
         bodies={
-            "PUT /api/v1/targets/{year}": {"targets": [{"indicator": "transfers_licences", "city": CITY, "value": "10"}]},
+            "PUT /api/v1/targets/{year}": {"targets": [{"indicator": "transfers_licences", "city": CITY,
+                                                        "value": "10"}]},
             "POST /api/v1/targets/{year}/split": {"indicator": "transfers_licences", "values": {CITY: "10"}},
             "POST /api/v1/statistics/datavaluesets": values,
             "POST /api/v1/statistics/approvals": {"period": str(year - 1), "org_unit": CITY},

@@ -16,7 +16,7 @@ import os
 import random
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,8 +25,17 @@ from sqlalchemy import select, text
 from ipp.registry import SERVICES
 from libs.common.events import CloudEvent
 from libs.common.inbox import IdempotentProcessor, Incoming, inbox_table
-from libs.common.testing import (POSTGRES_ENV, PROBLEM, app_client, auth, backends, china_today, fresh_database,
-                                 migrate, random_uscc)
+from libs.common.testing import (
+    POSTGRES_ENV,
+    PROBLEM,
+    app_client,
+    auth,
+    backends,
+    china_today,
+    fresh_database,
+    migrate,
+    random_uscc,
+)
 
 BIG_IDS = (3_000_000_000, 2**63 - 1)
 MAX_ID = 2**63 - 1
@@ -104,7 +113,7 @@ def _big_ids_in(value: Any) -> Any:
 def person_id() -> str:
     """A valid 18-character resident id number (GB 11643 check character)."""
     body = f"42010619900307{random.randrange(1000):03d}"
-    total = sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)))
+    total = sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True))
     return body + "10X98765432"[total % 11]
 
 
@@ -348,7 +357,7 @@ async def test_kafka_offsets_above_2_31_are_recorded_in_the_inbox_on_postgres(tm
             processor = IdempotentProcessor("reporting", "big-offsets", rt.sessions, handler, dead_letter)
             offset = 2**40 + 7
             event = CloudEvent(id=str(uuid.uuid4()), source="/services/test", type="ipp.test.big-offset.v1",
-                               subject="x", data={}, time=datetime.now(timezone.utc))
+                               subject="x", data={}, time=datetime.now(UTC))
             await processor.process([Incoming("ipp.test", 3, offset, b"x", None, [], event=event)])
             assert failures == []
             async with rt.sessions() as session:

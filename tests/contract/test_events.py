@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -27,7 +28,7 @@ DOCS = ROOT / "docs" / "events"
 TYPE_RE = re.compile(r"^ipp\.[a-z]+\.[a-z-]+\.[a-z-]+\.v[0-9]+$")
 CATALOGUE = {e.cls: e for e in eventdocs.catalogue()}
 ALL_CLASSES: list[type[EventData]] = list(CATALOGUE)
-TIER_CLASSES = [ent.TierDesignated, ent.TierPromoted, ent.TierDemoted, ent.TierRevoked]
+TIER_CLASSES: list[type[EventData]] = [ent.TierDesignated, ent.TierPromoted, ent.TierDemoted, ent.TierRevoked]
 USCC = "91420100MA4K2B3C4X"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
@@ -244,7 +245,7 @@ def test_enterprise_updated_carries_what_a_move_needs():
 
 @pytest.mark.parametrize("cls", TIER_CLASSES, ids=lambda c: c.__name__)
 def test_reporting_folds_each_tier_change_as_published(cls):
-    example = EXAMPLES[cls]
+    example: Any = EXAMPLES[cls]  # one of the tier events
     deltas = fold(cls.event_type, as_json(example))
     expected = []
     if example.from_tier:
@@ -258,6 +259,7 @@ def test_reporting_folds_each_tier_change_as_published(cls):
 
 def test_reporting_folds_a_published_move():
     example = EXAMPLES[ent.EnterpriseUpdated]
+    assert isinstance(example, ent.EnterpriseUpdated)
     assert fold(ent.EnterpriseUpdated.event_type, as_json(example)) == [
         Delta("tier_seed", "420100", 2025, Decimal(-1), example.updated_on.month),
         Delta("tier_seed", "420500", 2025, Decimal(1), example.updated_on.month)]
@@ -317,7 +319,10 @@ def test_asyncapi_channels_are_the_topics(asyncapi):
     assert {c["address"] for c in asyncapi["channels"].values()} == {
         *(e.topic for e in CATALOGUE.values()), "ipp.dlq"}
     by_address = {c["address"]: c for c in asyncapi["channels"].values()}
-    names = lambda channel: {resolve(asyncapi, m["$ref"])["name"] for m in channel["messages"].values()}
+
+    def names(channel: dict) -> set[str]:
+        return {resolve(asyncapi, m["$ref"])["name"] for m in channel["messages"].values()}
+
     assert names(by_address["ipp.enterprise.events"]) == {c.event_type for c in ent.ALL_EVENTS}
     assert names(by_address["ipp.reporting.kpi-updates"]) == {rep.KpiUpdated.event_type}
     for topic in {e.topic for e in CATALOGUE.values()}:
@@ -355,7 +360,8 @@ def test_asyncapi_headers_schema_accepts_real_headers(asyncapi):
 
 
 def test_asyncapi_operations_enterprise_sends_reporting_receives_and_sends(asyncapi):
-    ops = {(op["action"], resolve(asyncapi, op["channel"]["$ref"])["address"]) for op in asyncapi["operations"].values()}
+    ops = {(op["action"], resolve(asyncapi, op["channel"]["$ref"])["address"])
+           for op in asyncapi["operations"].values()}
     assert {("send", "ipp.enterprise.events"), ("receive", "ipp.enterprise.events"),
             ("send", "ipp.reporting.kpi-updates"), ("send", "ipp.dlq")} <= ops
     for op in asyncapi["operations"].values():
@@ -366,7 +372,8 @@ def test_asyncapi_operations_enterprise_sends_reporting_receives_and_sends(async
     folds = asyncapi["operations"]["reportingFoldsEnterpriseEvents"]
     assert folds["action"] == "receive" and folds["channel"]["$ref"] == "#/channels/enterpriseEvents"
     folded = {resolve(asyncapi, resolve(asyncapi, m["$ref"])["$ref"])["name"] for m in folds["messages"]}
-    assert {c.event_type for c in [ent.EnterpriseUpdated, *TIER_CLASSES]} <= folded
+    moves: list[type[EventData]] = [ent.EnterpriseUpdated, *TIER_CLASSES]
+    assert {c.event_type for c in moves} <= folded
     # and those are exactly the enterprise events whose published payload changes an indicator
     assert {c.event_type for c in ent.ALL_EVENTS if fold(c.event_type, as_json(EXAMPLES[c]))} == folded
     # every topic's fold operation lists exactly the types the indicator modules declare

@@ -4,7 +4,8 @@ the identifiers in them (USCC check character, patent check digit, Hubei divisio
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema
 import pytest

@@ -50,8 +50,12 @@ from hypothesis import strategies as st  # noqa: E402
 from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,  # noqa: E402
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from ipp.registry import SERVICES  # noqa: E402
 from libs.common.errors import PROBLEM_JSON  # noqa: E402
@@ -95,7 +99,9 @@ class LoopAdapter(requests.adapters.HTTPAdapter):
              verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
         body = request.body.encode() if isinstance(request.body, str) else (request.body or b"")
         headers = [(k, v) for k, v in request.headers.items() if k.lower() != "content-length"]
-        call = self.client.request(request.method or "GET", request.url or "/", headers=headers, content=body)
+        # httpx takes str and bytes header values alike (normalising each); its annotation wants one kind for all
+        call = self.client.request(request.method or "GET", request.url or "/",
+                                   headers=headers, content=body)  # type: ignore[arg-type]
         try:
             answer = asyncio.run_coroutine_threadsafe(call, self.loop).result(timeout=120)
             status, reason, content = answer.status_code, answer.reason_phrase, answer.content
@@ -106,8 +112,10 @@ class LoopAdapter(requests.adapters.HTTPAdapter):
                                   "status": 500, "detail": f"{type(exc).__name__}: {exc}"[:600]},
                                  ensure_ascii=False).encode()
             out_headers = [("content-type", PROBLEM_JSON)]
-        raw = urllib3.HTTPResponse(body=io.BytesIO(content), headers=out_headers, status=status, reason=reason,
-                                   version=11, preload_content=False, decode_content=False)
+        # urllib3 builds its HTTPHeaderDict from (name, value) pairs as well as from a mapping (repeated headers)
+        raw = urllib3.HTTPResponse(body=io.BytesIO(content), headers=out_headers,  # type: ignore[arg-type]
+                                   status=status, reason=reason, version=11, preload_content=False,
+                                   decode_content=False)
         return self.build_response(request, raw)
 
 

@@ -11,10 +11,10 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,7 +41,7 @@ def test_every_city_gets_enterprises_in_proportion(n: int) -> None:
     counts = allocate_cities(n)
     assert sum(counts.values()) == n
     assert set(counts) == set(CITIES) and all(v >= 1 for v in counts.values())
-    assert max(counts, key=counts.get) == "420100"
+    assert max(counts, key=lambda c: counts[c]) == "420100"
     if n == 300:
         assert 1 <= counts["429021"] <= 2
         assert 90 <= counts["420100"] <= 120
@@ -66,16 +66,18 @@ def test_plan_is_deterministic_and_identities_do_not_depend_on_the_date() -> Non
 def test_plan_is_valid_and_follows_the_tier_rules(today: date) -> None:
     plan = build_plan(300, 20251, today)
     assert len({p.create.uscc for p in plan}) == 300 and len({p.create.name for p in plan}) == 300
-    tiers = Counter()
-    kinds = Counter()
+    tiers: Counter[Tier | None] = Counter()
+    kinds: Counter[TierChange] = Counter()
     for p in plan:
         e = p.create
         assert validate_uscc(e.uscc) == e.uscc and e.uscc.startswith("91")
-        assert city_of(e.uscc[2:8]) == e.city
-        assert e.county is None if e.city.startswith("429") else city_of(e.county) == e.city
+        assert e.city is not None and city_of(e.uscc[2:8]) == e.city
+        assert e.county is None if e.city.startswith("429") else e.county is not None and city_of(e.county) == e.city
         assert e.name.endswith("有限公司")
         assert sorted(p.figures) == [2024, 2025]
         for f in p.figures.values():
+            assert f.rd_staff is not None and f.staff is not None and f.rd_spend is not None
+            assert f.revenue is not None and f.industrialisation_rate is not None
             assert 0 < f.rd_staff <= f.staff
             assert Decimal(0) < f.rd_spend < f.revenue
             assert f.revenue.as_tuple().exponent == -2 and f.industrialisation_rate.as_tuple().exponent == -2
@@ -84,6 +86,7 @@ def test_plan_is_valid_and_follows_the_tier_rules(today: date) -> None:
         state, pending = TierState(None, None), None
         for a in p.actions:
             if a.kind == "recommend":
+                assert a.tier is not None
                 check_recommendation(state, Tier(a.tier), pending is not None)
                 pending = Tier(a.tier)
             elif a.kind == "reject":
@@ -92,6 +95,7 @@ def test_plan_is_valid_and_follows_the_tier_rules(today: date) -> None:
                 target = {"approve": pending, "revoke": None}.get(a.kind, Tier(a.tier) if a.tier else None)
                 expected = {"promote": TierChange.PROMOTED, "demote": TierChange.DEMOTED,
                             "revoke": TierChange.REVOKED}.get(a.kind)
+                assert a.effective_date is not None
                 kinds[decide(state, target, a.effective_date, today, expected)] += 1
                 assert date(2023, 1, 1) <= a.effective_date <= today
                 state, pending = TierState(target, a.effective_date), None
@@ -182,7 +186,8 @@ def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path
         for tier in ("growth", "seed", "advantage"):
             assert client.list_enterprises(tier=tier, limit=1).total >= 1, tier
         page = client.list_enterprises(limit=500)
-        assert all(e.tier_since is None or e.tier_since <= datetime.now(ZoneInfo("Asia/Shanghai")).date() for e in page.items)
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        assert all(e.tier_since is None or e.tier_since <= today for e in page.items)
 
     with contextlib.closing(sqlite3.connect(db)) as conn:
         changes = {row[0] for row in conn.execute("SELECT DISTINCT change FROM tier_decisions")}
@@ -232,7 +237,7 @@ def test_statistics_plan_is_consistent_and_realistic() -> None:
     assert [(s.period, s.org_unit, s.values) for s in plan.sets] == \
            [(s.period, s.org_unit, s.values) for s in build_plan(20251, TODAY).sets]
     province: dict[tuple[str, str], Decimal] = {}
-    cities: dict[tuple[str, str], Decimal] = Counter()
+    cities: dict[tuple[str, str], Decimal] = {}
     places: dict[str, set[str]] = {}
     for s in plan.sets:
         check_period(s.period), check_org_unit(s.org_unit)
@@ -242,16 +247,17 @@ def test_statistics_plan_is_consistent_and_realistic() -> None:
             if s.org_unit == PROVINCE:
                 province[(s.period, element)] = value
             else:
-                cities[(s.period, element)] += value
+                cities[(s.period, element)] = cities.get((s.period, element), Decimal(0)) + value
     # the province and all 17 cities in every period; the year's stocks, flows and population
     assert all(units == {PROVINCE, *CITIES} for units in places.values())
     assert {"2024", "2025", "2025Q1", "2025Q4", "202601", "202610"} <= set(places)
     assert "202611" not in places and "202612" not in places  # only months before today's
     for (period, element), value in province.items():
         if element not in ("protection_national_tier", "prefecture_public_service_coverage"):
-            assert cities[(period, element)] == value, (period, element)
+            assert cities.get((period, element), 0) == value, (period, element)
     assert province[("2025", "protection_national_tier")] == 1 and ("2025", "protection_national_tier") not in cities
-    assert sum(province[(f"2025Q{q}", "pct_applications")] for q in range(1, 5)) == province[("2025", "pct_applications")]
+    assert (sum(province[(f"2025Q{q}", "pct_applications")] for q in range(1, 5))
+            == province[("2025", "pct_applications")])
     p = {e: province[("2025", e)] for e in ("invention_patents_in_force", "high_value_invention_patents",
                                             "trademark_registrations", "pct_applications", "population")}
     assert 200_000 <= p["invention_patents_in_force"] <= 240_000
@@ -309,7 +315,7 @@ def test_load_demo_statistics_through_the_api_and_again(enterprise_service: tupl
         assert {a["state"] for a in approvals} == {"approved"}
         for year in (2025, 2026):
             targets = http.get("/api/v1/targets", params={"year": year}).json()
-            by = {}
+            by: dict[str, dict[str, Decimal]] = {}
             for t in targets:
                 by.setdefault(t["indicator"], {})[t["city"]] = Decimal(t["value"])
             for code in ("invention_patents_in_force", "trademark_registrations", "pct_applications",

@@ -487,7 +487,8 @@ def test_compose_references_resolve():
 
 def test_dockerfile():
     text = DOCKERFILE.read_text(encoding="utf-8")
-    lines = [ln.strip() for ln in re.sub(r"\\\n", " ", text).splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    lines = [ln.strip() for ln in re.sub(r"\\\n", " ", text).splitlines()
+             if ln.strip() and not ln.strip().startswith("#")]
     args = dict(re.findall(r"^ARG\s+(\w+)=(\S+)", "\n".join(lines), re.M))
     for line in lines:
         if line.upper().startswith("FROM "):
@@ -752,7 +753,9 @@ def test_k8s_http_deployments():
         inits = pod_spec(dep).get("initContainers", [])
         assert any(container_args(c) == ["migrate", service] and c["image"] == container["image"] for c in inits), \
             f"{name}: no init container runs `migrate {service}`"
-        port = int(option(container_args(container), "--port"))
+        port_arg = option(container_args(container), "--port")
+        assert port_arg is not None, name
+        port = int(port_arg)
         assert port in [p["containerPort"] for p in container["ports"]], name
 
 
@@ -762,7 +765,9 @@ def test_k8s_reporting_worker_is_a_single_replica():
     spec = workers[0]["spec"]
     assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
     container = main_container(workers[0])
-    port = int(option(container_args(container), "--metrics-port"))
+    port_arg = option(container_args(container), "--metrics-port")
+    assert port_arg is not None
+    port = int(port_arg)
     assert port in [p["containerPort"] for p in container["ports"]]
 
 
@@ -779,8 +784,8 @@ def test_k8s_services_select_a_deployment():
 
 
 def test_k8s_config_and_secret_references_resolve():
-    configmaps = {d["metadata"]["name"]: set((d.get("data") or {})) for d in k8s_kind("ConfigMap")}
-    secrets = {d["metadata"]["name"]: set((d.get("stringData") or {})) | set((d.get("data") or {}))
+    configmaps = {d["metadata"]["name"]: set(d.get("data") or {}) for d in k8s_kind("ConfigMap")}
+    secrets = {d["metadata"]["name"]: set(d.get("stringData") or {}) | set(d.get("data") or {})
                for d in k8s_kind("Secret")}
     for dep in k8s_kind("Deployment"):
         spec = pod_spec(dep)

@@ -1,7 +1,7 @@
 """The real thing: the embedded broker behind a TCP proxy, and every service as its own process."""
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,8 +28,8 @@ class BrokerLink:
         self.broker = EmbeddedBroker(port=self.broker_port, advertised_port=self.proxy_port,
                                      log_path=tmp / "broker.log")
         self.proxy = Proc("proxy", [sys.executable, "-m", "tests.e2e.tcpproxy", str(self.proxy_port),
-                                    str(self.broker_port)], env=None, log=tmp / "proxy.log", ready_url="")
-        self.proxy.env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+                                    str(self.broker_port)], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          log=tmp / "proxy.log", ready_url="")
 
     @property
     def bootstrap(self) -> str:
@@ -81,7 +81,7 @@ def platform(tmp_path_factory):
         yield plat
     finally:
         plat.stop_all()
-        plat.link.stop()  # a test may have replaced the link with a fresh broker
+        plat.link.stop()  # type: ignore[attr-defined]  # a test may have replaced the link with a fresh broker
 
 
 def url(plat: Platform, service: str) -> str:

@@ -16,8 +16,7 @@ from libs.common.testing import random_uscc, token
 from services.enterprise.client import EnterpriseClient
 from services.enterprise.schemas import EnterpriseCreate
 from services.finance.client import ApiError, FinanceClient
-from services.finance.schemas import (ActivityCreate, PledgeCreate, PledgedItemIn, WhitelistEntryIn,
-                                      WhitelistPublish)
+from services.finance.schemas import ActivityCreate, PledgeCreate, PledgedItemIn, WhitelistEntryIn, WhitelistPublish
 from tests.e2e.conftest import ADMIN, indicator_values, url, wait_for_values
 
 pytestmark = pytest.mark.e2e

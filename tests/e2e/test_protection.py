@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -81,7 +81,7 @@ def test_protection_programme_reaches_reporting(platform):
         wait_known(base, uscc)
 
     centre_id = f"E2E-{uuid.uuid4().hex[:6].upper()}"
-    received = datetime(YEAR, 3, 3, 1, 30, tzinfo=timezone.utc)
+    received = datetime(YEAR, 3, 3, 1, 30, tzinfo=UTC)
     with ProtectionClient(base, officer) as prot, \
             ProtectionClient(base, token("agency", org=centre_id)) as centre:
         prot.register_centre(CentreCreate(id=centre_id, name=f"宜昌端到端维权援助中心{centre_id}", kind="assistance",

@@ -31,7 +31,7 @@ from services.finance.client import FinanceClient
 from services.finance.schemas import PledgeCreate, PledgedItemIn
 from services.transfer.client import TransferClient
 from services.transfer.schemas import PartyIn, TransferCreate
-from tests.e2e.conftest import ADMIN, BrokerLink, indicator_values, make_platform, url, wait_for_values
+from tests.e2e.conftest import BrokerLink, indicator_values, make_platform, url, wait_for_values
 from tests.e2e.test_finance import wait_known
 from tests.e2e.truth import ground_truth
 

@@ -13,9 +13,10 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
+from typing import overload
 
 import httpx
 import pytest
@@ -39,6 +40,10 @@ def api(plat, bearer: str = ADMIN) -> httpx.Client:
     return httpx.Client(base_url=url(plat, "reporting"), headers={"Authorization": f"Bearer {bearer}"}, timeout=30)
 
 
+@overload
+def dec(text: str) -> Decimal: ...
+@overload
+def dec(text: str | None) -> Decimal | None: ...
 def dec(text: str | None) -> Decimal | None:
     return None if text is None else Decimal(text)
 
@@ -86,7 +91,8 @@ class Stream:
                 if want(k):
                     return k
             time.sleep(0.1)
-        raise AssertionError(f"no kpi event {what}; got {[(k['indicator'], k['city'], k['value']) for k in self.kpis()]}")
+        got = [(k["indicator"], k["city"], k["value"]) for k in self.kpis()]
+        raise AssertionError(f"no kpi event {what}; got {got}")
 
     def wait_values(self, expected: dict[tuple[str, str], str], timeout: float = 90) -> None:
         """Every (indicator, city) of ``expected`` has had a kpi event with that value."""
@@ -97,7 +103,8 @@ class Stream:
                 return
             time.sleep(0.1)
         seen = {(k["indicator"], k["city"], k["value"]) for k in self.kpis()}
-        raise AssertionError(f"kpi events missing: {[(i, c, v) for (i, c), v in expected.items() if (i, c, v) not in seen]}")
+        missing = [(i, c, v) for (i, c), v in expected.items() if (i, c, v) not in seen]
+        raise AssertionError(f"kpi events missing: {missing}")
 
 
 def submit(http: httpx.Client, period: str, org_unit: str, values: dict[str, int]) -> httpx.Response:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -151,14 +150,15 @@ def test_malformed_event_is_dead_lettered_and_worker_carries_on(platform):
         await producer.start()
         try:
             await producer.send_and_wait("ipp.enterprise.events", b"{not json", key=b"poison",
-                                         headers=[("ce_id", b"poison-1"), ("ce_type", b"ipp.enterprise.tier.designated.v1"),
+                                         headers=[("ce_id", b"poison-1"),
+                                                  ("ce_type", b"ipp.enterprise.tier.designated.v1"),
                                                   ("ce_source", b"/tests")])
         finally:
             await producer.stop()
         consumer = AIOKafkaConsumer("ipp.dlq", bootstrap_servers=platform.bootstrap, group_id=None,
                                     auto_offset_reset="earliest")
         await consumer.start()
-        found = []
+        found: list[dict[str, bytes]] = []
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and {h["dlq_consumer"] for h in found} < CONSUMERS:

@@ -103,7 +103,8 @@ def test_classes_attendance_and_certificates_reach_the_indicators(training_platf
 
         # an enterprise the service does not know: a clear 422, nothing written
         unknown = officer.create_class(ClassCreate(
-            track="private", title="随州市民营企业知识产权培训班（拒绝测试）", city=SUIZHOU, organiser="随州市知识产权局",
+            track="private", title="随州市民营企业知识产权培训班（拒绝测试）", city=SUIZHOU,
+            organiser="随州市知识产权局",
             start_date=date(YEAR, 4, 1), end_date=date(YEAR, 4, 1), capacity=5))
         officer.open_class(unknown.id)
         with pytest.raises(ApiError) as info:
@@ -139,7 +140,8 @@ def test_classes_attendance_and_certificates_reach_the_indicators(training_platf
     # assessed class at a training base (agency), exam and certificate
     with TrainingClient(url(plat, "training"), token("agency", org="hbipt-e2e")) as base:
         assessed = base.create_class(ClassCreate(
-            track="assessed", title="“千名专员”（考核）培训班", city=SUIZHOU, organiser="湖北省知识产权培训基地（端到端）",
+            track="assessed", title="“千名专员”（考核）培训班", city=SUIZHOU,
+            organiser="湖北省知识产权培训基地（端到端）",
             start_date=date(YEAR, 9, 2), end_date=date(YEAR, 9, 2), capacity=10))
         base.open_class(assessed.id)
         (z,) = base.enrol_batch(assessed.id, [EnrolmentIn(name="周国企", id_number=person(4), uscc=state_x)])

@@ -49,7 +49,8 @@ def test_records_bulk_and_matching_events_reach_reporting(platform):
         buyer = ent.create_enterprise(EnterpriseCreate(
             uscc=random_uscc(CITY), name="宜昌三峡端到端新材料有限公司", industry="A02", size_class="small",
             ownership="private")).uscc
-    with TransferClient(url(platform, "transfer"), officer) as tc, TransferClient(url(platform, "transfer"), ADMIN) as admin:
+    with TransferClient(url(platform, "transfer"), officer) as tc, \
+            TransferClient(url(platform, "transfer"), ADMIN) as admin:
         known = wait_known(tc, buyer)
         assert known["city"] == CITY and known["is_private"] is True
 
@@ -69,9 +70,12 @@ def test_records_bulk_and_matching_events_reach_reporting(platform):
         assert (bulk.written, bulk.rejected) == (298, 2)
         assert {(e.row, e.rule) for e in bulk.errors} == {(7, "patent.check_digit"), (8, "enterprise-registered")}
 
-        tc.cancel_transfer(bulk.ids[0], "合同解除")
+        first = bulk.ids[0]
+        assert first is not None
+        tc.cancel_transfer(first, "合同解除")
         mev = tc.plan_matching_event(MatchingEventCreate(
-            title="鄂西片区新材料专利技术供需对接会", city=CITY, planned_date=f"{YEAR}-05-20", organiser="宜昌市知识产权局",
+            title="鄂西片区新材料专利技术供需对接会", city=CITY, planned_date=f"{YEAR}-05-20",
+            organiser="宜昌市知识产权局",
             field="新材料"))
         tc.hold_matching_event(mev.id, HeldIn(participants_enterprises=45, participants_institutions=6,
                                               deals_intended=9))

@@ -12,8 +12,8 @@ import sqlite3
 from pathlib import Path
 
 from ipp.registry import SERVICES
-from libs.common.divisions import CITIES
 from libs.common.db import create_engine, session_factory
+from libs.common.divisions import CITIES
 from libs.common.testing import migrate
 from services.reporting.indicators import PROVINCE, fold
 from services.reporting.kpi import apply_deltas, fmt_decimal, read_kpis
@@ -41,7 +41,8 @@ async def _fold(var_dir: Path, work: Path, years: list[int]) -> dict[tuple[str, 
     sessions = session_factory(engine)
     try:
         async with sessions.write() as session:
-            await apply_deltas(session, [d for event_type, data in outbox_events(var_dir) for d in fold(event_type, data)])
+            await apply_deltas(session,
+                               [d for event_type, data in outbox_events(var_dir) for d in fold(event_type, data)])
         out: dict[tuple[str, str, int], str | None] = {}
         async with sessions() as session:
             for year in years:

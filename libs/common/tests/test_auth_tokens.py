@@ -44,12 +44,14 @@ def test_bad_tokens_have_fixed_chinese_texts(token, detail):
 def test_unknown_role_names_the_allowed_roles_not_the_claim():
     with pytest.raises(Unauthorized) as info:
         decode_token(DEV_JWT_SECRET, signed(base(role="<script>")))
+    assert info.value.detail is not None
     assert "<script>" not in info.value.detail and "province-admin" in info.value.detail
 
 
 def test_a_bank_token_without_org_is_401():
     with pytest.raises(Unauthorized) as info:
         decode_token(DEV_JWT_SECRET, signed(base(role="bank")))
+    assert info.value.detail is not None
     assert info.value.status == 401 and "org" in info.value.detail
     with pytest.raises(Unauthorized):
         decode_token(DEV_JWT_SECRET, signed(base(role="bank", org="")))

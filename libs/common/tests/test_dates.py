@@ -2,16 +2,24 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 import httpx
 import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from typing import Annotated
 
 from libs.common.errors import install_problem_handlers
-from libs.common.fields import (BusinessDate, BusinessDateTime, BusinessMonth, FoundingDate, TermDate, china_today,
-                                latest_business_date, latest_term_date)
+from libs.common.fields import (
+    BusinessDate,
+    BusinessDateTime,
+    BusinessMonth,
+    FoundingDate,
+    TermDate,
+    china_today,
+    latest_business_date,
+    latest_term_date,
+)
 from libs.common.testing import assert_problem
 
 NEXT_YEAR_END = date(china_today().year + 1, 12, 31)

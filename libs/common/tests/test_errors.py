@@ -52,4 +52,5 @@ async def test_a_broken_rule_is_a_422_naming_its_field_or_a_409_conflict():
         assert_problem(await api.get("/field"), 422, "amount", "loan.amount_too_small")
         conflict = await api.get("/state")
         assert_problem(conflict, 409)
-        assert conflict.json()["type"].endswith("loan.released") and conflict.json()["detail"] == "贷款已解押，不能再违约"
+        assert conflict.json()["type"].endswith("loan.released")
+        assert conflict.json()["detail"] == "贷款已解押，不能再违约"

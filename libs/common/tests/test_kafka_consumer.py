@@ -6,12 +6,12 @@ import asyncio
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
+from libs.common import inbox as _inbox  # noqa: F401  (registers the inbox table)
 from libs.common.broker import free_port
 from libs.common.db import create_engine, infra_metadata, session_factory
 from libs.common.events import DLQ_TOPIC, CloudEvent, dumps
 from libs.common.inbox import IdempotentProcessor, KafkaEventConsumer, producer_dead_letter
 from libs.common.kafka import ensure_topics, new_producer
-from libs.common import inbox as _inbox  # noqa: F401  (registers the inbox table)
 
 meta = MetaData()
 applied = Table("applied", meta, Column("id", Integer, primary_key=True), Column("event_id", String(40)))

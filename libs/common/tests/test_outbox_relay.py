@@ -26,7 +26,8 @@ class Happened(EventData):
 
 
 def relay_for(sessions, bootstrap: str, topic: str, name: str = "test") -> OutboxRelay:
-    return OutboxRelay(name, sessions, producer_factory=lambda: new_producer(bootstrap, f"relay-{uuid.uuid4().hex[:6]}"),
+    return OutboxRelay(name, sessions,
+                       producer_factory=lambda: new_producer(bootstrap, f"relay-{uuid.uuid4().hex[:6]}"),
                        topics=[topic], ensure_topics=lambda t: ensure_topics(bootstrap, t, 3), batch_size=50,
                        poll_interval=0.2)
 
@@ -77,7 +78,8 @@ async def test_replicas_publish_everything_once_in_order(broker, db_backend, tmp
         try:
             await write(sessions, topic, 120)
             # two replicas of the same service on the same database (PostgreSQL: advisory lock)
-            replicas = [relay_for(sessions, broker.bootstrap, topic) for _ in range(2 if db_backend == "postgres" else 1)]
+            replicas = [relay_for(sessions, broker.bootstrap, topic)
+                        for _ in range(2 if db_backend == "postgres" else 1)]
             tasks = [asyncio.create_task(r.run()) for r in replicas]
             try:
                 for _ in range(150):

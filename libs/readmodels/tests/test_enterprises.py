@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import MetaData
@@ -12,11 +12,17 @@ from libs.common.errors import FieldInvalid
 from libs.common.events import CloudEvent
 from libs.common.inbox import Incoming
 from libs.common.testing import fresh_database, random_uscc
-from libs.readmodels.enterprises import (ENTERPRISE_TOPIC, UPDATED, apply_enterprise_events, enterprise_table,
-                                         find_enterprise, require_enterprise)
+from libs.readmodels.enterprises import (
+    ENTERPRISE_TOPIC,
+    UPDATED,
+    apply_enterprise_events,
+    enterprise_table,
+    find_enterprise,
+    require_enterprise,
+)
 from libs.readmodels.testing import registered_event
 
-T0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
 
 
 def incoming(event_type: str, uscc: str, data: dict, time: datetime) -> Incoming:
@@ -54,7 +60,9 @@ async def test_registration_then_updates_and_tiers(store):
         ])
     async with sessions() as s:
         row = await find_enterprise(s, table, uscc)
-    assert (row.name, row.city, row.ownership, row.is_private, row.tier) == ("新名称有限公司", "420500", "state", False, "seed")
+    assert row is not None
+    assert (row.name, row.city, row.ownership, row.is_private, row.tier) == (
+        "新名称有限公司", "420500", "state", False, "seed")
 
 
 async def test_an_older_event_never_overwrites_a_newer_one(store):
@@ -67,7 +75,8 @@ async def test_an_older_event_never_overwrites_a_newer_one(store):
         await apply_enterprise_events(s, table, [incoming("ipp.enterprise.tier.designated.v1", uscc,
                                                           {"to_tier": "growth"}, T0 + timedelta(hours=1))])
     async with sessions() as s:
-        assert (await find_enterprise(s, table, uscc)).tier == "advantage"
+        row = await find_enterprise(s, table, uscc)
+        assert row is not None and row.tier == "advantage"
 
 
 async def test_unknown_enterprise_is_a_422_naming_the_field(store):
@@ -75,5 +84,5 @@ async def test_unknown_enterprise_is_a_422_naming_the_field(store):
     async with sessions() as s:
         with pytest.raises(FieldInvalid) as err:
             await require_enterprise(s, table, random_uscc("420100"), field="borrower_uscc")
-    assert err.value.status == 422
+    assert err.value.status == 422 and err.value.errors is not None
     assert err.value.errors[0]["field"] == "borrower_uscc" and err.value.errors[0]["rule"] == "enterprise-registered"

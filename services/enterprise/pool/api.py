@@ -5,45 +5,33 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from libs.common import divisions
 from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal, Principal
-from libs.common.fields import BusinessDate, CityCode, parse_uscc, RecordId
+from libs.common.fields import BusinessDate, CityCode, RecordId, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
 from services.enterprise.pool import domain, service
-from services.enterprise.pool.domain import (REMOVAL_REASON_NAMES, STATUS_NAMES, Evaluation,
-                                             Outcome, Status)
-from services.enterprise.pool.models import PoolHistory, PoolMembership
-from services.enterprise.pool.schemas import (AdmitIn, ApplicationIn, CriterionOut, EvaluationOut, GraduateIn,
-                                              HistoryOut, MembershipOut, PoolSummaryOut, ProgressIn, RejectIn,
-                                              RemoveIn, ReviewItemOut)
+from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES
+from services.enterprise.pool.schemas import (
+    AdmitIn,
+    ApplicationIn,
+    EvaluationOut,
+    GraduateIn,
+    HistoryOut,
+    MembershipOut,
+    PoolSummaryOut,
+    ProgressIn,
+    RejectIn,
+    RemoveIn,
+    ReviewItemOut,
+)
+from services.enterprise.pool.views import evaluation_out, membership_out
 
 TAG = "样板企业培育库 pool"
 router = APIRouter(prefix="/api/v1", tags=[TAG])
 MembershipId = Annotated[int, Path(ge=1, le=2**63 - 1, description="入库记录编号")]
 AsOf = Annotated[BusinessDate | None, Query(description="基准日（缺省为今天，北京时间）")]
 
-
-
-def evaluation_out(uscc: str, e: Evaluation) -> EvaluationOut:
-    return EvaluationOut(uscc=uscc, year=e.year, all_pass=e.all_pass, passed=e.codes(Outcome.PASS),
-                         failed=e.codes(Outcome.FAIL), unknown=e.codes(Outcome.UNKNOWN),
-                         criteria=[CriterionOut(**c.__dict__) for c in e.criteria])
-
-
-def membership_out(m: PoolMembership, name: str, history: list[PoolHistory] | None = None) -> MembershipOut:
-    return MembershipOut(
-        id=m.id, uscc=m.uscc, enterprise_name=name, city=m.city, city_name=divisions.CITIES.get(m.city, m.city),
-        status=m.status, status_name=STATUS_NAMES[Status(m.status)], applied_on=m.applied_on, applied_by=m.applied_by,
-        application_reason=m.application_reason, declarations=m.declarations, evaluation_year=m.evaluation_year,
-        evaluation=[CriterionOut(**c) for c in m.evaluation], failed_criteria=m.failed_criteria,
-        unknown_criteria=m.unknown_criteria, decided_on=m.decided_on, decided_by=m.decided_by,
-        decision_reason=m.decision_reason, admitted_on=m.admitted_on, admission_rate=m.admission_rate,
-        review_from=domain.review_from(m.admitted_on) if m.admitted_on else None, ended_on=m.ended_on,
-        ended_by=m.ended_by, end_reason=m.end_reason, removal_reason=m.removal_reason,
-        graduation_evidence=m.graduation_evidence, last_progress_on=m.last_progress_on,
-        history=[HistoryOut.model_validate(h) for h in history or []])
 
 
 async def _one(rt: Runtime, principal: Principal, membership_id: RecordId) -> MembershipOut:

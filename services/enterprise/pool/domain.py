@@ -397,7 +397,8 @@ def check_graduation(e: GraduationEvidence) -> None:
     direction; how much is "clearly" 明显 / "considerably" 较大幅度 is the province's judgement."""
     if e.rate_before is None:
         raise RuleViolation("graduation.rate_before_unknown",
-                                "入库时的专利产业化率未知，请填写 industrialisation_rate_before", "industrialisation_rate_before")
+                            "入库时的专利产业化率未知，请填写 industrialisation_rate_before",
+                            "industrialisation_rate_before")
     if e.rate_after is None:
         raise RuleViolation("graduation.rate_after_unknown",
                                 "当前专利产业化率未知，请填写 industrialisation_rate_after 或先填报年度数据",

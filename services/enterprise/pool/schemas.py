@@ -25,8 +25,10 @@ class DeclarationsIn(_Strict):
 
     core_patents: bool | None = Field(None, description="主营产品具有自研或引进的核心专利技术（附件第4条）")
     university_partnership: bool | None = Field(None, description="与高校、科研机构建立稳定的产学研合作机制（第7条）")
-    ip_management_system: bool | None = Field(None, description="未贯标时：已建立涵盖制度、机构、人员、保障的知识产权管理体系（第9条）")
-    clean_record: bool | None = Field(None, description="无非正常申请专利行为和重大事故、违法违规及严重失信等情况（第10条）")
+    ip_management_system: bool | None = Field(None, description="未贯标时：已建立涵盖制度、机构、人员、保障的"
+                                                                "知识产权管理体系（第9条）")
+    clean_record: bool | None = Field(None, description="无非正常申请专利行为和重大事故、违法违规及严重失信等情况"
+                                                        "（第10条）")
 
 
 class ApplicationIn(_Strict):
@@ -166,7 +168,8 @@ class CitySummaryOut(BaseModel):
     removed: int
     first_graduation: date | None
     topups_used: int
-    topups_allowed: int | None = Field(description="仍可增补的数量；null 表示尚无出库，首批入库不受此限（仅受总量 500 限制）")
+    topups_allowed: int | None = Field(description="仍可增补的数量；null 表示尚无出库，"
+                                                   "首批入库不受此限（仅受总量 500 限制）")
 
 
 class PoolSummaryOut(BaseModel):

@@ -24,8 +24,18 @@ from services.enterprise import events as ev
 from services.enterprise import policy
 from services.enterprise.models import Enterprise, YearFigures
 from services.enterprise.pool import domain
-from services.enterprise.pool.domain import (OPEN_STATUSES, REMOVAL_REASON_NAMES, Declarations, Evaluation, Figures,
-                                             GraduationEvidence, Outcome, Profile, Status, TopupState)
+from services.enterprise.pool.domain import (
+    OPEN_STATUSES,
+    REMOVAL_REASON_NAMES,
+    Declarations,
+    Evaluation,
+    Figures,
+    GraduationEvidence,
+    Outcome,
+    Profile,
+    Status,
+    TopupState,
+)
 from services.enterprise.pool.models import PoolHistory, PoolMembership
 from services.enterprise.pool.schemas import AdmitIn, ApplicationIn, GraduateIn, ProgressIn, RejectIn, RemoveIn
 from services.enterprise.service import get_enterprise, is_private, locked_or_404
@@ -124,8 +134,9 @@ async def apply(rt: Runtime, principal: Principal, data: ApplicationIn) -> PoolM
         _history(uow, principal, m, "applied", applied_on, data.reason,
                  {"failed": m.failed_criteria, "unknown": m.unknown_criteria, "evaluation_year": evaluation.year})
         await record_audit(uow.session, principal, "pool.apply", "enterprise", m.uscc, None,
-                           {"membership_id": m.id, "city": m.city, "applied_on": applied_on, "declarations": m.declarations,
-                            "failed": m.failed_criteria, "unknown": m.unknown_criteria, "reason": data.reason})
+                           {"membership_id": m.id, "city": m.city, "applied_on": applied_on,
+                            "declarations": m.declarations, "failed": m.failed_criteria,
+                            "unknown": m.unknown_criteria, "reason": data.reason})
         uow.emit(ev.PoolApplied(uscc=m.uscc, membership_id=m.id, city=m.city, is_private=is_private(enterprise),
                                 applied_on=applied_on, year=applied_on.year, evaluation_year=evaluation.year,
                                 passed=evaluation.codes(Outcome.PASS), failed=m.failed_criteria,
@@ -209,7 +220,8 @@ async def reject(rt: Runtime, principal: Principal, membership_id: int, data: Re
         m.status, m.decided_on, m.decided_by, m.decision_reason = Status.REJECTED.value, on, principal.sub, data.reason
         _history(uow, principal, m, "rejected", on, data.reason)
         await record_audit(uow.session, principal, "pool.reject", "enterprise", m.uscc,
-                           {"membership_id": m.id, "status": Status.APPLIED.value}, {"status": m.status, "reason": data.reason})
+                           {"membership_id": m.id, "status": Status.APPLIED.value},
+                           {"status": m.status, "reason": data.reason})
         uow.emit(ev.PoolApplicationRejected(uscc=m.uscc, membership_id=m.id, city=m.city,
                                             is_private=is_private(enterprise), rejected_on=on, year=on.year,
                                             reason=data.reason))
@@ -272,7 +284,7 @@ async def remove(rt: Runtime, principal: Principal, membership_id: int, data: Re
     async with rt.unit_of_work() as uow:
         m = await _membership(uow.session, membership_id, lock=True)
         _check_member_step(m, "effective_date", on, "退库")
-        domain.check_removal(data.removal_reason, m.admitted_on, on)
+        domain.check_removal(data.removal_reason, _admitted_on(m), on)
         enterprise = await get_enterprise(uow.session, m.uscc)
         _end(m, Status.REMOVED, principal, on, data.reason)
         m.removal_reason = data.removal_reason.value
@@ -386,7 +398,7 @@ async def review_list(rt: Runtime, principal: Principal, as_of: date | None, cit
         rates = await _rates(session, list({m.uscc for m in members}))
         names = await names_of(session, {m.uscc for m in members})
     return as_of, [_review_item(m, as_of, rates.get(m.uscc, {}), names) for m in members
-                   if not domain.has_progress(m.admission_rate, m.admitted_on, as_of, dates.get(m.id, []),
+                   if not domain.has_progress(m.admission_rate, _admitted_on(m), as_of, dates.get(m.id, []),
                                               rates.get(m.uscc, {}))]
 
 
@@ -402,16 +414,25 @@ async def _members_due(session, as_of: date, city: str | None) -> list[PoolMembe
             if domain.review_due(m.admitted_on, as_of)]
 
 
+def _admitted_on(m: PoolMembership) -> date:
+    """The admission date of a member that has been admitted (set on admission, never cleared)."""
+    if m.admitted_on is None:
+        raise RuntimeError(f"pool membership {m.id} ({m.status}) has no admission date")
+    return m.admitted_on
+
+
 def _review_item(m: PoolMembership, as_of: date, rates: dict[int, Decimal | None], names: dict[str, str]
                  ) -> dict[str, Any]:
+    admitted_on = _admitted_on(m)
     return {
         "membership_id": m.id, "uscc": m.uscc, "enterprise_name": names.get(m.uscc, ""), "city": m.city,
-        "city_name": divisions.CITIES.get(m.city, m.city), "admitted_on": m.admitted_on,
-        "review_from": domain.review_from(m.admitted_on), "days_in_pool": (as_of - m.admitted_on).days,
+        "city_name": divisions.CITIES.get(m.city, m.city), "admitted_on": admitted_on,
+        "review_from": domain.review_from(admitted_on), "days_in_pool": (as_of - admitted_on).days,
         "admission_rate": m.admission_rate,
         "latest_rate": _latest_rate({y: v for y, v in rates.items() if y <= as_of.year}),
-        "reason": f"{m.admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
-                  f"年度数据中专利产业化率未高于入库时水平（{m.admission_rate if m.admission_rate is not None else '未知'} %）"}
+        "reason": f"{admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
+                  "年度数据中专利产业化率未高于入库时水平"
+                  f"（{m.admission_rate if m.admission_rate is not None else '未知'} %）"}
 
 
 async def summary(rt: Runtime, principal: Principal, as_of: date | None) -> dict[str, Any]:

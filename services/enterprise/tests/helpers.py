@@ -5,14 +5,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from libs.common.testing import china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
 from libs.common.audit import audit_table
 from libs.common.outbox import outbox_table
 from libs.common.testing import auth, random_uscc, token
+
+# The `x as x` imports are re-exported for the tests, which import them from here.
+from libs.common.testing import china_today as china_today
+from libs.common.testing import mark as mark
+from libs.common.testing import nothing_written as nothing_written
+from libs.common.testing import written_since as written_since
 from services.enterprise.models import Enterprise
-
-
 
 
 def enterprise_body(uscc: str | None = None, **overrides: Any) -> dict[str, Any]:
@@ -27,7 +30,7 @@ def enterprise_body(uscc: str | None = None, **overrides: Any) -> dict[str, Any]
 async def count_rows(rt: Runtime, table: Any, *where: Any) -> int:
     """Rows of a table (``outbox_table``, ``audit_table`` or a model class) matching ``where``."""
     async with rt.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(table).where(*where)))
+        return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
 async def table_counts(rt: Runtime) -> dict[str, int]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from libs.common.testing import auth, random_uscc
 from services.enterprise.tests.helpers import china_today, enterprise_body
@@ -15,7 +15,7 @@ GOOD_FIGURES = {"revenue": "20000000.00", "rd_spend": "3000000.00", "staff": 100
 
 
 async def pool_enterprise(api, city: str = "420100", figures_year: int | None = None,
-                          figures: dict[str, Any] | None = None, **profile: Any) -> str:
+                          figures: dict[str, Any] | Literal[False] | None = None, **profile: Any) -> str:
     """Register an enterprise that meets every profile criterion and report its figures for
     ``figures_year`` (default: last year); returns its USCC."""
     uscc = random_uscc(city)

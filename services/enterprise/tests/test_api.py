@@ -8,15 +8,25 @@ import httpx
 import jwt
 import pytest
 
-from libs.common.testing import PROBLEM, assert_problem
 from libs.common import outbox as outbox_module
 from libs.common.auth import issue_token
 from libs.common.config import DEV_JWT_SECRET
-from libs.common.testing import auth, random_uscc
+from libs.common.testing import assert_problem, auth, random_uscc
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation
-from services.enterprise.tests.helpers import (audit_rows, china_today, count_rows, create, enterprise_body, headers,
-                                               mark, nothing_written, outbox_rows, single_event, table_counts,
-                                               written_since)
+from services.enterprise.tests.helpers import (
+    audit_rows,
+    china_today,
+    count_rows,
+    create,
+    enterprise_body,
+    headers,
+    mark,
+    nothing_written,
+    outbox_rows,
+    single_event,
+    table_counts,
+    written_since,
+)
 
 #: For requests refused before any database work (parsing, auth, field rules): running them on one
 #: backend is enough, and keeps the PostgreSQL run short (each test gets its own fresh database).
@@ -355,7 +365,8 @@ async def test_patch_changes_fields_with_audit_and_event(api, runtime):
     assert payload["changed_fields"] == ["industry", "name", "qualifications"]  # own_brand was already True
     assert (payload["city"], payload["previous_city"], payload["tier"]) == ("420100", "420100", None)
     _, audits = await written_since(runtime, since)
-    assert audits[0]["before"] == {"name": "武汉光谷测试科技有限公司", "industry": "P1", "qualifications": ["high_tech"]}
+    assert audits[0]["before"] == {"name": "武汉光谷测试科技有限公司", "industry": "P1",
+                                   "qualifications": ["high_tech"]}
     assert audits[0]["after"] == {"name": "武汉芯联科技股份有限公司", "industry": "A01",
                                   "qualifications": ["high_tech", "srdi_national"]}
     assert audits[0]["actor_role"] == "city-officer"
@@ -626,7 +637,8 @@ async def test_reject_flow(api, runtime):
     assert (r.json()["status"], r.json()["decision_reason"], r.json()["decided_by"]) == (
         "rejected", "研发投入不足", "admin-hb")
     payload = await single_event(runtime, since, "ipp.enterprise.tier.recommendation-rejected.v1", uscc, "tier.reject")
-    assert (payload["recommendation_id"], payload["tier"], payload["reason"]) == (rec["id"], "advantage", "研发投入不足")
+    assert (payload["recommendation_id"], payload["tier"], payload["reason"]) == (
+        rec["id"], "advantage", "研发投入不足")
     assert (await api.get(f"/api/v1/enterprises/{uscc}", headers=auth(ADMIN))).json()["tier"] is None
 
     since = await mark(runtime)

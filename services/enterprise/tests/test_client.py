@@ -17,8 +17,15 @@ from libs.common.testing import random_uscc, token
 from services.enterprise.app import create_app
 from services.enterprise.client import ApiError, AsyncEnterpriseClient, EnterpriseClient
 from services.enterprise.config import EnterpriseSettings
-from services.enterprise.schemas import (EnterpriseCreate, EnterpriseOut, EnterpriseUpdate, RecommendationOut,
-                                         TierDecisionOut, YearFiguresIn, YearFiguresOut)
+from services.enterprise.schemas import (
+    EnterpriseCreate,
+    EnterpriseOut,
+    EnterpriseUpdate,
+    RecommendationOut,
+    TierDecisionOut,
+    YearFiguresIn,
+    YearFiguresOut,
+)
 from services.enterprise.tests.helpers import china_today, enterprise_body
 
 

@@ -6,8 +6,7 @@ from datetime import date
 import pytest
 
 from libs.common.rules import RuleViolation
-from services.enterprise.domain import (Tier, TierChange, TierState, check_date,
-                                        check_recommendation, classify, decide)
+from services.enterprise.domain import Tier, TierChange, TierState, check_date, check_recommendation, classify, decide
 
 TODAY = date(2025, 6, 30)
 NO_TIER = TierState(tier=None, since=None)
@@ -132,8 +131,8 @@ def test_decide_same_day_as_previous_decision_allowed():
 
 
 def test_check_date_today_allowed_and_no_previous_allowed():
-    assert check_date(NO_TIER, TODAY, TODAY) is None
-    assert check_date(NO_TIER, date(2000, 1, 1), TODAY) is None
+    check_date(NO_TIER, TODAY, TODAY)  # no RuleViolation
+    check_date(NO_TIER, date(2000, 1, 1), TODAY)
 
 
 def test_check_date_future_checked_before_previous():
@@ -149,9 +148,9 @@ def test_date_violation_is_checked_before_the_tier_rules():
 
 
 def test_check_recommendation_allowed():
-    assert check_recommendation(NO_TIER, Tier.GROWTH, pending_exists=False) is None
-    assert check_recommendation(state(Tier.GROWTH), Tier.ADVANTAGE, pending_exists=False) is None
-    assert check_recommendation(state(Tier.ADVANTAGE), Tier.SEED, pending_exists=False) is None
+    check_recommendation(NO_TIER, Tier.GROWTH, pending_exists=False)  # no RuleViolation
+    check_recommendation(state(Tier.GROWTH), Tier.ADVANTAGE, pending_exists=False)
+    check_recommendation(state(Tier.ADVANTAGE), Tier.SEED, pending_exists=False)
 
 
 def test_check_recommendation_pending_refused():

@@ -7,13 +7,23 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Table, select
+from sqlalchemy.exc import DBAPIError
 
 from libs.common.testing import auth, random_uscc
 from services.enterprise.pool.models import PoolHistory, PoolMembership
 from services.enterprise.tests.helpers import china_today, count_rows, mark, nothing_written, single_event
-from services.enterprise.tests.pool_helpers import (ADMIN, DECLARED, OFFICER, admit, apply, graduate, graduation,
-                                                    member, pool_enterprise)
+from services.enterprise.tests.pool_helpers import (
+    ADMIN,
+    DECLARED,
+    OFFICER,
+    admit,
+    apply,
+    graduate,
+    graduation,
+    member,
+    pool_enterprise,
+)
 from services.enterprise.tests.test_api import SQLITE_ONLY, assert_problem
 
 WUHAN, YICHANG, XIANGYANG = "420100", "420500", "420600"
@@ -458,13 +468,16 @@ async def test_history_is_append_only(api, runtime):
     m = await member(api, WUHAN)
     async with runtime.sessions.write() as session:
         entry = (await session.scalars(select(PoolHistory).where(PoolHistory.membership_id == m["id"]))).first()
-    with pytest.raises(Exception):
+    assert entry is not None
+    history = PoolHistory.__table__
+    assert isinstance(history, Table)
+    with pytest.raises(DBAPIError, match="append-only"):
         async with runtime.sessions.write() as session:
-            await session.execute(PoolHistory.__table__.update().where(PoolHistory.id == entry.id)
+            await session.execute(history.update().where(PoolHistory.id == entry.id)
                                   .values(reason="改写"))
-    with pytest.raises(Exception):
+    with pytest.raises(DBAPIError, match="append-only"):
         async with runtime.sessions.write() as session:
-            await session.execute(PoolHistory.__table__.delete().where(PoolHistory.id == entry.id))
+            await session.execute(history.delete().where(PoolHistory.id == entry.id))
 
 
 async def test_list_city_scoping(api, runtime):

@@ -22,7 +22,7 @@ CONCURRENT = 8
 
 async def prefill(runtime, n: int) -> None:
     """``n`` admitted members written straight into the tables (fast; the API is tested elsewhere)."""
-    usccs = set()
+    usccs: set[str] = set()
     while len(usccs) < n:
         usccs.add(random_uscc(CITY))
     enterprises = [dict(uscc=u, name=f"预置在库企业{i}有限公司", city=CITY, registered_division=CITY, industry="P1",

@@ -10,8 +10,15 @@ import pytest
 
 from libs.common.rules import RuleViolation
 from services.enterprise.pool import domain
-from services.enterprise.pool.domain import (Declarations, Figures, GraduationEvidence, Outcome, Profile, TopupState,
-                                             evaluate)
+from services.enterprise.pool.domain import (
+    Declarations,
+    Figures,
+    GraduationEvidence,
+    Outcome,
+    Profile,
+    TopupState,
+    evaluate,
+)
 
 YEAR = 2024
 D = Decimal
@@ -36,7 +43,7 @@ ALL_DECLARED = Declarations(core_patents=True, university_partnership=True, clea
 
 def outcome(code: str, p: Profile | None = None, f: Figures | None | str = "default",
             d: Declarations = ALL_DECLARED) -> Outcome:
-    f = figures() if f == "default" else f
+    f = figures() if isinstance(f, str) else f  # "default"
     result = {c.code: c for c in evaluate(p or profile(), f, d, YEAR).criteria}[code]
     return result.outcome
 

@@ -10,10 +10,16 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
 from libs.common.identifiers import patent_check_char
+
+# The `x as x` imports are re-exported for the tests, which import them from here.
+from libs.common.testing import assert_problem as assert_problem
+from libs.common.testing import china_today as china_today
+from libs.common.testing import mark as mark
+from libs.common.testing import nothing_written as nothing_written
 from libs.common.testing import random_uscc, token
+from libs.common.testing import written_since as written_since
 from libs.readmodels.testing import seed_known_enterprise
 from services.finance.models import known_enterprises
 
@@ -99,4 +105,4 @@ async def single_event(rt: Runtime, since: tuple[int, int], event_type: str, key
 
 async def count(rt: Runtime, model) -> int:
     async with rt.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)))
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)

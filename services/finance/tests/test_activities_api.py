@@ -5,14 +5,28 @@ import pytest
 
 from libs.common.testing import random_uscc
 from services.finance.models import FinancingActivity
-from services.finance.tests.helpers import (WUHAN, YICHANG, admin, assert_problem, bank, count, days_ago, headers,
-                                            known, mark, nothing_written, officer, single_event)
+from services.finance.tests.helpers import (
+    WUHAN,
+    YICHANG,
+    admin,
+    assert_problem,
+    bank,
+    count,
+    days_ago,
+    headers,
+    known,
+    mark,
+    nothing_written,
+    officer,
+    single_event,
+)
 
 RECORDED = "ipp.finance.activity.recorded.v1"
 
 
 def activity(kind: str = "matchmaking", city: str = WUHAN, held_on: str | None = None, **more) -> dict:
-    body = {"kind": kind, "title": f"知识产权质押融资银企对接会（{held_on or days_ago(3)}）", "held_on": held_on or days_ago(3),
+    body = {"kind": kind, "title": f"知识产权质押融资银企对接会（{held_on or days_ago(3)}）",
+            "held_on": held_on or days_ago(3),
             "city": city, "organiser": "市市场监督管理局（知识产权局）", "enterprise_count": 30, "institution_count": 8,
             "intended_amount": "150000000.00", "intended_deals": 12}
     if kind == "roadshow":
@@ -45,8 +59,9 @@ async def test_roadshows_need_a_chain_and_come_one_a_month_per_chain(api, runtim
                                                                title="一月一链路演（光芯屏端网）五月"), headers=admin())
     assert first.status_code == 201, first.text
     since = await mark(runtime)
-    r = await api.post("/api/v1/activities", json=activity("roadshow", held_on="2025-05-30",
-                                                           title="一月一链路演（光芯屏端网）五月第二场"), headers=admin())
+    r = await api.post("/api/v1/activities",
+                       json=activity("roadshow", held_on="2025-05-30", title="一月一链路演（光芯屏端网）五月第二场"),
+                       headers=admin())
     body = assert_problem(r, 409, slug="roadshow.month_taken")
     assert body["activity_id"] == first.json()["id"]
     assert await nothing_written(runtime, since)

@@ -9,8 +9,22 @@ from libs.common.audit import audit_table
 from libs.common.testing import random_uscc, token
 from services.finance.client import AsyncFinanceClient
 from services.finance.models import PledgeLoan
-from services.finance.tests.helpers import (WUHAN, YICHANG, admin, assert_problem, bank, count, headers, known, mark,
-                                            new_patent, nothing_written, officer, pledge_body, written_since)
+from services.finance.tests.helpers import (
+    WUHAN,
+    YICHANG,
+    admin,
+    assert_problem,
+    bank,
+    count,
+    headers,
+    known,
+    mark,
+    new_patent,
+    nothing_written,
+    officer,
+    pledge_body,
+    written_since,
+)
 
 REGISTERED = "ipp.finance.pledge.registered.v1"
 

@@ -7,10 +7,25 @@ from decimal import Decimal
 import pytest
 
 from libs.common.rules import RuleViolation
-from services.finance.domain import (EARLIEST_DATE, MAX_ITEMS, ActivityKind, CreditLineChange, ItemKind, LoanStatus,
-                                     add_months, check_activity, check_business_date, check_items,
-                                     check_publication_date, check_status_date, check_transition,
-                                     check_whitelist_entries, diff_whitelists, maturity_date, normalize_item_number)
+from services.finance.domain import (
+    EARLIEST_DATE,
+    MAX_ITEMS,
+    ActivityKind,
+    CreditLineChange,
+    ItemKind,
+    LoanStatus,
+    add_months,
+    check_activity,
+    check_business_date,
+    check_items,
+    check_publication_date,
+    check_status_date,
+    check_transition,
+    check_whitelist_entries,
+    diff_whitelists,
+    maturity_date,
+    normalize_item_number,
+)
 
 TODAY = date(2025, 6, 30)
 

@@ -4,10 +4,30 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from services.finance.models import PledgedItem, PledgeLoan
-from services.finance.tests.helpers import (AGENCY, VIEWER, WUHAN, YICHANG, admin, assert_problem, bank, china_today,
-                                            count, days_ago, headers, known, mark, new_patent, new_trademark, officer,
-                                            pledge_body, register, single_event, nothing_written)
+from services.finance.tests.helpers import (
+    AGENCY,
+    VIEWER,
+    WUHAN,
+    YICHANG,
+    admin,
+    assert_problem,
+    bank,
+    china_today,
+    count,
+    days_ago,
+    headers,
+    known,
+    mark,
+    new_patent,
+    new_trademark,
+    nothing_written,
+    officer,
+    pledge_body,
+    register,
+    single_event,
+)
 
 #: Requests refused before any database work: one backend is enough.
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])

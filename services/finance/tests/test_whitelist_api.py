@@ -9,8 +9,22 @@ from sqlalchemy.exc import DBAPIError
 
 from libs.common.testing import random_uscc
 from services.finance.models import WhitelistVersion
-from services.finance.tests.helpers import (AGENCY, WUHAN, YICHANG, admin, assert_problem, bank, count, days_ago,
-                                            headers, known, mark, nothing_written, officer, single_event)
+from services.finance.tests.helpers import (
+    AGENCY,
+    WUHAN,
+    YICHANG,
+    admin,
+    assert_problem,
+    bank,
+    count,
+    days_ago,
+    headers,
+    known,
+    mark,
+    nothing_written,
+    officer,
+    single_event,
+)
 
 PUBLISHED = "ipp.finance.whitelist.published.v1"
 

@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
+
+# The `x as x` imports are re-exported for the tests, which import them from here.
+from libs.common.testing import assert_problem as assert_problem
+from libs.common.testing import china_today as china_today
+from libs.common.testing import mark as mark
+from libs.common.testing import nothing_written as nothing_written
 from libs.common.testing import random_uscc, token
+from libs.common.testing import written_since as written_since
 from libs.readmodels.testing import seed_known_enterprise
 from services.protection.models import known_enterprises
 
@@ -21,7 +27,7 @@ TOPIC = "ipp.protection.events"
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(dt: datetime) -> str:
@@ -66,8 +72,9 @@ async def centre(api, city: str = WUHAN, established_on: str | None = "2019-01-0
 
 
 def case_body(centre_id: str, uscc: str, **overrides: Any) -> dict:
-    body = {"case_no": uid("WQ"), "kind": "assistance", "centre_id": centre_id, "uscc": uscc, "ip_type": "patent",
-            "title": "实用新型专利被仿冒", "counterparty": "某经营部", "amount_involved": "120000.50"}
+    body: dict[str, Any] = {
+        "case_no": uid("WQ"), "kind": "assistance", "centre_id": centre_id, "uscc": uscc, "ip_type": "patent",
+        "title": "实用新型专利被仿冒", "counterparty": "某经营部", "amount_involved": "120000.50"}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 
@@ -83,7 +90,7 @@ async def new_case(api, rt: Runtime, city: str = WUHAN, **overrides) -> tuple[di
 
 async def count_rows(rt: Runtime, table: Any, *where: Any) -> int:
     async with rt.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(table).where(*where)))
+        return int(await session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
 
 
 

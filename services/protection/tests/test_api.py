@@ -2,23 +2,47 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.protection.models import Case, CaseStep, Centre, Visit, Workstation
-from services.protection.tests.helpers import (ADMIN, AGENCY, BANK, OFFICER, VIEWER, WUHAN, XIANGYANG, YICHANG,
-                                               admin, agency, assert_problem, case_body, centre, china_today,
-                                               count_rows, days_ago, headers, iso, known, mark, new_case,
-                                               nothing_written, now, officer, single_event, uid, written_since)
+from services.protection.tests.helpers import (
+    AGENCY,
+    BANK,
+    VIEWER,
+    WUHAN,
+    XIANGYANG,
+    YICHANG,
+    admin,
+    agency,
+    assert_problem,
+    case_body,
+    centre,
+    china_today,
+    count_rows,
+    days_ago,
+    headers,
+    iso,
+    known,
+    mark,
+    new_case,
+    nothing_written,
+    now,
+    officer,
+    single_event,
+    uid,
+    written_since,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def ws_body(**overrides) -> dict:
-    body = {"name": f"{uid('WS')}知识产权保护工作站", "level": "provincial_joint", "host_kind": "enterprise",
-            "established_on": "2025-04-26"}
+    body: dict[str, Any] = {"name": f"{uid('WS')}知识产权保护工作站", "level": "provincial_joint",
+                            "host_kind": "enterprise", "established_on": "2025-04-26"}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 
@@ -203,7 +227,8 @@ async def test_deregister_workstation(api, runtime):
     r = await api.post(path, json={"deregistered_on": "2025-01-01", "reason": "依托企业迁出"}, headers=admin())
     assert_problem(r, 422, "deregistered_on", "deregistered_on.before_established")
     assert await nothing_written(runtime, since)
-    r = await api.post(path, json={"deregistered_on": "2025-10-01", "reason": "依托企业迁出本省"}, headers=officer(WUHAN))
+    r = await api.post(path, json={"deregistered_on": "2025-10-01", "reason": "依托企业迁出本省"},
+                       headers=officer(WUHAN))
     assert r.status_code == 200, r.text
     assert (r.json()["active"], r.json()["deregistered_on"]) == (False, "2025-10-01")
     payload = await single_event(runtime, since, "ipp.protection.workstation.deregistered.v1", str(ws["id"]),
@@ -230,7 +255,8 @@ async def test_case_workflow_each_step_timed(api, runtime):
     assert case["overdue"] is True  # received 10 days ago, accept limit 3 days
     payload = await single_event(runtime, since, "ipp.protection.case.received.v1", case["case_no"], "case.receive")
     assert {k: payload[k] for k in ("city", "centre_id", "is_private", "year", "kind", "amount_involved")} == {
-        "city": YICHANG, "centre_id": c["id"], "is_private": False, "year": t0.astimezone(CHINA).year, "kind": "assistance",
+        "city": YICHANG, "centre_id": c["id"], "is_private": False, "year": t0.astimezone(CHINA).year,
+        "kind": "assistance",
         "amount_involved": "120000.50"}
     cid = case["id"]
 

@@ -9,8 +9,16 @@ from libs.readmodels.testing import assert_known_enterprise_read_rules
 from services.protection.app import create_app
 from services.protection.config import ProtectionSettings
 from services.protection.models import known_enterprises
-from services.protection.tests.helpers import (admin, assert_problem, case_body, centre, known, mark,
-                                               nothing_written, uid)
+from services.protection.tests.helpers import (
+    admin,
+    assert_problem,
+    case_body,
+    centre,
+    known,
+    mark,
+    nothing_written,
+    uid,
+)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/workstations", "/api/v1/cases", "/api/v1/visits"])
@@ -64,14 +72,16 @@ async def test_centres_and_workstations_established_in_year_one_are_refused(api,
                    422, "established_on", "date_range")
     assert_problem(await api.patch("/api/v1/centres/X-1", json={"closed_on": "9999-12-31"}, headers=admin()), 422,
                    "closed_on", "date_range")
-    ws = {"name": "测试园区知识产权保护工作站", "level": "provincial_joint", "host_kind": "park", "host_name": "测试园区",
+    ws = {"name": "测试园区知识产权保护工作站", "level": "provincial_joint", "host_kind": "park",
+          "host_name": "测试园区",
           "city": "420100", "established_on": "0001-01-01"}
     assert_problem(await api.post("/api/v1/workstations", json=ws, headers=admin()), 422, "established_on",
                    "date_range")
     assert_problem(await api.post("/api/v1/workstations/1/deregister", json={"deregistered_on": "0001-01-01",
                                                                             "reason": "撤销理由"}, headers=admin()),
                    422, "deregistered_on", "date_range")
-    visit = {"centre_id": "X-1", "uscc": await known(runtime), "visit_date": "9999-12-31", "services": ["risk_screening"]}
+    visit = {"centre_id": "X-1", "uscc": await known(runtime), "visit_date": "9999-12-31",
+             "services": ["risk_screening"]}
     assert_problem(await api.post("/api/v1/visits", json=visit, headers=admin()), 422, "visit_date", "date_range")
     assert await nothing_written(runtime, since)
     # a centre founded long ago, but after 1949, is fine

@@ -10,8 +10,17 @@ import pytest
 from libs.common.pagination import Page
 from libs.common.testing import token
 from services.protection.client import ApiError, AsyncProtectionClient
-from services.protection.schemas import (CaseCreate, CaseOut, CentreCreate, CentreUpdate, CloseIn, ComplianceOut,
-                                         DeregisterIn, VisitCreate, WorkstationCreate)
+from services.protection.schemas import (
+    CaseCreate,
+    CaseOut,
+    CentreCreate,
+    CentreUpdate,
+    CloseIn,
+    ComplianceOut,
+    DeregisterIn,
+    VisitCreate,
+    WorkstationCreate,
+)
 from services.protection.tests.helpers import YICHANG, china_today, days_ago, known, uid
 
 
@@ -23,8 +32,9 @@ async def test_async_client_covers_the_programme(api, app, runtime):
     uscc = await known(runtime, YICHANG, "private")
     centre_id = uid("C")
     async with client(app, "city-officer", YICHANG) as officer, client(app, "agency", org=centre_id) as centre:
-        c = await officer.register_centre(CentreCreate(id=centre_id, name="宜昌市知识产权维权援助中心", kind="assistance",
-                                                       city=YICHANG, established_on=china_today() - timedelta(days=400)))
+        c = await officer.register_centre(CentreCreate(id=centre_id, name="宜昌市知识产权维权援助中心",
+                                                       kind="assistance", city=YICHANG,
+                                                       established_on=china_today() - timedelta(days=400)))
         assert (await officer.update_centre(c.id, CentreUpdate(phone="0717-1"))).phone == "0717-1"
         assert [x.id for x in await officer.list_centres(city=YICHANG)] == [c.id]
         ws = await officer.establish_workstation(WorkstationCreate(

@@ -1,19 +1,34 @@
 """Unit tests of the protection rules (services.protection.domain): no I/O."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from libs.common.rules import RuleViolation
 from services.protection.config import DEFAULT_CLOSE_DAYS, ProtectionSettings
-from services.protection.domain import (CaseKind, CaseStatus, Limits, Outcome, check_outcome,
-                                        check_step_time, check_transition, months_between, next_status, overdue,
-                                        parse_month, timings, visit_duty, within)
+from services.protection.domain import (
+    CaseKind,
+    CaseStatus,
+    Limits,
+    Outcome,
+    check_outcome,
+    check_step_time,
+    check_transition,
+    months_between,
+    next_status,
+    overdue,
+    parse_month,
+    timings,
+    visit_duty,
+    within,
+)
 
+#: A case's time stamps by status (None: not reached).
+Stamps = dict[CaseStatus, datetime | None]
 R, A, H, C = CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.HANDLING, CaseStatus.CLOSED
-T0 = datetime(2025, 3, 3, 1, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 3, 1, 30, tzinfo=UTC)
 LIMITS = Limits(accept_days=3, start_days=5, close_days=dict(DEFAULT_CLOSE_DAYS))
 
 
@@ -99,7 +114,8 @@ def test_overdue_boundary():
     assert late is not None
     assert (late.limit_days, late.due_at, late.overdue_seconds) == (3, T0 + timedelta(days=3), 10)
     assert overdue(kind, H, T0, LIMITS, T0 + timedelta(days=29)) is None
-    assert overdue(kind, H, T0, LIMITS, T0 + timedelta(days=31)).status == H
+    late_handling = overdue(kind, H, T0, LIMITS, T0 + timedelta(days=31))
+    assert late_handling is not None and late_handling.status == H
     assert overdue(CaseKind.ADJUDICATION, H, T0, LIMITS, T0 + timedelta(days=31)) is None
     assert overdue(kind, C, T0, LIMITS, T0 + timedelta(days=999)) is None
 
@@ -170,10 +186,10 @@ def test_summary_counts_and_average_step_days():
     from services.protection.domain import summarise
 
     now = T0 + timedelta(days=40)
-    closed_in_time = {R: T0, A: T0 + timedelta(days=1), H: T0 + timedelta(days=2), C: T0 + timedelta(days=12)}
-    closed_late = {R: T0, A: T0 + timedelta(days=5), H: T0 + timedelta(days=6), C: T0 + timedelta(days=8)}
-    open_late = {R: T0, A: None, H: None, C: None}
-    open_adjudication = {R: T0, A: T0 + timedelta(days=1), H: T0 + timedelta(days=3), C: None}  # 37 of 90 days
+    closed_in_time: Stamps = {R: T0, A: T0 + timedelta(days=1), H: T0 + timedelta(days=2), C: T0 + timedelta(days=12)}
+    closed_late: Stamps = {R: T0, A: T0 + timedelta(days=5), H: T0 + timedelta(days=6), C: T0 + timedelta(days=8)}
+    open_late: Stamps = {R: T0, A: None, H: None, C: None}
+    open_adjudication: Stamps = {R: T0, A: T0 + timedelta(days=1), H: T0 + timedelta(days=3), C: None}  # 37 of 90 days
     kinds, total = summarise([
         (CaseKind.ASSISTANCE, C, closed_in_time, "resolved"), (CaseKind.ASSISTANCE, C, closed_late, "withdrawn"),
         (CaseKind.MEDIATION, R, open_late, None), (CaseKind.ADJUDICATION, H, open_adjudication, None)], LIMITS, now)

@@ -1,9 +1,9 @@
 """Indicator definitions and folds, one module per programme; pure code, no I/O.
 
 Each module (``tiers``, ``pool``, ``finance``, ``protection``, ``transfer``, ``training``,
-``statistics``) declares
-its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a ``fold(event_type, data) -> list[Delta]``. This package assembles the
-catalogue (in display order) and folds an event through every module. See ``core`` for the
+``statistics``) declares its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a
+``fold(event_type, data) -> list[Delta]``. This package assembles the catalogue (in display order)
+and folds an event through every module. See ``core`` for the
 stock / flow / ratio arithmetic.
 """
 from __future__ import annotations
@@ -11,8 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 from services.reporting.indicators import finance, pool, protection, statistics, tiers, training, transfer
-from services.reporting.indicators.core import (PROVINCE, Delta, Indicator, met, progress, ratio,
-                                                value_for_period, value_for_year, year_of)
+from services.reporting.indicators.core import (
+    PROVINCE,
+    Delta,
+    Indicator,
+    met,
+    progress,
+    ratio,
+    value_for_period,
+    value_for_year,
+    year_of,
+)
 from services.reporting.indicators.statistics import StatDelta, fold_statistics
 
 MODULES = (tiers, pool, finance, protection, transfer, training, statistics)

@@ -13,10 +13,11 @@ values are approved figures per period (see ``indicators.statistics``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 from libs.common.clock import CHINA
 
@@ -73,11 +74,12 @@ def month_in_year(data: Mapping[str, Any], field: str) -> int:
     ``data["year"]``. Datetimes count in China time. A date outside the KPI year (a class that
     started in December and finished in January, say) is clamped into it, so that the month never
     moves a value to another year than the one the event names."""
-    value = data[field]
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value else date.fromisoformat(value)
-    if isinstance(value, datetime):
-        value = (value.astimezone(CHINA) if value.tzinfo else value).date()
+    raw = data[field]
+    if isinstance(raw, str):
+        raw = datetime.fromisoformat(raw.replace("Z", "+00:00")) if "T" in raw else date.fromisoformat(raw)
+    if isinstance(raw, datetime):
+        raw = (raw.astimezone(CHINA) if raw.tzinfo else raw).date()
+    value: date = raw
     kpi_year = int(data.get("year", value.year))
     if value.year < kpi_year:
         return 1

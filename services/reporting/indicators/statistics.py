@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from services.reporting.indicators.core import Indicator
+from services.reporting.indicators.core import Delta, Indicator
 
 WORK_POINTS = "鄂知发〔2025〕2号 主要预期目标"
 SERVICE_PLAN = "鄂知发〔2022〕8号"
@@ -68,7 +68,7 @@ class StatDelta:
     count: int
 
 
-def fold(event_type: str, data: dict[str, Any]) -> list:
+def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     """Statistics change no delta-kept indicator (see :func:`fold_statistics`)."""
     return []
 
@@ -83,5 +83,6 @@ def fold_statistics(event_type: str, data: dict[str, Any]) -> list[StatDelta]:
         if new == old:
             continue
         count = (new is not None) - (old is not None)
-        out.append(StatDelta(v["element"], data["org_unit"], data["period"], (new or 0) - (old or 0), count))
+        out.append(StatDelta(v["element"], data["org_unit"], data["period"],
+                             (new or Decimal(0)) - (old or Decimal(0)), count))
     return out

@@ -1,23 +1,26 @@
 """HTTP routes of official statistics: elements, data value sets (JSON, CSV, .xlsx), approvals."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Role, ensure_city_access
 from libs.common.errors import FieldInvalid, Forbidden, ProblemError, field_error
-from services.reporting.kpi import fmt_decimal
-from services.reporting.models import StatApproval, StatValue
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
 from services.reporting.statistics.domain import RowProblem, check_org_unit, check_period
-from services.reporting.statistics.schemas import (ApprovalIn, ApprovalOut, DataValueOut, DataValueSetIn,
-                                                   ImportSummary, ReopenIn)
+from services.reporting.statistics.schemas import (
+    ApprovalIn,
+    ApprovalOut,
+    DataValueOut,
+    DataValueSetIn,
+    ImportSummary,
+    ReopenIn,
+)
 from services.reporting.statistics.upload import read_rows
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["统计数据 statistics"])
@@ -28,7 +31,8 @@ MAX_UPLOAD = 20 * 1024 * 1024
 _BODY_DOC = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/DataValueSetIn"}},
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": ".xlsx 或 .csv：element, period, org_unit, value"},
+        "file": {"type": "string", "format": "binary",
+                 "description": ".xlsx 或 .csv：element, period, org_unit, value"},
         "period": {"type": "string"}, "org_unit": {"type": "string"}, "source_system": {"type": "string"}}}}}}}
 
 
@@ -47,7 +51,7 @@ async def _value_set(request: Request) -> DataValueSetIn:
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             raise FieldInvalid("file", "file.size", "文件不能超过 20 MB")
-        doc = {"values": read_rows(upload.filename or "", data)}
+        doc: dict[str, Any] = {"values": read_rows(upload.filename or "", data)}
         for name in ("period", "org_unit", "source_system"):
             if form.get(name):
                 doc[name] = str(form.get(name))
@@ -67,7 +71,8 @@ async def _value_set(request: Request) -> DataValueSetIn:
 @router.post("/datavaluesets", response_model=ImportSummary, openapi_extra=_BODY_DOC,
              summary="报送统计数据 submit a data value set (JSON, CSV or .xlsx)",
              description="对接系统、省级管理员可报送任何组织机构；市州用户只能报送本市州。逐行校验，返回导入摘要："
-                         "`status`（SUCCESS / WARNING / ERROR）、`counts`（imported / updated / ignored）和 `conflicts`。"
+                         "`status`（SUCCESS / WARNING / ERROR）、`counts`（imported / updated / ignored）"
+                         "和 `conflicts`。"
                          "`dry_run=true` 只校验不写入；`atomic=true` 有任何冲突则全部不写入。已审核锁定的数据不能修改。"
                          "重复报送相同数据不产生变化。")
 async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
@@ -83,61 +88,36 @@ async def values(principal: CurrentPrincipal, rt: RT,
                  period: Annotated[str | None, Query(max_length=10)] = None,
                  org_unit: Annotated[str | None, Query(max_length=10)] = None,
                  element: Annotated[str | None, Query(max_length=50)] = None) -> list[DataValueOut]:
-    stmt = select(StatValue).order_by(StatValue.period, StatValue.org_unit, StatValue.element)
-    if period is not None:
-        stmt = stmt.where(StatValue.period == _period(period))
-    if org_unit is not None:
-        stmt = stmt.where(StatValue.org_unit == _org_unit(org_unit))
+    period_code = _period(period) if period is not None else None
+    org_unit_code = _org_unit(org_unit) if org_unit is not None else None
     # Submitted values include drafts not yet approved: the province sees every org unit, a city
     # officer their own city's; banks and agencies see approved figures through the indicators.
-    if not principal.sees_all_cities():
+    own_city_only = not principal.sees_all_cities()
+    if own_city_only:
         if principal.role != Role.CITY_OFFICER:
             raise Forbidden("未审核的统计数据仅对省局和市州统计报送人员开放；已审核数据见指标接口")
-        if org_unit is not None:
-            ensure_city_access(principal, _org_unit(org_unit))
-        stmt = stmt.where(StatValue.org_unit == principal.city)
-    if element is not None:
-        stmt = stmt.where(StatValue.element == element)
-    async with rt.sessions() as session:
-        rows = (await session.scalars(stmt.limit(10000))).all()
-        states = {(a.period, a.org_unit): a.state for a in (await session.scalars(select(StatApproval))).all()}
-    out = []
-    for v in rows:
-        el = ELEMENTS.get(v.element)
-        out.append(DataValueOut(element=v.element, name=el.name if el else v.element, unit=el.unit if el else "",
-                                org_unit=v.org_unit, period=v.period, value=fmt_decimal(v.value),
-                                approved_value=fmt_decimal(v.approved_value),
-                                state=states.get((v.period, v.org_unit), "draft"), source_system=v.source_system,
-                                updated_at=v.updated_at.isoformat()))
-    return out
-
-
-def _approval_out(a: StatApproval) -> ApprovalOut:
-    return ApprovalOut(period=a.period, org_unit=a.org_unit, state=a.state, version=a.version,
-                       approved_by=a.approved_by, approved_at=a.approved_at.isoformat() if a.approved_at else None,
-                       reopen_reason=a.reopen_reason)
+        if org_unit_code is not None:
+            ensure_city_access(principal, org_unit_code)
+    return await service.submitted_values(rt, period_code, org_unit_code, element,
+                                          own_city_only=own_city_only, city=principal.city)
 
 
 @router.post("/approvals", response_model=ApprovalOut, summary="审核并锁定 approve (and lock) a period and org unit",
              description="仅省级管理员。审核后该期该组织机构的数据锁定，并作为事件进入指标计算。")
 async def approve(body: ApprovalIn, principal: CurrentPrincipal, rt: RT) -> ApprovalOut:
-    return _approval_out(await service.approve(rt, principal, body.period, body.org_unit))
+    return service.approval_out(await service.approve(rt, principal, body.period, body.org_unit))
 
 
 @router.post("/reopenings", response_model=ApprovalOut, summary="重新开放已审核数据 re-open an approved period",
              description="仅省级管理员，须说明原因。重新开放后可更正数据；指标仍显示上次审核的值，直至再次审核。")
 async def reopen(body: ReopenIn, principal: CurrentPrincipal, rt: RT) -> ApprovalOut:
-    return _approval_out(await service.reopen(rt, principal, body.period, body.org_unit, body.reason))
+    return service.approval_out(await service.reopen(rt, principal, body.period, body.org_unit, body.reason))
 
 
 @router.get("/approvals", response_model=list[ApprovalOut], summary="审核状态 approval states")
 async def approvals(principal: CurrentPrincipal, rt: RT,
                     period: Annotated[str | None, Query(max_length=10)] = None) -> list[ApprovalOut]:
-    stmt = select(StatApproval).order_by(StatApproval.period, StatApproval.org_unit)
-    if period is not None:
-        stmt = stmt.where(StatApproval.period == _period(period))
-    async with rt.sessions() as session:
-        return [_approval_out(a) for a in (await session.scalars(stmt)).all()]
+    return await service.approvals(rt, _period(period) if period is not None else None)
 
 
 def _period(code: str) -> str:

@@ -32,7 +32,7 @@ def check_period(code: str) -> periods.Period:
         raise RowProblem("period", exc.rule, exc.message) from None
 
 
-def check_value(element: str, raw) -> tuple[str, Decimal]:
+def check_value(element: str, raw: object) -> tuple[str, Decimal]:
     """(element code, value) or :class:`RowProblem` naming the field and the rule."""
     el = ELEMENTS.get(str(element).strip())
     if el is None:
@@ -51,7 +51,8 @@ def check_value(element: str, raw) -> tuple[str, Decimal]:
         raise RowProblem("value", "value.negative", f"{el.name} 的数值不能为负数（{text}）")
     if el.value_type == "integer" and value != value.to_integral_value():
         raise RowProblem("value", "value.integer", f"{el.name} 应为整数（{text}）")
-    if value.as_tuple().exponent < -4:
+    exponent = value.as_tuple().exponent  # an int: the value is finite
+    if isinstance(exponent, int) and exponent < -4:
         raise RowProblem("value", "value.scale", f"{el.name} 最多保留4位小数（{text}）")
     if el.min is not None and value < el.min:
         raise RowProblem("value", "value.min", f"{el.name} 不应小于 {el.min}（{text}）")

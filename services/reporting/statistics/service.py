@@ -17,8 +17,9 @@ from libs.common.outbox import add_event, flush_events
 from services.reporting import events as ev
 from services.reporting.kpi import fmt_decimal
 from services.reporting.models import StatApproval, StatValue
+from services.reporting.statistics.catalogue import ELEMENTS
 from services.reporting.statistics.domain import RowProblem, check_org_unit, check_period, check_value
-from services.reporting.statistics.schemas import DataValueSetIn
+from services.reporting.statistics.schemas import ApprovalOut, DataValueOut, DataValueSetIn
 
 SUBMITTERS = {Role.PROVINCE_ADMIN, Role.INTEGRATION, Role.CITY_OFFICER}
 APPROVED, REOPENED = "approved", "reopened"
@@ -95,22 +96,23 @@ async def submit(rt: Runtime, principal: Principal, body: DataValueSetIn, dry_ru
                     f"{org_unit} {period} 的统计数据已审核锁定，不能修改；如需更正请省级管理员先重新开放"))
                 counts["ignored"] += 1
                 continue
-            row = existing.get((element, org_unit, period))
-            if row is not None and row.value == value:
+            stored = existing.get((element, org_unit, period))
+            if stored is not None and stored.value == value:
                 counts["ignored"] += 1
                 continue
-            counts["updated" if row is not None else "imported"] += 1
-            writes.append((element, org_unit, period, value, row))
+            counts["updated" if stored is not None else "imported"] += 1
+            writes.append((element, org_unit, period, value, stored))
         conflicts.sort(key=lambda c: c["index"])
         write = not dry_run and not (atomic and conflicts)
         if write:
-            for element, org_unit, period, value, row in writes:
-                before = None if row is None else {"value": fmt_decimal(row.value), "source_system": row.source_system}
-                if row is None:
+            for element, org_unit, period, value, stored in writes:
+                before = None if stored is None else {"value": fmt_decimal(stored.value),
+                                                      "source_system": stored.source_system}
+                if stored is None:
                     session.add(StatValue(element=element, org_unit=org_unit, period=period, value=value,
                                           source_system=body.source_system, submitted_by=principal.sub))
                 else:
-                    row.value, row.source_system, row.submitted_by = value, body.source_system, principal.sub
+                    stored.value, stored.source_system, stored.submitted_by = value, body.source_system, principal.sub
                 await record_audit(session, principal, "statistic.set", "statistic", f"{element}:{org_unit}:{period}",
                                    before, {"value": fmt_decimal(value), "source_system": body.source_system})
         else:
@@ -140,7 +142,8 @@ async def approve(rt: Runtime, principal: Principal, period: str, org_unit: str)
         async with rt.sessions.write() as session:
             approval = await session.get(StatApproval, (period, org_unit), with_for_update=True)
             if approval is not None and approval.state == APPROVED:
-                raise Conflict("statistics-already-approved", f"{org_unit} {period} 的统计数据已审核（第 {approval.version} 次）",
+                raise Conflict("statistics-already-approved",
+                               f"{org_unit} {period} 的统计数据已审核（第 {approval.version} 次）",
                                period=period, org_unit=org_unit)
             values = (await session.scalars(select(StatValue).where(
                 StatValue.period == period, StatValue.org_unit == org_unit).order_by(StatValue.element))).all()
@@ -167,7 +170,8 @@ async def approve(rt: Runtime, principal: Principal, period: str, org_unit: str)
                 approved_on=today, year=int(period[:4]), values=approved))
             await flush_events(session, ev.DOMAIN_TOPIC)
     except IntegrityError:
-        raise Conflict("statistics-already-approved", f"{org_unit} {period} 的统计数据正在被同时审核，请刷新后重试") from None
+        raise Conflict("statistics-already-approved",
+                       f"{org_unit} {period} 的统计数据正在被同时审核，请刷新后重试") from None
     return approval
 
 
@@ -198,3 +202,45 @@ def _checked(period: str, org_unit: str) -> tuple[str, str]:
         return p, check_org_unit(org_unit)
     except RowProblem as e:
         raise FieldInvalid("org_unit", e.rule, e.message) from None
+
+
+async def submitted_values(rt: Runtime, period: str | None, org_unit: str | None, element: str | None, *,
+                           own_city_only: bool = False, city: str | None = None) -> list[DataValueOut]:
+    """Submitted values (drafts included; at most 10 000) of ``period``, ``org_unit`` and ``element``
+    when given, with each one's approval state; ``own_city_only``: only ``city``'s."""
+    stmt = select(StatValue).order_by(StatValue.period, StatValue.org_unit, StatValue.element)
+    if period is not None:
+        stmt = stmt.where(StatValue.period == period)
+    if org_unit is not None:
+        stmt = stmt.where(StatValue.org_unit == org_unit)
+    if own_city_only:
+        stmt = stmt.where(StatValue.org_unit == city)
+    if element is not None:
+        stmt = stmt.where(StatValue.element == element)
+    async with rt.sessions() as session:
+        rows = (await session.scalars(stmt.limit(10000))).all()
+        states = {(a.period, a.org_unit): a.state for a in (await session.scalars(select(StatApproval))).all()}
+    out = []
+    for v in rows:
+        el = ELEMENTS.get(v.element)
+        out.append(DataValueOut(element=v.element, name=el.name if el else v.element, unit=el.unit if el else "",
+                                org_unit=v.org_unit, period=v.period, value=fmt_decimal(v.value),
+                                approved_value=fmt_decimal(v.approved_value),
+                                state=states.get((v.period, v.org_unit), "draft"), source_system=v.source_system,
+                                updated_at=v.updated_at.isoformat()))
+    return out
+
+
+def approval_out(a: StatApproval) -> ApprovalOut:
+    return ApprovalOut(period=a.period, org_unit=a.org_unit, state=a.state, version=a.version,
+                       approved_by=a.approved_by, approved_at=a.approved_at.isoformat() if a.approved_at else None,
+                       reopen_reason=a.reopen_reason)
+
+
+async def approvals(rt: Runtime, period: str | None = None) -> list[ApprovalOut]:
+    """Approval states (of ``period`` when given), by period and org unit."""
+    stmt = select(StatApproval).order_by(StatApproval.period, StatApproval.org_unit)
+    if period is not None:
+        stmt = stmt.where(StatApproval.period == period)
+    async with rt.sessions() as session:
+        return [approval_out(a) for a in (await session.scalars(stmt)).all()]

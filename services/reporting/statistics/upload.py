@@ -10,7 +10,8 @@ from datetime import datetime
 from libs.common.errors import FieldInvalid
 
 HEADINGS = {"element": "element", "数据元素": "element", "指标": "element", "period": "period", "期间": "period",
-            "org_unit": "org_unit", "组织机构": "org_unit", "行政区划代码": "org_unit", "value": "value", "数值": "value"}
+            "org_unit": "org_unit", "组织机构": "org_unit", "行政区划代码": "org_unit", "value": "value",
+            "数值": "value"}
 REQUIRED = ("element", "value")
 
 
@@ -53,7 +54,7 @@ def read_rows(filename: str, data: bytes) -> list[dict]:
     if not table:
         raise FieldInvalid("file", "file.empty", "文件中没有数据")
     header = [HEADINGS.get((h or "").strip()) for h in table[0]]
-    unknown = [h for h, k in zip(table[0], header) if k is None and h not in (None, "")]
+    unknown = [h for h, k in zip(table[0], header, strict=True) if k is None and h not in (None, "")]
     if unknown:
         raise FieldInvalid("file", "file.columns", f"无法识别的列：{'、'.join(map(str, unknown))}；"
                                                    "应为 element/数据元素、period/期间、org_unit/组织机构、value/数值")

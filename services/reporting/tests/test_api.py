@@ -10,11 +10,9 @@ from sqlalchemy import select
 
 from libs.common.audit import audit_table
 from libs.common.divisions import CITIES
-from libs.common.testing import app_client, auth, fresh_database, migrate
-from services.reporting.app import create_app
-from services.reporting.config import ReportingSettings
-from services.reporting.models import IndicatorDelta
+from libs.common.testing import auth
 from services.reporting.indicators import INDICATORS
+from services.reporting.models import IndicatorDelta
 
 TIERS = ("tier_advantage", "tier_seed", "tier_growth")
 
@@ -28,7 +26,8 @@ ADMIN = auth("province-admin")
 
 async def insert_deltas(api, rows: list[tuple[str, str, int, str]]) -> None:
     async with api.app.state.runtime.sessions() as session, session.begin():
-        session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=6, amount=Decimal(a)) for i, c, y, a in rows])
+        session.add_all([IndicatorDelta(indicator=i, city=c, year=y, month=6, amount=Decimal(a))
+                         for i, c, y, a in rows])
 
 
 def by_key(body: dict) -> dict[tuple[str, str], dict]:
@@ -203,7 +202,8 @@ async def test_catalogue(api):
     resp = await api.get("/api/v1/indicators/catalogue", headers=VIEWER)
     assert resp.status_code == 200
     assert [(i["code"], i["kind"], i["comparator"], i["unit"]) for i in resp.json()][:3] == [
-        ("tier_advantage", "stock", ">=", "家"), ("tier_seed", "stock", ">=", "家"), ("tier_growth", "stock", ">=", "家")]
+        ("tier_advantage", "stock", ">=", "家"), ("tier_seed", "stock", ">=", "家"),
+        ("tier_growth", "stock", ">=", "家")]
     assert [i["code"] for i in resp.json()] == list(INDICATORS)
     assert_problem(await api.get("/api/v1/indicators/catalogue"), 401)
 
@@ -247,7 +247,8 @@ async def test_setting_targets_is_audited(api):
     assert resp.status_code == 200, resp.text
     async with api.app.state.runtime.sessions() as session:
         rows = (await session.execute(select(audit_table).order_by(audit_table.c.id))).mappings().all()
-    assert [(r["action"], r["entity_type"], r["entity_id"], r["actor_role"], r["before"], r["after"]) for r in rows] == [
+    assert [(r["action"], r["entity_type"], r["entity_id"], r["actor_role"], r["before"], r["after"])
+            for r in rows] == [
         ("target.set", "target", f"tier_seed:{PROVINCE}:2026", "province-admin",
          {"value": "1000", "source": rows[0]["before"]["source"], "profile": None},
          {"value": "1200", "source": "调整", "profile": None}),
@@ -384,8 +385,10 @@ async def test_bad_period_is_a_422_naming_it(api, period, rule):
 
 
 async def test_series_gives_12_months_or_4_quarters(api):
-    await insert_monthly(api, [("transfers_licences", YICHANG, 2025, 1, "3"), ("transfers_licences", YICHANG, 2025, 3, "4"),
-                               ("transfers_licences", YICHANG, 2025, 11, "5"), ("transfers_licences", WUHAN, 2025, 3, "9")])
+    await insert_monthly(api, [("transfers_licences", YICHANG, 2025, 1, "3"),
+                               ("transfers_licences", YICHANG, 2025, 3, "4"),
+                               ("transfers_licences", YICHANG, 2025, 11, "5"),
+                               ("transfers_licences", WUHAN, 2025, 3, "9")])
     resp = await api.get("/api/v1/indicators/series", headers=VIEWER,
                          params={"indicator": "transfers_licences", "city": YICHANG, "year": 2025})
     assert resp.status_code == 200, resp.text
@@ -401,7 +404,8 @@ async def test_series_gives_12_months_or_4_quarters(api):
 
 
 async def test_ranking_orders_the_17_cities_by_progress_on_their_own_targets(api):
-    await insert_monthly(api, [("transfers_licences", WUHAN, 2025, 3, "50"), ("transfers_licences", YICHANG, 2025, 3, "30"),
+    await insert_monthly(api, [("transfers_licences", WUHAN, 2025, 3, "50"),
+                               ("transfers_licences", YICHANG, 2025, 3, "30"),
                                ("transfers_licences", ENSHI, 2025, 3, "2")])
     split = await api.post("/api/v1/targets/2025/split", headers=ADMIN, json={
         "indicator": "transfers_licences", "values": {WUHAN: "100", YICHANG: "40", ENSHI: "2"}})

@@ -6,7 +6,7 @@ import contextlib
 import json
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -74,7 +74,7 @@ def uscc() -> str:
 def record(event_type: str, data: dict, subject: str | None = None, event_id: str | None = None) -> Incoming:
     subject = subject or data.get("uscc") or uscc()
     ce = CloudEvent(type=event_type, source="/services/enterprise", subject=subject, data=data,
-                    id=event_id or str(uuid.uuid4()), time=datetime(2025, 5, 1, 8, 0, tzinfo=timezone.utc))
+                    id=event_id or str(uuid.uuid4()), time=datetime(2025, 5, 1, 8, 0, tzinfo=UTC))
     return Incoming(SOURCE_TOPIC, 0, next(_offsets), subject.encode(), json.dumps(data).encode(),
                     ce.kafka_headers())
 
@@ -97,7 +97,7 @@ def redelivered(rec: Incoming) -> Incoming:
     return Incoming(rec.topic, rec.partition, rec.offset, rec.key, rec.value, list(rec.headers))
 
 
-def raw(value: bytes, headers: list[tuple[str, bytes]]) -> Incoming:
+def raw(value: bytes | None, headers: list[tuple[str, bytes]]) -> Incoming:
     return Incoming(SOURCE_TOPIC, 1, next(_offsets), b"k", value, headers)
 
 
@@ -106,12 +106,18 @@ async def values(folder: IndicatorFolder, year: int = THIS_YEAR,
     """{(indicator, city): value} as exact strings, e.g. {("tier_seed", "420100"): "2"}."""
     async with folder.sessions() as session:
         rows = await read_kpis(session, year, list(cities), ["tier_advantage", "tier_seed", "tier_growth"])
-    return {(r.indicator, r.city): format(r.value.normalize(), "f") for r in rows}
+    return {(r.indicator, r.city): exact(r.value) for r in rows}
+
+
+def exact(value: Decimal | None) -> str:
+    """An indicator's value as an exact string (every indicator read here has one)."""
+    assert value is not None
+    return format(value.normalize(), "f")
 
 
 async def count(folder: IndicatorFolder, table) -> int:
     async with folder.sessions() as session:
-        return await session.scalar(select(func.count()).select_from(table))
+        return await session.scalar(select(func.count()).select_from(table)) or 0
 
 
 async def outbox_rows(folder: IndicatorFolder) -> list[dict]:
@@ -267,6 +273,7 @@ async def test_malformed_records_are_dead_lettered_and_the_rest_applies(folder):
 async def test_event_the_fold_cannot_handle_is_dead_lettered_alone(folder):
     ok1, ok2 = tier("designated", None, "seed"), tier("designated", None, "advantage", city=YICHANG)
     no_city = tier("designated", None, "seed")
+    assert no_city.value is not None
     data = json.loads(no_city.value)
     del data["city"]
     no_city.value = json.dumps(data).encode()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 import pytest
 
@@ -170,6 +171,7 @@ def test_every_indicator_is_well_formed():
     for ind in INDICATORS.values():
         assert ind.kind in ("stock", "flow", "ratio") and ind.comparator in (">=", ">", "<=") and ind.name
         if ind.kind == "ratio":
+            assert ind.ratio_of is not None
             num, den = ind.ratio_of
             assert INDICATORS[num].kind != "ratio" and INDICATORS[den].kind != "ratio"
         else:
@@ -194,7 +196,7 @@ def test_progress_without_a_usable_target_is_none(target):
     assert progress(Decimal(5), target) is None
 
 
-def _ind(comparator: str):
+def _ind(comparator: Literal[">=", ">", "<="]):
     from services.reporting.indicators import Indicator
 
     return Indicator("x", "x", "x", "stock", comparator, "test")

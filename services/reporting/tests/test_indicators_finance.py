@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.reporting.indicators import INDICATORS, Delta, fold, ratio
-from services.reporting.indicators import finance
+from services.reporting.indicators import INDICATORS, Delta, finance, fold, ratio
 
 WUHAN, YICHANG = "420100", "420500"
 TARGETS = Path(__file__).resolve().parents[1] / "targets"

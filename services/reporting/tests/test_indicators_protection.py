@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from services.reporting.indicators import INDICATORS, Delta, fold, value_for_year
-from services.reporting.indicators import protection
+from services.reporting.indicators import INDICATORS, Delta, fold, protection, value_for_year
 
 WUHAN, YICHANG = "420100", "420500"
 P = "ipp.protection."

@@ -6,7 +6,7 @@ import contextlib
 import json
 import random
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from libs.common.testing import fresh_database, migrate
 from services.reporting.config import ReportingSettings
 from services.reporting.indicators import INDICATORS, Delta, fold, value_for_year
 from services.reporting.kpi import read_kpis
+from services.reporting.tests.test_folding import exact
 from services.reporting.worker import IndicatorFolder
 
 WUHAN, YICHANG = "420100", "420500"
@@ -184,7 +185,7 @@ _offsets = iter(range(10**9))
 
 def record(event_type: str, data: dict) -> Incoming:
     ce = CloudEvent(type=event_type, source="/services/training", subject=str(data.get("class_id")), data=data,
-                    id=str(uuid.uuid4()), time=datetime(2025, 6, 1, tzinfo=timezone.utc))
+                    id=str(uuid.uuid4()), time=datetime(2025, 6, 1, tzinfo=UTC))
     return Incoming("ipp.training.events", 0, next(_offsets), ce.subject.encode(), json.dumps(data).encode(),
                     ce.kafka_headers())
 
@@ -204,7 +205,7 @@ async def test_worker_values_are_exact_under_redelivery_and_corrections(folder):
     await folder.processor.process(again[3:] + again[:3])  # redelivered, out of order
     async with folder.sessions() as session:
         rows = await read_kpis(session, 2025, ["420000", WUHAN, YICHANG])
-    got = {(r.indicator, r.city): format(r.value.normalize(), "f") for r in rows
+    got = {(r.indicator, r.city): exact(r.value) for r in rows
            if r.indicator.startswith(("training_", "commissioners_"))}
     assert {k: v for k, v in got.items() if v != "0"} == {
         ("training_private_person_times", WUHAN): "1", ("training_private_person_times", "420000"): "1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +13,10 @@ from libs.common.inbox import Incoming
 from services.reporting.indicators import INDICATORS, PROVINCE, Delta, fold
 from services.reporting.indicators import transfer as module
 from services.reporting.kpi import read_kpis
-from services.reporting.tests.test_folding import make_folder  # noqa: F401  (fixture)
+from services.reporting.tests.test_folding import (
+    exact,
+    make_folder,  # noqa: F401  (fixture)
+)
 
 TOPIC = "ipp.transfer.events"
 WUHAN, YICHANG = "420100", "420500"
@@ -88,12 +91,12 @@ async def values(folder, year: int, cities: tuple[str, ...]) -> dict[tuple[str, 
     """{(indicator, city): value} of the transfer indicators, as exact strings."""
     async with folder.sessions() as session:
         rows = await read_kpis(session, year, list(cities), [i.code for i in module.INDICATORS])
-    return {(r.indicator, r.city): format(r.value.normalize(), "f") for r in rows}
+    return {(r.indicator, r.city): exact(r.value) for r in rows}
 
 
 def rec(event_type: str, data: dict, key: str) -> Incoming:
     ce = CloudEvent(type=event_type, source="/services/transfer", subject=key, data=data, id=str(uuid.uuid4()),
-                    time=datetime(2025, 5, 1, tzinfo=timezone.utc))
+                    time=datetime(2025, 5, 1, tzinfo=UTC))
     return Incoming(TOPIC, 0, 0, key.encode(), json.dumps(data).encode(), ce.kafka_headers())
 
 

@@ -57,7 +57,8 @@ def test_ratio_arithmetic():
 async def test_ratio_per_city_and_province_from_sums(sessions):
     async with sessions.write() as s:
         await apply_deltas(s, [Delta("t_all", WUHAN, 2025, Decimal(4), 6), Delta("t_part", WUHAN, 2025, Decimal(3), 6),
-                               Delta("t_all", YICHANG, 2025, Decimal(6), 6), Delta("t_part", YICHANG, 2025, Decimal(1), 6)])
+                               Delta("t_all", YICHANG, 2025, Decimal(6), 6),
+                               Delta("t_part", YICHANG, 2025, Decimal(1), 6)])
     async with sessions() as s:
         rows = {(r.indicator, r.city): r.value for r in
                 await read_kpis(s, 2025, [WUHAN, YICHANG, PROVINCE], ["t_share", "t_all"])}
@@ -75,7 +76,8 @@ async def test_ratio_of_a_year_without_projects_is_null_not_zero(sessions):
 
 async def test_change_to_either_part_publishes_the_ratio(sessions):
     async with sessions.write() as s:
-        keys = await apply_deltas(s, [Delta("t_part", WUHAN, 2025, Decimal(1), 6), Delta("t_all", WUHAN, 2025, Decimal(2), 6)])
+        keys = await apply_deltas(s, [Delta("t_part", WUHAN, 2025, Decimal(1), 6),
+                                      Delta("t_all", WUHAN, 2025, Decimal(2), 6)])
         rows = await rows_for_keys(s, keys, 2025)
     got = {(r.indicator, r.city): r.value for r in rows}
     assert got[("t_share", WUHAN)] == Decimal("50.0") and got[("t_share", PROVINCE)] == Decimal("50.0")

@@ -4,16 +4,14 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from libs.common.divisions import CITIES
-from libs.common.testing import app_client, assert_problem, auth, fresh_database, mark, migrate, nothing_written
-from services.reporting import reports
-from services.reporting.app import create_app
-from services.reporting.config import ReportingSettings
+from libs.common.testing import assert_problem, auth, mark, nothing_written
 from services.reporting.indicators import HEADLINE, INDICATORS
 from services.reporting.models import IndicatorDelta
 
@@ -235,7 +233,7 @@ async def targets(api, year: int = 2025) -> dict[tuple[str, str], dict]:
     return {(t["indicator"], t["city"]): t for t in resp.json()}
 
 
-def edit(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
+def edit(content: bytes, changes: dict[tuple[str, str], Any]) -> bytes:
     wb = load_workbook(io.BytesIO(content))
     ws = wb["目标"]
     for row in ws.iter_rows(min_row=2):
@@ -250,6 +248,7 @@ def edit(content: bytes, changes: dict[tuple[str, str], object]) -> bytes:
 def new_workbook(rows: list[list]) -> bytes:
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["indicator", "city", "value", "source"])
     for r in rows:
         ws.append(r)

@@ -9,11 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from libs.common.audit import audit_table
-from libs.common.inbox import Incoming
 from libs.common.outbox import outbox_table
-from libs.common.testing import app_client, auth, fresh_database, migrate
-from services.reporting.app import create_app
-from services.reporting.config import ReportingSettings
+from libs.common.testing import auth
 from services.reporting.events import DOMAIN_TOPIC
 from services.reporting.indicators import fold_statistics
 from services.reporting.kpi import apply_stat_deltas, read_kpis, read_series
@@ -201,7 +198,8 @@ async def test_approving_nothing_is_a_conflict_and_bad_period_a_422(api):
 
 
 async def test_csv_and_xlsx_uploads_go_through_the_same_validator(api):
-    csv_text = "数据元素,期间,组织机构,数值\r\npct_applications,2025Q1,420100,120\r\npct_applications,2025Q2,420100,-1\r\n"
+    csv_text = ("数据元素,期间,组织机构,数值\r\n"
+                "pct_applications,2025Q1,420100,120\r\npct_applications,2025Q2,420100,-1\r\n")
     resp = await api.post(URL, files={"file": ("stats.csv", csv_text.encode("gb18030"), "text/csv")},
                           headers=INTEGRATION)
     assert resp.status_code == 200, resp.text
@@ -213,6 +211,7 @@ async def test_csv_and_xlsx_uploads_go_through_the_same_validator(api):
     from openpyxl import Workbook
     wb = Workbook()
     ws = wb.active
+    assert ws is not None
     ws.append(["element", "period", "org_unit", "value"])
     ws.append(["pct_applications", "2025Q2", 420100, 130])
     ws.append([None, None, None, None])

@@ -7,9 +7,15 @@ from typing import Any
 
 import httpx
 
-from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
+
+# The `x as x` imports are re-exported for the tests, which import them from here.
+from libs.common.testing import assert_problem as assert_problem
 from libs.common.testing import auth, random_uscc
+from libs.common.testing import china_today as china_today
+from libs.common.testing import mark as mark
+from libs.common.testing import nothing_written as nothing_written
+from libs.common.testing import written_since as written_since
 from libs.readmodels.testing import seed_known_enterprise
 from services.training.domain import id_check_char
 from services.training.models import known_enterprises
@@ -44,7 +50,7 @@ def class_body(track: str = "private", city: str = WUHAN, start: date | None = N
 
 
 def trainee(uscc: str | None, name: str = "张晓明", **overrides: Any) -> dict[str, Any]:
-    body = {"name": name, "id_number": id_number(), "uscc": uscc}
+    body: dict[str, Any] = {"name": name, "id_number": id_number(), "uscc": uscc}
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not ...}
 

@@ -8,10 +8,28 @@ import pytest
 
 from libs.common.testing import auth, random_uscc
 from services.training.models import Enrolment, TrainingClass
-from services.training.tests.helpers import (ADMIN, AGENCY, OFFICER, VIEWER, WUHAN, YICHANG, assert_problem, attend,
-                                             china_today, class_body, enrol, enterprise, events_since, finish,
-                                             id_number, mark, nothing_written, open_class, trainee,
-                                             written_since)
+from services.training.tests.helpers import (
+    ADMIN,
+    AGENCY,
+    OFFICER,
+    VIEWER,
+    WUHAN,
+    YICHANG,
+    assert_problem,
+    attend,
+    china_today,
+    class_body,
+    enrol,
+    enterprise,
+    events_since,
+    finish,
+    id_number,
+    mark,
+    nothing_written,
+    open_class,
+    trainee,
+    written_since,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 
@@ -333,7 +351,8 @@ async def test_attendance_rules(api, runtime):
     (x,) = await enrol(api, other["id"], [trainee(uscc)])
     url = f"/api/v1/classes/{cls['id']}/attendance"
     since = await mark(runtime)
-    r = await api.put(f"{url}/{cls['session_dates'][2]}", json={"records": [{"enrolment_id": e["id"], "present": True}]},
+    r = await api.put(f"{url}/{cls['session_dates'][2]}",
+                      json={"records": [{"enrolment_id": e["id"], "present": True}]},
                       headers=auth(ADMIN))
     assert_problem(r, 422, "day", "attendance.future")
     r = await api.put(f"{url}/2001-01-01", json={"records": [{"enrolment_id": e["id"], "present": True}]},

@@ -25,7 +25,8 @@ from services.training.tests.helpers import WUHAN, china_today, enterprise, id_n
 
 def new_class(track: str = "assessed", days: int = 2, **kw) -> ClassCreate:
     start = china_today() - timedelta(days=days + 2)
-    return ClassCreate(track=track, title="千名专员（考核）培训班", city=kw.pop("city", WUHAN), organiser="湖北省知识产权培训基地",
+    return ClassCreate(track=track, title="千名专员（考核）培训班", city=kw.pop("city", WUHAN),
+                       organiser="湖北省知识产权培训基地",
                        start_date=start, end_date=start + timedelta(days=days - 1), capacity=30, **kw)
 
 
@@ -43,7 +44,7 @@ async def test_async_client_runs_a_class_to_certificates(api, app, runtime):
             assert sheet.changed == 3
         done = await officer.finish_class(cls.id)
         assert done.status == "finished" and done.finished_on == china_today()
-        for t, score in zip(trainees, ("90", "60", "45")):
+        for t, score in zip(trainees, ("90", "60", "45"), strict=True):
             await officer.record_exam(t.id, ExamIn(score=score, exam_date=cls.end_date))
         batch = await officer.issue_class_certificates(cls.id)
         assert len(batch.issued) == 2 and batch.skipped[0]["rule"] == "certificate.exam-not-passed"

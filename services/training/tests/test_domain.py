@@ -3,14 +3,28 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from libs.common.rules import RuleViolation
-from services.training.domain import (CertificateCheck, ClassStatus, IdNumberError, Track,
-                                      certificate_number, check_certificate, id_check_char, is_complete, mask_id_number,
-                                      passed, person_key, required_days, session_days, transition,
-                                      validate_id_number)
+from services.training.domain import (
+    CertificateCheck,
+    ClassStatus,
+    IdNumberError,
+    Track,
+    certificate_number,
+    check_certificate,
+    id_check_char,
+    is_complete,
+    mask_id_number,
+    passed,
+    person_key,
+    required_days,
+    session_days,
+    transition,
+    validate_id_number,
+)
 
 D = date(2025, 6, 10)
 
@@ -142,7 +156,7 @@ def test_certificate_numbers():
 
 
 def ok(**kw) -> CertificateCheck:
-    base = dict(track=Track.ASSESSED, class_status=ClassStatus.FINISHED, attended=4, total_days=5,
+    base: dict[str, Any] = dict(track=Track.ASSESSED, class_status=ClassStatus.FINISHED, attended=4, total_days=5,
                 completion_percent=80, exam_passed=True)
     base.update(kw)
     return CertificateCheck(**base)

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from libs.common.testing import auth
 from services.training.models import Commissioner
-from services.training.tests.helpers import (ADMIN, OFFICER, WUHAN, YICHANG, assert_problem, attend, enrol,
-                                             enterprise, events_since, finish, mark, open_class, trainee)
+from services.training.tests.helpers import (
+    ADMIN,
+    OFFICER,
+    WUHAN,
+    YICHANG,
+    assert_problem,
+    attend,
+    enrol,
+    enterprise,
+    events_since,
+    finish,
+    mark,
+    open_class,
+    trainee,
+)
 
 
 async def test_private_class_counts_person_times_once_per_trainee(api, runtime):
@@ -84,7 +97,7 @@ async def test_assessed_certificate_needs_pass_and_is_issued_once_per_person(api
     r = await api.post(f"/api/v1/enrolments/{e['id']}/certificate", headers=auth(OFFICER, city=WUHAN))
     assert r.status_code == 201, r.text
     number = r.json()["number"]
-    assert number.startswith(f"HBIPT-A-") and number.endswith("-00001")
+    assert number.startswith("HBIPT-A-") and number.endswith("-00001")
     (issued,) = await events_since(runtime, since, "ipp.training.certificate.issued.v1")
     assert issued["key"] == number and issued["payload"]["enterprise_city"] == WUHAN
 

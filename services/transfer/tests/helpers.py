@@ -7,10 +7,16 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from libs.common.testing import PROBLEM, assert_problem, china_today, mark, nothing_written, written_since
 from libs.common.app import Runtime
 from libs.common.identifiers import patent_check_char
+
+# The `x as x` imports are re-exported for the tests, which import them from here.
+from libs.common.testing import assert_problem as assert_problem
+from libs.common.testing import china_today as china_today
+from libs.common.testing import mark as mark
+from libs.common.testing import nothing_written as nothing_written
 from libs.common.testing import token
+from libs.common.testing import written_since as written_since
 
 ADMIN = "province-admin"
 OFFICER = "city-officer"
@@ -30,7 +36,7 @@ def ref() -> str:
 
 
 def transfer_body(buyer_uscc: str | None = None, **overrides: Any) -> dict[str, Any]:
-    body = {"ref": ref(), "kind": "ordinary_licence", "patents": [patent(), patent(2019, 2)],
+    body: dict[str, Any] = {"ref": ref(), "kind": "ordinary_licence", "patents": [patent(), patent(2019, 2)],
             "from": {"kind": "university", "name": "华中科技大学", "city": WUHAN},
             "to": {"kind": "enterprise", "uscc": buyer_uscc} if buyer_uscc else
             {"kind": "other_enterprise", "name": "深圳某某科技有限公司", "region": "other_province"},
@@ -55,4 +61,4 @@ def headers(role: str, city: str | None = None, sub: str | None = None) -> dict[
 
 async def count(rt: Runtime, model, *where) -> int:
     async with rt.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)

@@ -9,8 +9,17 @@ from libs.readmodels.testing import assert_known_enterprise_read_rules
 from services.transfer.app import create_app
 from services.transfer.config import TransferSettings
 from services.transfer.models import known_enterprises
-from services.transfer.tests.helpers import (ADMIN, WUHAN, assert_problem, china_today, headers, mark,
-                                             nothing_written, patent, transfer_body)
+from services.transfer.tests.helpers import (
+    ADMIN,
+    WUHAN,
+    assert_problem,
+    china_today,
+    headers,
+    mark,
+    nothing_written,
+    patent,
+    transfer_body,
+)
 
 LISTS = ["/api/v1/transfers", "/api/v1/open-licences", "/api/v1/library", "/api/v1/needs", "/api/v1/matching-events"]
 
@@ -53,7 +62,8 @@ async def test_search_text_is_matched_literally(api):
 @pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31"])
 async def test_matching_events_in_year_one_or_9999_are_refused(api, runtime, value):
     since = await mark(runtime)
-    body = {"title": "光电子信息领域专利技术供需对接会", "city": WUHAN, "planned_date": value, "organiser": "湖北省知识产权局"}
+    body = {"title": "光电子信息领域专利技术供需对接会", "city": WUHAN, "planned_date": value,
+            "organiser": "湖北省知识产权局"}
     assert_problem(await api.post("/api/v1/matching-events", json=body, headers=headers(ADMIN)), 422, "planned_date",
                    "date_range")
     held = {"held_on": value, "participants_enterprises": 10, "deals_intended": 1}

@@ -10,8 +10,21 @@ from sqlalchemy import func, select
 from libs.common.outbox import outbox_table
 from libs.common.testing import random_uscc
 from services.transfer.models import TransferPatent, TransferRecord
-from services.transfer.tests.helpers import (ADMIN, OFFICER, WUHAN, YICHANG, assert_problem, china_today, count,
-                                             headers, mark, nothing_written, patent, transfer_body, written_since)
+from services.transfer.tests.helpers import (
+    ADMIN,
+    OFFICER,
+    WUHAN,
+    YICHANG,
+    assert_problem,
+    china_today,
+    count,
+    headers,
+    mark,
+    nothing_written,
+    patent,
+    transfer_body,
+    written_since,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 
@@ -66,7 +79,8 @@ async def test_atomic_writes_nothing_when_any_row_is_bad(api, runtime, known):
 async def test_rows_already_registered_are_reported_not_rewritten(api, runtime, known):
     buyer = await known(WUHAN)
     rows = [transfer_body(buyer) for _ in range(3)]
-    assert (await api.post("/api/v1/transfers/bulk", json={"records": rows}, headers=headers(ADMIN))).json()["written"] == 3
+    assert (await api.post("/api/v1/transfers/bulk", json={"records": rows},
+                           headers=headers(ADMIN))).json()["written"] == 3
     r = await api.post("/api/v1/transfers/bulk", json={"records": rows}, headers=headers(ADMIN))
     assert r.json()["written"] == 0 and {e["rule"] for e in r.json()["errors"]} == {"ref.exists"}
     assert await count(runtime, TransferRecord) == 3

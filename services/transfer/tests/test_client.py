@@ -33,7 +33,8 @@ async def test_async_client_round_trip(client, known):
         await client.bulk_transfers([{"ref": "bad"}], atomic=True)
     assert err.value.status == 422 and err.value.problem["errors"][0]["row"] == 0
     assert (await client.cancel_transfer(rec.id, "录入错误")).status == "cancelled"
-    mev = await client.plan_matching_event(MatchingEventCreate(title="测试对接会", city=WUHAN, planned_date="2025-02-01",
+    mev = await client.plan_matching_event(MatchingEventCreate(title="测试对接会", city=WUHAN,
+                                                               planned_date="2025-02-01",
                                                                organiser="武汉市知识产权局"))
     held = await client.hold_matching_event(mev.id, HeldIn(participants_enterprises=3, deals_intended=1))
     assert held.status == "held"

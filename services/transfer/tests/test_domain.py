@@ -9,9 +9,21 @@ import pytest
 
 from libs.common.rules import RuleViolation
 from services.transfer import domain
-from services.transfer.domain import (Kind, Party, PartyInput, PartyKind, Payment, Region,
-                                      check_record, ipc_score, normalise_ipc, normalise_patents, record_city,
-                                      resolve_party, score_match)
+from services.transfer.domain import (
+    Kind,
+    Party,
+    PartyInput,
+    PartyKind,
+    Payment,
+    Region,
+    check_record,
+    ipc_score,
+    normalise_ipc,
+    normalise_patents,
+    record_city,
+    resolve_party,
+    score_match,
+)
 
 TODAY = date(2025, 6, 30)
 UNI = Party(PartyKind.UNIVERSITY, "华中科技大学", None, Region.HUBEI, "420100")
@@ -59,7 +71,8 @@ def test_keywords_capped_and_bonuses_need_a_technical_match():
     assert sum(r.points for r in s.reasons if r.rule.startswith("keyword")) == domain.KEYWORD_CAP
     assert s.score == domain.KEYWORD_CAP + domain.SAME_CITY + domain.USE_FIRST_FOR_SME
     # same city and use-first alone: no match at all
-    assert score_match(["A01B 1/00"], ["插秧"], "420100", "small", ["H01M"], ["电池"], "电池", "420100", True).score == 0
+    assert score_match(["A01B 1/00"], ["插秧"], "420100", "small", ["H01M"], ["电池"], "电池", "420100",
+                       True).score == 0
 
 
 def test_use_first_bonus_only_for_smes():
@@ -85,7 +98,8 @@ def known_row(city="420500", ownership="state"):
 def test_registered_enterprise_is_named_by_the_read_model():
     uscc = "91420500MA4K0000X5"
     party, errors = resolve_party("to", PartyInput(PartyKind.ENTERPRISE, "别名", uscc), {uscc: known_row()})
-    assert errors == [] and (party.name, party.city, party.is_private, party.registered) == (
+    assert errors == [] and party is not None
+    assert (party.name, party.city, party.is_private, party.registered) == (
         "宜昌某国有公司", "420500", False, True)
 
 
@@ -96,14 +110,14 @@ def test_unknown_registered_enterprise_is_refused():
 
 def test_non_registered_party_named_as_on_the_register():
     party, errors = resolve_party("from", PartyInput(PartyKind.UNIVERSITY, "  武汉大学 （测绘学院） "), {})
-    assert errors == [] and party.name == "武汉大学 (测绘学院)" and party.region == Region.HUBEI
+    assert errors == [] and party is not None and party.name == "武汉大学 (测绘学院)" and party.region == Region.HUBEI
     assert party.city is None and party.registered is False
 
 
 def test_university_with_known_uscc_stays_a_university():
     uscc = "12420000441625906X"
     party, _ = resolve_party("from", PartyInput(PartyKind.UNIVERSITY, "华中科技大学", uscc), {uscc: known_row()})
-    assert party.kind == PartyKind.UNIVERSITY and party.name == "华中科技大学"
+    assert party is not None and party.kind == PartyKind.UNIVERSITY and party.name == "华中科技大学"
 
 
 # ---------------------------------------------------------------------------- record rules (boundaries)

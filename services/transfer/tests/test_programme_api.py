@@ -2,12 +2,26 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from libs.common.testing import random_uscc
-from services.transfer.tests.helpers import (ADMIN, OFFICER, WUHAN, XIANGYANG, YICHANG, assert_problem, china_today,
-                                             headers, mark, nothing_written, patent, transfer_body, written_since)
+from services.transfer.tests.helpers import (
+    ADMIN,
+    OFFICER,
+    WUHAN,
+    XIANGYANG,
+    YICHANG,
+    assert_problem,
+    china_today,
+    headers,
+    mark,
+    nothing_written,
+    patent,
+    transfer_body,
+    written_since,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 
@@ -48,9 +62,11 @@ async def test_open_licence_lifecycle_and_licensees(api, runtime, known):
     since = await mark(runtime)
     assert (await api.get(f"/api/v1/open-licences/{lic['id']}", headers=headers("agency"))).json()["licensees"] == 1
     # wrong kind, patent outside the declaration, unknown listing
-    for override, field, rule in [({"kind": "ordinary_licence"}, "kind", "open_licence.kind"),
-                                  ({"patents": [patent()]}, "patents", "open_licence.patents"),
-                                  ({"open_licence_id": 99999}, "open_licence_id", "open_licence.unknown")]:
+    wrong: list[tuple[dict[str, Any], str, str]] = [
+        ({"kind": "ordinary_licence"}, "kind", "open_licence.kind"),
+        ({"patents": [patent()]}, "patents", "open_licence.patents"),
+        ({"open_licence_id": 99999}, "open_licence_id", "open_licence.unknown")]
+    for override, field, rule in wrong:
         r = await api.post("/api/v1/transfers", json={**deal, "ref": f"x-{rule}", **override}, headers=headers(ADMIN))
         assert_problem(r, 422, field, rule)
     assert await nothing_written(runtime, since)
@@ -103,10 +119,12 @@ async def test_need_is_matched_against_the_library_with_reasons(api, runtime, kn
         description="硫化物固态电解质薄膜制备工艺，提升界面稳定性。",
         owner={"kind": "institute", "name": "中国科学院某研究所", "city": YICHANG}), headers=headers(ADMIN))).json()
     (await api.post("/api/v1/library", json=entry_body(
-        title="水稻插秧机", ipc_classes=["A01C 11/02"], keywords=["插秧机"], description="适用于丘陵地区的小型插秧机械。",
+        title="水稻插秧机", ipc_classes=["A01C 11/02"], keywords=["插秧机"],
+        description="适用于丘陵地区的小型插秧机械。",
         owner={"kind": "university", "name": "华中农业大学", "city": WUHAN}), headers=headers(ADMIN)))
     withdrawn = (await api.post("/api/v1/library", json=entry_body(), headers=headers(ADMIN))).json()
-    await api.post(f"/api/v1/library/{withdrawn['id']}/withdraw", json={"reason": "已独占许可他人"}, headers=headers(ADMIN))
+    await api.post(f"/api/v1/library/{withdrawn['id']}/withdraw", json={"reason": "已独占许可他人"},
+                   headers=headers(ADMIN))
     since = await mark(runtime)
     r = await api.post("/api/v1/needs", json={
         "uscc": ent, "title": "动力电池正极材料循环寿命提升", "ipc_classes": ["H01M 4/505"],
@@ -189,7 +207,8 @@ async def test_matching_event_planned_held_counts_once(api, runtime):
     mev = r.json()
     assert mev["status"] == "planned"
     assert_problem(await api.post("/api/v1/matching-events", json={
-        "ref": "M-test-1", "title": "重复编号", "city": WUHAN, "planned_date": "2025-04-20", "organiser": "武汉市知识产权局"},
+        "ref": "M-test-1", "title": "重复编号", "city": WUHAN, "planned_date": "2025-04-20",
+        "organiser": "武汉市知识产权局"},
         headers=headers(ADMIN)), 409, slug="matching_event.exists")
     assert_problem(await api.post(f"/api/v1/matching-events/{mev['id']}/held", json={
         "participants_enterprises": 60, "deals_intended": 12}, headers=headers(OFFICER, YICHANG)), 403)
@@ -228,8 +247,8 @@ async def test_matching_event_rules(api, runtime):
         "title": "越权", "city": WUHAN, "planned_date": future, "organiser": "宜昌市知识产权局"},
         headers=headers(OFFICER, YICHANG)), 403)
     assert_problem(await api.post("/api/v1/matching-events", json={
-        "title": "x", "city": WUHAN, "planned_date": future, "organiser": "宜昌"}, headers=headers(ADMIN)), 422, "title",
-        "string_too_short")
+        "title": "x", "city": WUHAN, "planned_date": future, "organiser": "宜昌"}, headers=headers(ADMIN)),
+        422, "title", "string_too_short")
     r = await api.post(f"/api/v1/matching-events/{mev['id']}/cancel", json={"reason": "天气原因取消"},
                        headers=headers(OFFICER, YICHANG))
     assert r.json()["status"] == "cancelled"

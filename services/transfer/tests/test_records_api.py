@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from services.transfer.models import TransferPatent, TransferRecord
-from services.transfer.tests.helpers import (ADMIN, OFFICER, WUHAN, XIANGYANG, YICHANG, assert_problem, china_today,
-                                             count, headers, mark, nothing_written, patent, transfer_body,
-                                             written_since)
+from services.transfer.tests.helpers import (
+    ADMIN,
+    OFFICER,
+    WUHAN,
+    XIANGYANG,
+    YICHANG,
+    assert_problem,
+    china_today,
+    count,
+    headers,
+    mark,
+    nothing_written,
+    patent,
+    transfer_body,
+    written_since,
+)
 
 SQLITE_ONLY = pytest.mark.parametrize("db_backend", ["sqlite"])
 REGISTERED = "ipp.transfer.record.registered.v1"
@@ -103,7 +117,7 @@ async def test_bad_input_names_field_and_rule(api, runtime, override, field, rul
 async def test_rules_checked_after_parsing(api, runtime, known):
     buyer = await known(WUHAN)
     n = patent()
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         ({"patents": [n, "CN" + n]}, "patents.1", "patents.duplicate"),
         ({"contract_date": (china_today() + timedelta(days=1)).isoformat(), "term_end": None}, "contract_date",
          "date.future"),
@@ -181,13 +195,15 @@ async def test_cancel_reverses_and_cannot_repeat(api, runtime, known):
     assert audits[0]["action"] == "transfer.cancel"
     r = await api.post(f"/api/v1/transfers/{rec['id']}/cancel", json={"reason": "再次撤销"}, headers=headers(ADMIN))
     assert_problem(r, 409, slug="record.cancel.not_allowed")
-    assert_problem(await api.post("/api/v1/transfers/nope/cancel", json={"reason": "不存在"}, headers=headers(ADMIN)), 404)
+    assert_problem(await api.post("/api/v1/transfers/nope/cancel", json={"reason": "不存在"}, headers=headers(ADMIN)),
+                   404)
 
 
 async def test_lists_are_scoped_to_the_officers_city_and_filter_by_patent(api, known):
     wuhan, yichang = await known(WUHAN), await known(YICHANG)
     shared = patent()
-    a = (await api.post("/api/v1/transfers", json=transfer_body(wuhan, patents=[shared]), headers=headers(ADMIN))).json()
+    a = (await api.post("/api/v1/transfers", json=transfer_body(wuhan, patents=[shared]),
+                        headers=headers(ADMIN))).json()
     b = (await api.post("/api/v1/transfers", json=transfer_body(yichang, patents=[shared, patent()]),
                         headers=headers(ADMIN))).json()
     r = await api.get("/api/v1/transfers", headers=headers(OFFICER, WUHAN))

@@ -1,14 +1,14 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 09:51:07.176227
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import libs.common.db
 from libs.common import infra_migrations
-
 
 revision = '0001'
 down_revision = None

@@ -4,11 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 11:03:34.152716
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import libs.common.db
 from libs.common.migrations import append_only, drop_append_only
-
 
 revision = '0002'
 down_revision = '0001'

@@ -1,17 +1,17 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-21 11:05:10.289903
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import libs.common.db
 from libs.common import infra_migrations
 from libs.common.migrations import append_only, drop_append_only
 from libs.readmodels.enterprises import downgrade_v1 as enterprises_downgrade_v1
 from libs.readmodels.enterprises import upgrade_v1 as enterprises_upgrade_v1
-
 
 revision = '0001'
 down_revision = None

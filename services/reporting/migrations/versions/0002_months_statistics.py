@@ -7,10 +7,10 @@ the services republish their outboxes (every ``ipp up`` does; ``ipp replay SERVI
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
-import libs.common.db
+from alembic import op
 
+import libs.common.db
 
 revision = '0002'
 down_revision = '0001'

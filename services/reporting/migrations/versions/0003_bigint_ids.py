@@ -10,7 +10,6 @@ Create Date: 2026-11-22 09:00:00
 """
 from libs.common import infra_migrations
 
-
 revision = '0003'
 down_revision = '0002'
 branch_labels = None

@@ -14,7 +14,6 @@ from alembic import op
 
 from libs.common import infra_migrations
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None

@@ -1,0 +1,24 @@
+"""Response models of the training service's records: classes and enrolments as the API shows them."""
+from __future__ import annotations
+
+from libs.common import divisions
+from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, required_days
+from services.training.models import Enrolment, TrainingClass
+from services.training.schemas import ClassOut, EnrolmentOut
+
+
+def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
+    days = c.days
+    return ClassOut(
+        id=c.id, code=c.code, track=c.track, track_name=TRACK_NAMES[Track(c.track)], title=c.title, city=c.city,
+        city_name=divisions.CITIES[c.city], organiser=c.organiser, organiser_org=c.organiser_org, venue=c.venue,
+        start_date=c.start_date, end_date=c.end_date, year=c.year, session_dates=days,
+        required_days=required_days(len(days), completion_percent), capacity=c.capacity, enrolled=c.enrolled,
+        seats_left=max(0, c.capacity - c.enrolled), status=c.status, status_name=STATUS_NAMES[ClassStatus(c.status)],
+        cancel_reason=c.cancel_reason, finished_on=c.finished_on, version=c.version, created_at=c.created_at,
+        updated_at=c.updated_at)
+
+
+def enrolment_out(e: Enrolment, number: str | None = None) -> EnrolmentOut:
+    return EnrolmentOut.model_validate({**{k: getattr(e, k) for k in EnrolmentOut.model_fields
+                                           if k != "certificate_number"}, "certificate_number": number})
