@@ -87,3 +87,17 @@ def upgrade_v2() -> None:
 def downgrade_v2() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute('ALTER TABLE inbox ALTER COLUMN "offset" TYPE INTEGER')
+
+
+def retype_ids_v1(columns: dict[str, list[str]], sql_type: str) -> None:
+    """A service's integer id columns (``table → [own key, columns referring to ids]``) and the serial
+    sequences behind them become ``sql_type`` (``BIGINT`` up, ``INTEGER`` down) on PostgreSQL; nothing
+    on SQLite, whose INTEGER holds 64 bits already. Frozen: the services' ``bigint_ids`` migrations
+    call it."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table, names in columns.items():
+        op.execute(f"ALTER TABLE {table} " + ", ".join(f"ALTER COLUMN {c} TYPE {sql_type}" for c in names))
+        for column in names:  # the serial sequence behind an id (int4 since PostgreSQL 10), if any
+            op.execute(f"""DO $$ DECLARE seq text := pg_get_serial_sequence('{table}', '{column}');
+                BEGIN IF seq IS NOT NULL THEN EXECUTE 'ALTER SEQUENCE ' || seq || ' AS {sql_type}'; END IF; END $$""")

@@ -10,8 +10,6 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 09:00:00
 """
-from alembic import op
-
 from libs.common import infra_migrations
 
 revision = '0003'
@@ -28,21 +26,11 @@ COLUMNS = {
 }
 
 
-def _retype(sql_type: str) -> None:
-    for table, columns in COLUMNS.items():
-        op.execute(f"ALTER TABLE {table} " + ", ".join(f"ALTER COLUMN {c} TYPE {sql_type}" for c in columns))
-        for column in columns:  # the serial sequence behind an id (int4 since PostgreSQL 10), if any
-            op.execute(f"""DO $$ DECLARE seq text := pg_get_serial_sequence('{table}', '{column}');
-                BEGIN IF seq IS NOT NULL THEN EXECUTE 'ALTER SEQUENCE ' || seq || ' AS {sql_type}'; END IF; END $$""")
-
-
 def upgrade() -> None:
-    if op.get_bind().dialect.name == 'postgresql':
-        _retype('BIGINT')
+    infra_migrations.retype_ids_v1(COLUMNS, 'BIGINT')
     infra_migrations.upgrade_v2()
 
 
 def downgrade() -> None:
     infra_migrations.downgrade_v2()
-    if op.get_bind().dialect.name == 'postgresql':
-        _retype('INTEGER')
+    infra_migrations.retype_ids_v1(COLUMNS, 'INTEGER')
