@@ -6,7 +6,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: up demo test test-fast lint lock bench docs clean
+.PHONY: up demo test test-fast lint lock bench docs clean system
+
+# Debian packages the browser and Prometheus tests run against (Playwright cannot download browsers here).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk prometheus
 
 # The exact versions of requirements.lock, then the project itself (its ranges are in pyproject.toml).
 $(STAMP): pyproject.toml $(LOCK)
@@ -27,7 +30,14 @@ lint: $(STAMP)          ## ruff (lint and import order), mypy, import-linter con
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint              ## the checks, then unit, API, contract, deploy and e2e tests
+system:                 ## apt-get install the missing SYSTEM_PACKAGES (nothing when all are there)
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "apt-get install$$missing"; sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
+	fi
+
+test: lint system       ## the checks, then unit, API, contract, deploy and e2e tests
 	$(BIN)/pytest
 
 test-fast: lint         ## the checks, then everything but the end-to-end tests
