@@ -184,9 +184,10 @@ def install_problem_handlers(app: FastAPI) -> None:
                                 f"请求处理失败，请向运维人员提供错误编号 {error_id}", error_id=error_id)
 
 
-async def get_or_404(session: Any, model: Any, key: Any, what: str) -> Any:
-    """``session.get(model, key)``, or the 404 problem naming ``what`` (``"质押贷款"``) and the key."""
-    row = await session.get(model, key)
+async def get_or_404(session: Any, model: Any, key: Any, what: str, *, lock: bool = False) -> Any:
+    """``session.get(model, key)``, or the 404 problem naming ``what`` (``"质押贷款"``) and the key;
+    ``lock=True`` also locks the row until the transaction ends (``FOR UPDATE``: a change reads so)."""
+    row = await session.get(model, key, with_for_update=True) if lock else await session.get(model, key)
     if row is None:
         raise NotFound(what, str(key))
     return row

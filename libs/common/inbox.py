@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import BigId, Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
 from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
-from libs.common.retry import Backoff
+from libs.common.retry import Backoff, keep_running
 from libs.common.telemetry import context_from_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -173,44 +173,44 @@ class KafkaEventConsumer:
     """A plain aiokafka consumer loop around an IdempotentProcessor (batched, manual commits)."""
 
     def __init__(self, service: str, bootstrap: str, topics: list[str], group_id: str,
-                 processor: IdempotentProcessor, max_records: int = 500) -> None:
+                 processor: IdempotentProcessor, max_records: int = 500,
+                 prepare: Callable[[], Awaitable[object]] | None = None) -> None:
         self.service = service
         self._bootstrap = bootstrap
         self._topics = topics
         self._group_id = group_id
         self._processor = processor
         self._max_records = max_records
+        self._prepare = prepare  # e.g. declare the topics before each connection
         self._backoff = Backoff(initial=0.5, maximum=30)
 
     async def run(self) -> None:
-        while True:
-            consumer = AIOKafkaConsumer(
-                *self._topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
-                enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=100,
-                isolation_level="read_uncommitted")
+        await keep_running(f"consumer {self._group_id}", self._session, self._backoff)
+
+    async def _session(self) -> None:
+        if self._prepare is not None:
+            await self._prepare()
+        consumer = AIOKafkaConsumer(
+            *self._topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
+            enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=100,
+            isolation_level="read_uncommitted")
+        try:
+            await consumer.start()
+            self._backoff.reset()
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                for tp, messages in batches.items():
+                    await self._processor.process([
+                        Incoming(m.topic, m.partition, m.offset, m.key, m.value, list(m.headers or []))
+                        for m in messages])
+                    await consumer.commit({tp: messages[-1].offset + 1})
+                for tp in consumer.assignment():
+                    await self._report_lag(consumer, tp)
+        finally:
             try:
-                await consumer.start()
-                self._backoff.reset()
-                while True:
-                    batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                    for tp, messages in batches.items():
-                        await self._processor.process([
-                            Incoming(m.topic, m.partition, m.offset, m.key, m.value, list(m.headers or []))
-                            for m in messages])
-                        await consumer.commit({tp: messages[-1].offset + 1})
-                    for tp in consumer.assignment():
-                        await self._report_lag(consumer, tp)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                delay = self._backoff.next()
-                log.warning("consumer %s: %s; restarting in %.1fs", self._group_id, exc, delay)
-                await asyncio.sleep(delay)
-            finally:
-                try:
-                    await consumer.stop()
-                except Exception:  # pragma: no cover
-                    pass
+                await consumer.stop()
+            except Exception:  # pragma: no cover
+                pass
 
     async def _report_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition) -> None:
         high = consumer.highwater(tp)

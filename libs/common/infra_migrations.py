@@ -91,9 +91,13 @@ def downgrade_v2() -> None:
 
 def retype_ids_v1(columns: dict[str, list[str]], sql_type: str) -> None:
     """A service's integer id columns (``table → [own key, columns referring to ids]``) and the serial
-    sequences behind them become ``sql_type`` (``BIGINT`` up, ``INTEGER`` down) on PostgreSQL; nothing
-    on SQLite, whose INTEGER holds 64 bits already. Frozen: the services' ``bigint_ids`` migrations
-    call it."""
+    sequences behind them become ``sql_type`` (``BIGINT`` up, ``INTEGER`` down) on PostgreSQL.
+
+    Why: the API accepts ids up to 2**63 - 1 (``libs.common.fields.RecordId``); an INTEGER (int4)
+    column made PostgreSQL's driver fail on a larger one (a 500 where SQLite answers 404), and a table
+    would run out of ids at 2**31. Nothing changes on SQLite, whose INTEGER holds 64 bits already (an
+    INTEGER PRIMARY KEY stays its autoincrementing rowid). Frozen: the services' ``bigint_ids``
+    migrations call it, with ``upgrade_v2`` (inbox.offset BIGINT: Kafka offsets are 64-bit)."""
     if op.get_bind().dialect.name != "postgresql":
         return
     for table, names in columns.items():

@@ -31,7 +31,7 @@ from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
 from libs.common.kafka import IncarnationProbe
 from libs.common.metrics import BROKER_DATA_LOSSES, OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
-from libs.common.retry import Backoff
+from libs.common.retry import Backoff, keep_running
 from libs.common.telemetry import current_traceparent, tracer
 
 log = logging.getLogger(__name__)
@@ -180,32 +180,29 @@ class OutboxRelay:
 
     async def run(self) -> None:
         try:
-            while True:
-                try:
-                    await self._connect()
-                    await self.check_broker()
-                    while await self.publish_batch():
-                        pass
-                    self._backoff.reset()
-                    await self.update_backlog_metrics()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), self._poll_interval)
-                    except TimeoutError:
-                        pass
-                    self._wake.clear()
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # broker away, database busy…: back off and retry
-                    OUTBOX_FAILURES.labels(self.service).inc()
-                    delay = self._backoff.next()
-                    log.warning("outbox relay %s: %s: %s; retry %d in %.1fs", self.service, type(exc).__name__, exc,
-                                self._backoff.failures, delay, exc_info=self._backoff.failures == 3)
-                    await self._record_failure(exc)
-                    await self._disconnect()
-                    await self.update_backlog_metrics(quiet=True)
-                    await asyncio.sleep(delay)
+            await keep_running(f"outbox relay {self.service}", self._session, self._backoff, self._after_failure)
         finally:
             await self._disconnect()
+
+    async def _session(self) -> None:
+        while True:
+            await self._connect()
+            await self.check_broker()
+            while await self.publish_batch():
+                pass
+            self._backoff.reset()
+            await self.update_backlog_metrics()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def _after_failure(self, exc: Exception) -> None:
+        OUTBOX_FAILURES.labels(self.service).inc()
+        await self._record_failure(exc)
+        await self._disconnect()
+        await self.update_backlog_metrics(quiet=True)
 
     async def _connect(self) -> None:
         if self._producer is not None:

@@ -1,4 +1,5 @@
-"""Substring search in SQL: the user's text is matched literally, never as a LIKE pattern."""
+"""List filters in SQL: equality on the optional parameters, and substring search where the user's text is
+matched literally, never as a LIKE pattern."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,3 +25,13 @@ def contains(text: str, *columns: Any) -> ColumnElement[bool]:
     """Any of ``columns`` contains ``text`` literally, ignoring case (``ILIKE … ESCAPE '\\'``)."""
     pattern = contains_pattern(text)
     return or_(*(column.ilike(pattern, escape=ESCAPE) for column in columns))
+
+
+def where_equal(stmt: Any, model: Any, **values: Any) -> Any:
+    """``stmt`` limited to the rows whose columns equal the given values; ``None`` or ``""`` filters nothing
+    (a list's optional query parameters: ``where_equal(select(Loan), Loan, city=city, status=status)``)."""
+    for name, value in values.items():
+        if value is not None and value != "":
+            stmt = stmt.where(getattr(model, name) == value)
+    return stmt
+

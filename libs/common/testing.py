@@ -74,7 +74,8 @@ async def app_client(app: ASGIApp) -> AsyncIterator[httpx.AsyncClient]:
     """Run the app's lifespan and talk to it in-process."""
     from asgi_lifespan import LifespanManager
 
-    async with LifespanManager(app) as manager:
+    # Not the default 5 s: a loaded machine may take longer to start an app.
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client

@@ -170,17 +170,12 @@ def start_enterprise_consumer(table: Table) -> StartHook:
             return await apply_enterprise_events(session, table, records)
 
         processor = IdempotentProcessor(service, consumer_name, rt.sessions, handler, dead_letter)
-        consumer = KafkaEventConsumer(service, bootstrap, [ENTERPRISE_TOPIC], f"ipp-{consumer_name}", processor)
+        consumer = KafkaEventConsumer(
+            service, bootstrap, [ENTERPRISE_TOPIC], f"ipp-{consumer_name}", processor,
+            prepare=lambda: ensure_topics(bootstrap, [ENTERPRISE_TOPIC, DLQ_TOPIC], settings.topic_partitions))
 
         async def run() -> None:
             try:
-                while True:
-                    try:
-                        await ensure_topics(bootstrap, [ENTERPRISE_TOPIC, DLQ_TOPIC], settings.topic_partitions)
-                        break
-                    except Exception as exc:  # broker not up yet: the consumer loop retries too
-                        log.warning("%s: cannot ensure topics yet (%s)", consumer_name, exc)
-                        await asyncio.sleep(1)
                 await consumer.run()
             finally:
                 if started:

@@ -15,10 +15,11 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import now_in_china, today
-from libs.common.errors import Conflict, NotFound, get_or_404
+from libs.common.errors import get_or_404
 from libs.common.identifiers import uscc_division
 from libs.common.pagination import PageParams, fetch_page
-from libs.common.search import contains
+from libs.common.rules import RuleViolation
+from libs.common.search import contains, where_equal
 from services.enterprise import domain, policy
 from services.enterprise import events as ev
 from services.enterprise.domain import Tier, TierChange, TierState
@@ -48,16 +49,8 @@ def is_private(e: Enterprise) -> bool:
     return e.ownership == Ownership.PRIVATE
 
 
-async def locked_or_404(session, model: Any, key: Any, what: str) -> Any:
-    """:func:`~libs.common.errors.get_or_404` that also locks the row until the transaction ends."""
-    row = await session.get(model, key, with_for_update=True)
-    if row is None:
-        raise NotFound(what, str(key))
-    return row
-
-
 async def get_enterprise(session, uscc: str, lock: bool = False) -> Enterprise:
-    return await (locked_or_404 if lock else get_or_404)(session, Enterprise, uscc, "企业")
+    return await get_or_404(session, Enterprise, uscc, "企业", lock=lock)
 
 
 # ------------------------------------------------------------------------------------- registry
@@ -77,7 +70,7 @@ async def register(rt: Runtime, principal: Principal, data: EnterpriseCreate) ->
         try:
             await uow.session.flush()
         except IntegrityError:
-            raise Conflict("enterprise.exists", f"统一社会信用代码 {data.uscc} 的企业已登记") from None
+            raise RuleViolation("enterprise.exists", f"统一社会信用代码 {data.uscc} 的企业已登记") from None
         await record_audit(uow.session, principal, "enterprise.register", "enterprise", data.uscc, None,
                            snapshot(enterprise))
         uow.emit(ev.EnterpriseRegistered(
@@ -98,17 +91,12 @@ async def get(rt: Runtime, principal: Principal, uscc: str) -> Enterprise:
 async def search(rt: Runtime, principal: Principal, page: PageParams, city: str | None, tier: str | None,
                  industry: str | None, ownership: str | None, q: str | None) -> tuple[list[Enterprise], int]:
     city = policy.readable_city(principal, city, "企业列表")
-    stmt = select(Enterprise)
-    if city:
-        stmt = stmt.where(Enterprise.city == city)
+    stmt = where_equal(select(Enterprise), Enterprise, city=city)
     if tier == "none":
         stmt = stmt.where(Enterprise.tier.is_(None))
     elif tier:
         stmt = stmt.where(Enterprise.tier == tier)
-    if industry:
-        stmt = stmt.where(Enterprise.industry == industry)
-    if ownership:
-        stmt = stmt.where(Enterprise.ownership == ownership)
+    stmt = where_equal(stmt, Enterprise, industry=industry, ownership=ownership)
     if q:
         stmt = stmt.where(contains(q.strip(), Enterprise.name, Enterprise.uscc))
     async with rt.sessions() as session:
@@ -232,11 +220,7 @@ async def recommend(rt: Runtime, principal: Principal, uscc: str, data: Recommen
 async def list_recommendations(rt: Runtime, principal: Principal, page: PageParams, status: str | None,
                                city: str | None) -> tuple[list[TierRecommendation], int]:
     city = policy.readable_city(principal, city, "梯队推荐")
-    stmt = select(TierRecommendation)
-    if status:
-        stmt = stmt.where(TierRecommendation.status == status)
-    if city:
-        stmt = stmt.where(TierRecommendation.city == city)
+    stmt = where_equal(select(TierRecommendation), TierRecommendation, status=status, city=city)
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, TierRecommendation.id)
     return rows, total
@@ -265,7 +249,7 @@ async def _apply_change(uow, principal: Principal, enterprise: Enterprise, targe
 
 
 async def _pending_recommendation(session, rec_id: int) -> TierRecommendation:
-    rec = await locked_or_404(session, TierRecommendation, rec_id, "梯队推荐")
+    rec = await get_or_404(session, TierRecommendation, rec_id, "梯队推荐", lock=True)
     domain.check_undecided(rec.id, rec.status)
     return rec
 

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from libs.common.auth import Principal, Role, ensure_city_access, require_roles
-from libs.common.errors import FieldInvalid, Forbidden, ProblemError
+from libs.common.errors import Forbidden, ProblemError
+from libs.common.rules import RuleViolation
 from services.finance.models import PledgeLoan
 
 PUBLISHERS = (Role.PROVINCE_ADMIN,)
@@ -44,7 +45,7 @@ def lender(principal: Principal, named: str | None) -> str:
     if principal.role not in PROXY_REGISTRARS:
         raise Forbidden(f"角色 {principal.role.value} 不能登记质押贷款")
     if not named:
-        raise FieldInvalid("lender_bank", "lender_bank.required", "由市州或省局代为登记时须填写贷款银行标识")
+        raise RuleViolation("lender_bank.required", "由市州或省局代为登记时须填写贷款银行标识", field="lender_bank")
     return named
 
 

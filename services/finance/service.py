@@ -24,8 +24,6 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.errors import (
-    Conflict,
-    FieldInvalid,
     NotFound,
     ProblemError,
     get_or_404,
@@ -34,6 +32,7 @@ from libs.common.errors import (
 )
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
+from libs.common.search import where_equal
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
 from services.finance import policy
@@ -71,14 +70,6 @@ def _money(value: Decimal) -> str:
     return format(Decimal(value).quantize(Decimal("0.01")), "f")
 
 
-async def _locked_or_404(session, model: Any, key: Any, what: str) -> Any:
-    """:func:`~libs.common.errors.get_or_404` that also locks the row until the transaction ends."""
-    row = await session.get(model, key, with_for_update=True)
-    if row is None:
-        raise NotFound(what, str(key))
-    return row
-
-
 # ================================================================================== pledge loans
 
 def loan_snapshot(loan: PledgeLoan) -> dict[str, Any]:
@@ -107,13 +98,13 @@ def _prepare(principal: Principal, data: PledgeCreate) -> _Prepared:
     return _Prepared(data, lender, items, maturity, list(dict.fromkeys(r.value for r in data.risk_sharing)))
 
 
-def _unknown_enterprise(uscc: str) -> FieldInvalid:
-    return FieldInvalid("uscc", "enterprise-registered",
-                        f"企业 {uscc} 未在企业库登记（或登记尚未同步到本服务），请先在企业服务登记")
+def _unknown_enterprise(uscc: str) -> RuleViolation:
+    return RuleViolation("enterprise-registered",
+                         f"企业 {uscc} 未在企业库登记（或登记尚未同步到本服务），请先在企业服务登记", field="uscc")
 
 
-def _concurrent_pledge() -> Conflict:
-    return Conflict("pledge.concurrent", "同一合同或质押物正被同时登记，请刷新后重试")
+def _concurrent_pledge() -> RuleViolation:
+    return RuleViolation("pledge.concurrent", "同一合同或质押物正被同时登记，请刷新后重试")
 
 
 def _build_loan(principal: Principal, p: _Prepared, ent) -> PledgeLoan:
@@ -311,7 +302,7 @@ async def change_status(rt: Runtime, principal: Principal, loan_id: int, target:
                         on: date | None = None, note: str | None = None) -> PledgeLoan:
     """Release, default or cancel a registered loan (any other change is a 409)."""
     async with rt.unit_of_work() as uow:
-        loan = await _locked_or_404(uow.session, PledgeLoan, loan_id, "质押贷款")
+        loan = await get_or_404(uow.session, PledgeLoan, loan_id, "质押贷款", lock=True)
         policy.ensure_loan_writer(principal, loan)
         when = on or today()
         check_status_change(LoanStatus(loan.status), target, loan.registration_date, when, today())
@@ -337,11 +328,7 @@ async def change_status(rt: Runtime, principal: Principal, loan_id: int, target:
 
 def _scoped_loans(principal: Principal, city: str | None):
     lender, city = policy.loan_scope(principal, city)
-    stmt = select(PledgeLoan)
-    if lender:
-        stmt = stmt.where(PledgeLoan.lender_bank == lender)
-    if city:
-        stmt = stmt.where(PledgeLoan.city == city)
+    stmt = where_equal(select(PledgeLoan), PledgeLoan, lender_bank=lender, city=city)
     return stmt
 
 
@@ -354,14 +341,10 @@ async def list_pledges(rt: Runtime, principal: Principal, page: PageParams, *, c
                        lender_bank: str | None = None, is_private: bool | None = None,
                        maturing_before: date | None = None) -> tuple[list[PledgeLoan], int]:
     stmt = _scoped_loans(principal, city)
-    if status:
-        stmt = stmt.where(PledgeLoan.status == status)
+    stmt = where_equal(stmt, PledgeLoan, status=status)
     if year:
         stmt = stmt.where(_year_range(year))
-    if uscc:
-        stmt = stmt.where(PledgeLoan.uscc == uscc)
-    if lender_bank:
-        stmt = stmt.where(PledgeLoan.lender_bank == lender_bank)
+    stmt = where_equal(stmt, PledgeLoan, uscc=uscc, lender_bank=lender_bank)
     if is_private is not None:
         stmt = stmt.where(PledgeLoan.is_private.is_(is_private))
     if maturing_before:
@@ -421,7 +404,7 @@ async def publish_whitelist(rt: Runtime, principal: Principal, data: WhitelistPu
         previous = (await s.scalars(select(WhitelistVersion).order_by(WhitelistVersion.number.desc())
                                     .limit(1))).first()
         if await s.scalar(select(WhitelistVersion.number).where(WhitelistVersion.title == data.title)) is not None:
-            raise Conflict("whitelist.duplicate_title", f"名为“{data.title}”的白名单已发布")
+            raise RuleViolation("whitelist.duplicate_title", f"名为“{data.title}”的白名单已发布")
         check_publication_date(data.published_on, previous.published_on if previous else None, today())
         known = await _listed_enterprises(s, usccs)
         version = await _add_version(s, principal, data, known, (previous.number + 1) if previous else 1)
@@ -456,7 +439,7 @@ async def _add_version(s, principal: Principal, data: WhitelistPublish, known: d
     try:
         await s.flush()
     except IntegrityError:
-        raise Conflict("whitelist.concurrent", "另一版白名单正在同时发布，请刷新后重试") from None
+        raise RuleViolation("whitelist.concurrent", "另一版白名单正在同时发布，请刷新后重试") from None
     s.add_all([WhitelistEntry(version=number, uscc=e.uscc, position=i, enterprise_name=known[e.uscc].name,
                               city=known[e.uscc].city, is_private=bool(known[e.uscc].is_private),
                               suggested_credit_line=e.suggested_credit_line)
@@ -481,8 +464,7 @@ def _published(version: WhitelistVersion, data: WhitelistPublish, known: dict[st
 
 async def _entries(session, number: int, city: str | None = None) -> list[WhitelistEntry]:
     stmt = select(WhitelistEntry).where(WhitelistEntry.version == number)
-    if city:
-        stmt = stmt.where(WhitelistEntry.city == city)
+    stmt = where_equal(stmt, WhitelistEntry, city=city)
     return list((await session.scalars(stmt.order_by(WhitelistEntry.position))).all())
 
 
@@ -509,7 +491,7 @@ async def diff_versions(rt: Runtime, from_number: int, to_number: int):
     async with rt.sessions() as session:
         for n, field in ((from_number, "from"), (to_number, "to")):
             if await session.get(WhitelistVersion, n) is None:
-                raise FieldInvalid(field, "whitelist.unknown_version", f"白名单第 {n} 版不存在")
+                raise RuleViolation("whitelist.unknown_version", f"白名单第 {n} 版不存在", field=field)
         older = {e.uscc: e for e in await _entries(session, from_number)}
         newer = {e.uscc: e for e in await _entries(session, to_number)}
     diff = diff_whitelists({u: e.suggested_credit_line for u, e in older.items()},
@@ -519,8 +501,8 @@ async def diff_versions(rt: Runtime, from_number: int, to_number: int):
 
 # ================================================================================== activities
 
-def _duplicate_activity(data: ActivityCreate) -> Conflict:
-    return Conflict("activity.duplicate", f"{data.held_on} 的活动“{data.title}”已登记")
+def _duplicate_activity(data: ActivityCreate) -> RuleViolation:
+    return RuleViolation("activity.duplicate", f"{data.held_on} 的活动“{data.title}”已登记")
 
 
 async def record_activity(rt: Runtime, principal: Principal, data: ActivityCreate) -> FinancingActivity:
@@ -573,7 +555,7 @@ async def _check_new_activity(s, data: ActivityCreate) -> None:
 
 async def cancel_activity(rt: Runtime, principal: Principal, activity_id: int, reason: str) -> FinancingActivity:
     async with rt.unit_of_work() as uow:
-        activity = await _locked_or_404(uow.session, FinancingActivity, activity_id, "融资对接活动")
+        activity = await get_or_404(uow.session, FinancingActivity, activity_id, "融资对接活动", lock=True)
         policy.ensure_activity_writer(principal, activity.city)
         check_held(activity.id, activity.status)
         activity.status, activity.cancel_reason = "cancelled", reason
@@ -593,15 +575,10 @@ async def get_activity(rt: Runtime, activity_id: int) -> FinancingActivity:
 
 async def list_activities(rt: Runtime, page: PageParams, kind: str | None, city: str | None, year: int | None,
                           chain: str | None, include_cancelled: bool) -> tuple[list[FinancingActivity], int]:
-    stmt = select(FinancingActivity)
-    if kind:
-        stmt = stmt.where(FinancingActivity.kind == kind)
-    if city:
-        stmt = stmt.where(FinancingActivity.city == city)
+    stmt = where_equal(select(FinancingActivity), FinancingActivity, kind=kind, city=city)
     if year:
         stmt = stmt.where(FinancingActivity.held_on.between(date(year, 1, 1), date(year, 12, 31)))
-    if chain:
-        stmt = stmt.where(FinancingActivity.chain == chain)
+    stmt = where_equal(stmt, FinancingActivity, chain=chain)
     if not include_cancelled:
         stmt = stmt.where(FinancingActivity.status == "held")
     async with rt.sessions() as session:

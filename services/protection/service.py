@@ -17,7 +17,7 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import CHINA, today
 from libs.common.db import utcnow
-from libs.common.errors import FieldInvalid, NotFound, get_or_404
+from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
@@ -77,14 +77,6 @@ def limits_of(rt: Runtime) -> Limits:
 
 # ------------------------------------------------------------------------------------------ helpers
 
-async def _locked(session, model, key, what: str):
-    """The row of ``model`` with this key, locked for the transaction; a 404 naming ``what`` if none."""
-    row = await session.get(model, key, with_for_update=True)
-    if row is None:
-        raise NotFound(what, str(key))
-    return row
-
-
 async def _add_unique(session, row, code: str, message: str) -> None:
     """Write ``row`` (None: the pending changes); a clash with a unique key is the 409 ``code``."""
     if row is not None:
@@ -119,7 +111,7 @@ async def _centre_field(session, centre_id: str, field: str = "centre_id") -> Ce
     """A centre named in a request body: unknown is a 422 on that field."""
     centre = await session.get(Centre, centre_id)
     if centre is None:
-        raise FieldInvalid(field, "centre.unknown", f"中心 {centre_id} 不存在，请先登记中心")
+        raise RuleViolation("centre.unknown", f"中心 {centre_id} 不存在，请先登记中心", field=field)
     return centre
 
 
@@ -143,7 +135,7 @@ async def update_centre(rt: Runtime, principal: Principal, centre_id: str, data:
     changes = data.model_dump(exclude_unset=True)
     check_centre_changes(changes, today())
     async with rt.unit_of_work() as uow:
-        centre = await _locked(uow.session, Centre, centre_id, "中心")
+        centre = await get_or_404(uow.session, Centre, centre_id, "中心", lock=True)
         policy.ensure_city_writer(principal, centre.city, "修改中心信息")
         before = centre_snapshot(centre)
         for key, value in changes.items():
@@ -223,7 +215,7 @@ async def establish_workstation(rt: Runtime, principal: Principal, data: Worksta
 async def deregister_workstation(rt: Runtime, principal: Principal, ws_id: int, data: DeregisterIn) -> Workstation:
     check_not_future(data.deregistered_on, "deregistered_on", today())
     async with rt.unit_of_work() as uow:
-        ws = await _locked(uow.session, Workstation, ws_id, "保护工作站")
+        ws = await get_or_404(uow.session, Workstation, ws_id, "保护工作站", lock=True)
         policy.ensure_city_writer(principal, ws.city, "撤销保护工作站")
         check_deregistration(ws_id, ws.established_on, ws.deregistered_on, data.deregistered_on)
         ws.deregistered_on, ws.deregister_reason = data.deregistered_on, data.reason
@@ -361,7 +353,7 @@ async def advance_case(rt: Runtime, principal: Principal, case_id: int, target: 
     """Move a case to its next step (accepted / handling / closed), timed against the limits."""
     now, limits = utcnow(), limits_of(rt)
     async with rt.unit_of_work() as uow:
-        case = await _locked(uow.session, Case, case_id, "案件")
+        case = await get_or_404(uow.session, Case, case_id, "案件", lock=True)
         centre = await get_or_404(uow.session, Centre, case.centre_id, "中心")
         policy.ensure_centre_actor(principal, centre.id, centre.city)
         at = data.at or now

@@ -13,7 +13,8 @@ from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, decode_token, require_roles
 from libs.common.clock import today
 from libs.common.divisions import CITIES
-from libs.common.errors import FieldInvalid, ProblemError, field_error
+from libs.common.errors import ProblemError, field_error
+from libs.common.rules import RuleViolation
 from services.reporting import periods, service
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
 from services.reporting.kpi import (
@@ -51,7 +52,7 @@ def _cities(city: str | None) -> list[str]:
     if city == "all":
         return [PROVINCE, *CITIES]
     if city not in CITIES:
-        raise FieldInvalid("city", "city.unknown", f"{city} 不是湖北省的市州代码（或 420000 / all）")
+        raise RuleViolation("city.unknown", f"{city} 不是湖北省的市州代码（或 420000 / all）", field="city")
     return [city]
 
 
@@ -69,12 +70,12 @@ def _period(period: str | None) -> periods.Period | None:
     try:
         return periods.parse(period)
     except periods.PeriodError as exc:
-        raise FieldInvalid("period", exc.rule, exc.message) from None
+        raise RuleViolation(exc.rule, exc.message, field="period") from None
 
 
 def _indicator(code: str) -> str:
     if code not in INDICATORS:
-        raise FieldInvalid("indicator", "indicator.unknown", f"未知指标 {code}，可选：{'、'.join(INDICATORS)}")
+        raise RuleViolation("indicator.unknown", f"未知指标 {code}，可选：{'、'.join(INDICATORS)}", field="indicator")
     return code
 
 
@@ -245,22 +246,23 @@ def split_values(total: Decimal, shares: dict[str, Decimal], places: Decimal) ->
 async def split_target(year: YearPath, body: SplitIn, principal: ProvinceAdmin, rt: RT) -> SplitOut:
     code = body.indicator
     if code not in INDICATORS:
-        raise FieldInvalid("indicator", "indicator.unknown", f"未知指标 {code}")
+        raise RuleViolation("indicator.unknown", f"未知指标 {code}", field="indicator")
     given = body.shares if body.shares is not None else body.values
     if not given:
-        raise FieldInvalid("shares", "split.required", "请给出 shares（各市州权重）或 values（各市州目标值）之一")
+        raise RuleViolation("split.required", "请给出 shares（各市州权重）或 values（各市州目标值）之一",
+                            field="shares")
     if body.shares is not None and body.values is not None:
-        raise FieldInvalid("values", "split.one_of", "shares 与 values 只能给出其一")
+        raise RuleViolation("split.one_of", "shares 与 values 只能给出其一", field="values")
     field = "shares" if body.shares is not None else "values"
     bad = [c for c in given if c not in CITIES]
     if bad:
-        raise FieldInvalid(f"{field}.{bad[0]}", "city.unknown", f"{bad[0]} 不是湖北省的市州代码")
+        raise RuleViolation("city.unknown", f"{bad[0]} 不是湖北省的市州代码", field=f"{field}.{bad[0]}")
     total = body.total if body.total is not None else await service.target_value(rt, code, year, PROVINCE)
     if body.shares is not None:
         if total is None:
-            raise FieldInvalid("total", "target.missing", f"{year} 年 {code} 尚无全省目标，请给出 total")
+            raise RuleViolation("target.missing", f"{year} 年 {code} 尚无全省目标，请给出 total", field="total")
         if sum(body.shares.values()) <= 0:
-            raise FieldInvalid("shares", "split.weights", "各市州权重之和应大于 0")
+            raise RuleViolation("split.weights", "各市州权重之和应大于 0", field="shares")
         places = Decimal("0.01") if INDICATORS[code].unit in ("元", "%") else Decimal(1)
         values = split_values(total, body.shares, places)
     else:

@@ -15,7 +15,7 @@ from libs.common.divisions import CITIES
 from libs.common.errors import ProblemError
 from libs.common.kafka import ensure_topics
 from libs.common.metrics import KPI_VALUE
-from libs.common.retry import Backoff
+from libs.common.retry import Backoff, keep_running
 from services.reporting.events import TOPIC
 from services.reporting.indicators import PROVINCE
 from services.reporting.kpi import kpi_dict, read_kpis, today_in_china
@@ -93,6 +93,7 @@ class KpiBroadcaster:
         self._per_owner: Counter[str] = Counter()
         self.connected = False
         self._consumer: AIOKafkaConsumer | None = None
+        self._backoff = Backoff(initial=0.5, maximum=15)
 
     async def probe(self, timeout: float = 2.0) -> bool:
         """Is the broker answering right now? (a metadata request on the consumer's connection)"""
@@ -135,40 +136,32 @@ class KpiBroadcaster:
                 sub.offer(update)
 
     async def run(self) -> None:
-        backoff = Backoff(initial=0.5, maximum=15)
-        while True:
-            consumer = None
+        await keep_running("kpi broadcaster", self._session, self._backoff)
+
+    async def _session(self) -> None:
+        await ensure_topics(self._bootstrap, [TOPIC], self._partitions)
+        consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=self._bootstrap, group_id=None,
+                                    auto_offset_reset="latest", enable_auto_commit=False,
+                                    fetch_max_wait_ms=50, metadata_max_age_ms=5000)
+        try:
+            await consumer.start()
+            self._consumer = consumer
+            self.connected = True
+            self._backoff.reset()
+            async for msg in consumer:
+                try:
+                    data = json.loads(msg.value)
+                except ValueError:
+                    log.warning("ignoring malformed kpi update at offset %s", msg.offset)
+                    continue
+                headers = {k: v.decode() for k, v in (msg.headers or ())}
+                data["event_id"] = headers.get("ce_id")
+                self.publish(data)
+        finally:
+            self.connected = False
+            self._consumer = None
             try:
-                await ensure_topics(self._bootstrap, [TOPIC], self._partitions)
-                consumer = AIOKafkaConsumer(TOPIC, bootstrap_servers=self._bootstrap, group_id=None,
-                                            auto_offset_reset="latest", enable_auto_commit=False,
-                                            fetch_max_wait_ms=50, metadata_max_age_ms=5000)
-                await consumer.start()
-                self._consumer = consumer
-                self.connected = True
-                backoff.reset()
-                async for msg in consumer:
-                    try:
-                        data = json.loads(msg.value)
-                    except ValueError:
-                        log.warning("ignoring malformed kpi update at offset %s", msg.offset)
-                        continue
-                    headers = {k: v.decode() for k, v in (msg.headers or ())}
-                    data["event_id"] = headers.get("ce_id")
-                    self.publish(data)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self.connected = False
-                delay = backoff.next()
-                log.warning("kpi broadcaster: %s; reconnecting in %.1fs", exc, delay)
-                await asyncio.sleep(delay)
-            finally:
-                self.connected = False
-                self._consumer = None
-                if consumer is not None:
-                    try:
-                        await consumer.stop()
-                    except Exception:  # pragma: no cover
-                        pass
+                await consumer.stop()
+            except Exception:  # pragma: no cover
+                pass
 

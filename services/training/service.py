@@ -19,7 +19,7 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.db import utcnow
-from libs.common.errors import Conflict, NotFound, ProblemError, field_error, get_or_404
+from libs.common.errors import NotFound, ProblemError, field_error, get_or_404
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.readmodels.enterprises import require_enterprise
@@ -82,18 +82,10 @@ def _in_year(column, year: int) -> tuple:
     return column >= date(year, 1, 1), column <= date(year, 12, 31)
 
 
-async def _locked_class(session, class_id: int) -> TrainingClass:
-    """The class, locked for the transaction (a 404 if none)."""
-    cls = await session.get(TrainingClass, class_id, with_for_update=True)
-    if cls is None:
-        raise NotFound("培训班", str(class_id))
-    return cls
-
-
 async def _enrolment_and_class(session, enrolment_id: int, lock: bool = False) -> tuple[Enrolment, TrainingClass]:
     e = await get_or_404(session, Enrolment, enrolment_id, "学员报名")
     if lock:
-        return e, await _locked_class(session, e.class_id)
+        return e, await get_or_404(session, TrainingClass, e.class_id, "培训班", lock=True)
     return e, await get_or_404(session, TrainingClass, e.class_id, "培训班")
 
 
@@ -128,7 +120,7 @@ async def create_class(rt: Runtime, principal: Principal, data: ClassCreate) -> 
         try:
             await uow.session.flush()
         except IntegrityError:
-            raise Conflict("class.exists", f"班次编号 {data.code} 已存在") from None
+            raise RuleViolation("class.exists", f"班次编号 {data.code} 已存在") from None
         if data.code is None:
             cls.code = f"TC{cls.year}-{cls.city}-{cls.id:05d}"
             await uow.session.flush()
@@ -182,7 +174,7 @@ async def update_class(rt: Runtime, principal: Principal, class_id: int, data: C
     changes = data.model_dump(exclude_unset=True)
     check_class_changes(changes)
     async with rt.unit_of_work() as uow:
-        cls = await _locked_class(uow.session, class_id)
+        cls = await get_or_404(uow.session, TrainingClass, class_id, "培训班", lock=True)
         policy.ensure_manage(principal, cls)
         before = class_snapshot(cls)
         _apply_class_changes(cls, changes)
@@ -226,7 +218,7 @@ async def change_status(rt: Runtime, principal: Principal, class_id: int, action
                         reason: str | None = None) -> TrainingClass:
     """``open`` | ``finish`` | ``cancel`` (the lifecycle of domain.TRANSITIONS)."""
     async with rt.unit_of_work() as uow:
-        cls = await _locked_class(uow.session, class_id)
+        cls = await get_or_404(uow.session, TrainingClass, class_id, "培训班", lock=True)
         policy.ensure_manage(principal, cls)
         attended = await _attended_total(uow.session, class_id) if action == "cancel" else 0
         target = transition(ClassStatus(cls.status), action, today=today(), end_date=cls.end_date,
@@ -338,7 +330,7 @@ async def _plan_enrolments(session, cls: TrainingClass, items: list[EnrolmentIn]
         existing = (await session.scalars(select(Enrolment).where(
             Enrolment.class_id == cls.id, Enrolment.person_key == key))).first()
         if existing is not None and existing.status == "enrolled":
-            raise Conflict("enrolment.exists", f"学员 {item.name}（{mask_id_number(item.id_number)}）已报名本班",
+            raise RuleViolation("enrolment.exists", f"学员 {item.name}（{mask_id_number(item.id_number)}）已报名本班",
                            enrolment_id=existing.id)
         planned.append((item, key, enterprise, existing))
     if errors:
@@ -366,12 +358,12 @@ async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[En
     secret = rt.settings.person_key_secret.get_secret_value()
     async with rt.unit_of_work() as uow:
         session = uow.session
-        cls = await _locked_class(session, class_id)
+        cls = await get_or_404(session, TrainingClass, class_id, "培训班", lock=True)
         policy.ensure_manage(principal, cls)
         check_enrolment_open(cls.status)
         planned = await _plan_enrolments(session, cls, items, batch, secret)
         if cls.enrolled + len(planned) > cls.capacity:
-            raise Conflict("class.full", f"培训班容量 {cls.capacity} 人，已报名 {cls.enrolled} 人，"
+            raise RuleViolation("class.full", f"培训班容量 {cls.capacity} 人，已报名 {cls.enrolled} 人，"
                                          f"无法再报名 {len(planned)} 人", capacity=cls.capacity, enrolled=cls.enrolled)
         out = []
         for item, key, enterprise, existing in planned:
@@ -481,7 +473,7 @@ async def record_attendance(rt: Runtime, principal: Principal, class_id: int, da
     completion = rt.settings.completion_percent
     async with rt.unit_of_work() as uow:
         session = uow.session
-        cls = await _locked_class(session, class_id)
+        cls = await get_or_404(session, TrainingClass, class_id, "培训班", lock=True)
         policy.ensure_manage(principal, cls)
         check_attendance_day(cls.status, cls.session_dates, day, today())
         trainees, certified, existing = await _sheet_state(session, class_id, day,
@@ -493,7 +485,7 @@ async def record_attendance(rt: Runtime, principal: Principal, class_id: int, da
             if row is not None and row.present == rec.present:
                 continue
             if rec.enrolment_id in certified:
-                raise Conflict("attendance.certified", f"学员 {e.name} 已发证，出勤记录不能再修改",
+                raise RuleViolation("attendance.certified", f"学员 {e.name} 已发证，出勤记录不能再修改",
                                enrolment_id=e.id)
             before_audit[str(e.id)], after_audit[str(e.id)] = None if row is None else row.present, rec.present
             existing[e.id] = await _mark(uow, principal, cls, e, row, day, rec.present, completion)
@@ -585,7 +577,7 @@ async def issue_certificate(rt: Runtime, principal: Principal, enrolment_id: int
         try:
             cert = await _issue(uow, principal, cls, e, issued_on, rt.settings.completion_percent)
         except IntegrityError:
-            raise Conflict("certificate.exists", "该学员已持有本类别证书") from None
+            raise RuleViolation("certificate.exists", "该学员已持有本类别证书") from None
         await uow.commit()
     return cert
 
@@ -595,7 +587,7 @@ async def issue_class_certificates(rt: Runtime, principal: Principal, class_id: 
     """Issue to every eligible trainee of a finished class; the others are listed with the reason."""
     issued, skipped = [], []
     async with rt.unit_of_work() as uow:
-        cls = await _locked_class(uow.session, class_id)
+        cls = await get_or_404(uow.session, TrainingClass, class_id, "培训班", lock=True)
         policy.ensure_manage(principal, cls)
         check_class_finished(cls.status)
         issued_on = issue_date(data.issued_on, today(), cls.end_date)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
-from libs.common.errors import FieldInvalid
 from libs.common.fields import CityCode, RecordId, parse_uscc
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.pagination import Page, Paging
+from libs.common.rules import RuleViolation
 from services.transfer import library, matching_events, needs, open_licences, policy, records
 from services.transfer.domain import (
     IPC_POINTS,
@@ -71,7 +71,7 @@ def _patent_query(value: str | None) -> str | None:
     try:
         return validate_patent_number(value)
     except IdentifierError as exc:
-        raise FieldInvalid("patent", exc.rule, exc.message) from None
+        raise RuleViolation(exc.rule, exc.message, field="patent") from None
 
 
 # ---------------------------------------------------------------------------- transfer records
@@ -92,7 +92,7 @@ async def create_transfer(body: TransferCreate, principal: Writer, rt: RT, respo
 async def bulk_transfers(body: BulkIn, principal: BulkWriter, rt: RT,
                          atomic: Annotated[bool, Query(description="全部成功才写入")] = False) -> BulkOut:
     if len(body.records) > rt.settings.bulk_max_rows:
-        raise FieldInvalid("records", "bulk.too_many", f"单次最多导入 {rt.settings.bulk_max_rows} 行")
+        raise RuleViolation("bulk.too_many", f"单次最多导入 {rt.settings.bulk_max_rows} 行", field="records")
     return await records.bulk_register(rt, principal, body.records, atomic)
 
 

@@ -10,7 +10,7 @@ from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
-from libs.common.search import ESCAPE, contains, escape_like
+from libs.common.search import ESCAPE, contains, escape_like, where_equal
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import ACADEMIC
@@ -48,7 +48,7 @@ async def list_entry(rt: Runtime, principal: Principal, data: LibraryEntryCreate
 async def search_entries(rt: Runtime, page: PageParams, *, city: str | None = None, status: str | None = None,
                          ipc: str | None = None, keyword: str | None = None, owner_kind: str | None = None,
                          use_first_pay_later: bool | None = None) -> tuple[list[LibraryEntry], int]:
-    stmt = lookups.where_equal(select(LibraryEntry), LibraryEntry, city=city, status=status, owner_kind=owner_kind,
+    stmt = where_equal(select(LibraryEntry), LibraryEntry, city=city, status=status, owner_kind=owner_kind,
                                use_first_pay_later=use_first_pay_later)
     if ipc:
         stmt = stmt.where(cast(LibraryEntry.ipc_classes, Text).like(f'%"{escape_like(ipc)}%', escape=ESCAPE))
@@ -65,15 +65,10 @@ async def get_entry(rt: Runtime, entry_id: int) -> LibraryEntry:
 
 
 async def withdraw_entry(rt: Runtime, principal: Principal, entry_id: int, reason: str) -> LibraryEntry:
-    async with rt.unit_of_work() as uow:
-        entry = await lookups.writable(uow.session, principal, LibraryEntry, entry_id, WHAT)
-        entry.status = domain.LIBRARY.next(entry.status, "withdraw")
-        entry.withdrawn_reason = reason
-        await record_audit(uow.session, principal, "library.withdraw", "library_entry", str(entry.id),
-                           {"status": "available"}, {"status": entry.status, "reason": reason})
-        uow.emit(ev.LibraryEntryWithdrawn(entry_id=str(entry.id), city=entry.city, withdrawn_on=today(), reason=reason))
-        await uow.commit()
-    return entry
+    return await lookups.end_with_reason(
+        rt, principal, LibraryEntry, entry_id, reason, what=WHAT, machine=domain.LIBRARY, action="withdraw",
+        reason_attr="withdrawn_reason", audit="library.withdraw",
+        event=lambda e: ev.LibraryEntryWithdrawn(entry_id=str(e.id), city=e.city, withdrawn_on=today(), reason=reason))
 
 
 __all__ = ["get_entry", "list_entry", "search_entries", "withdraw_entry"]

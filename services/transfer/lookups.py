@@ -1,15 +1,18 @@
-"""Reads the transfer use cases share: the enterprise read model by USCC, parties resolved against it,
-rows by id, and a row locked for a change by one who may write it."""
+"""What the transfer use cases share: the enterprise read model by USCC, parties resolved against it,
+rows by id, a row locked for a change by one who may write it, and ending a listing with a reason."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.app import Runtime
+from libs.common.audit import record_audit
 from libs.common.auth import Principal
-from libs.common.errors import NotFound, ProblemError
+from libs.common.errors import ProblemError, get_or_404
+from libs.common.events import EventData
 from services.transfer import domain, policy
 from services.transfer.domain import Party, PartyInput
 from services.transfer.models import known_enterprises
@@ -79,23 +82,29 @@ async def by_id(session: AsyncSession, model, ids: set[int | None]) -> dict[int,
 
 
 async def writable(session: AsyncSession, principal: Principal, model, key: Any, what: str) -> Any:
-    """The row locked for update (404 naming ``what``), once the principal may write its city.
-
-    ``libs.common.errors.get_or_404`` reads without a lock; a change needs ``FOR UPDATE``."""
-    row = await session.get(model, key, with_for_update=True)
-    if row is None:
-        raise NotFound(what, str(key))
+    """The row locked for update (404 naming ``what``), once the principal may write its city."""
+    row = await get_or_404(session, model, key, what, lock=True)
     policy.ensure_may_write(principal, row.city)
     return row
 
 
-def where_equal(stmt, model, **values: Any):
-    """``stmt`` limited to the rows whose columns equal the given values; ``None`` or ``""`` filters nothing."""
-    for name, value in values.items():
-        if value is not None and value != "":
-            stmt = stmt.where(getattr(model, name) == value)
-    return stmt
+async def end_with_reason(rt: Runtime, principal: Principal, model: Any, key: int, reason: str, *, what: str,
+                          machine: domain.Machine, action: str, reason_attr: str, audit: str,
+                          event: Callable[[Any], EventData]) -> Any:
+    """Withdraw or cancel one row in one transaction: lock it (404 ``what``), let ``machine`` decide
+    ``action`` from its status (409 otherwise), keep ``reason``, audit the status change (as an entity
+    named ``machine.name``) and emit ``event``."""
+    async with rt.unit_of_work() as uow:
+        row = await writable(uow.session, principal, model, key, what)
+        before = row.status
+        row.status = machine.next(row.status, action)
+        setattr(row, reason_attr, reason)
+        await record_audit(uow.session, principal, audit, machine.name, str(row.id),
+                           {"status": before}, {"status": row.status, "reason": reason})
+        uow.emit(event(row))
+        await uow.commit()
+    return row
 
 
-__all__ = ["IN_CHUNK", "by_id", "chunks", "invalid", "known_map", "listing_owner", "party_input", "resolve_party",
-           "unique_patents", "where_equal", "writable"]
+__all__ = ["IN_CHUNK", "by_id", "chunks", "end_with_reason", "invalid", "known_map", "listing_owner", "party_input",
+           "resolve_party", "unique_patents", "writable"]

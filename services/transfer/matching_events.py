@@ -11,8 +11,10 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
-from libs.common.errors import Conflict, get_or_404
+from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.rules import RuleViolation
+from libs.common.search import where_equal
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import money_str
@@ -32,7 +34,7 @@ async def plan_matching_event(rt: Runtime, principal: Principal, data: MatchingE
         try:
             await uow.session.flush()
         except IntegrityError:
-            raise Conflict("matching_event.exists", f"活动编号 {data.ref} 已存在") from None
+            raise RuleViolation("matching_event.exists", f"活动编号 {data.ref} 已存在") from None
         await record_audit(uow.session, principal, "matching_event.plan", "matching_event", str(mev.id), None,
                            data.model_dump(mode="json"))
         uow.emit(ev.MatchingEventPlanned(matching_event_id=str(mev.id), title=mev.title, city=mev.city,
@@ -64,21 +66,16 @@ async def hold_matching_event(rt: Runtime, principal: Principal, event_id: int, 
 
 
 async def cancel_matching_event(rt: Runtime, principal: Principal, event_id: int, reason: str) -> MatchingEvent:
-    async with rt.unit_of_work() as uow:
-        mev = await lookups.writable(uow.session, principal, MatchingEvent, event_id, WHAT)
-        mev.status = domain.MATCHING.next(mev.status, "cancel")
-        mev.cancelled_reason = reason
-        await record_audit(uow.session, principal, "matching_event.cancel", "matching_event", str(mev.id),
-                           {"status": "planned"}, {"status": "cancelled", "reason": reason})
-        uow.emit(ev.MatchingEventCancelled(matching_event_id=str(mev.id), city=mev.city, planned_date=mev.planned_date,
-                                           reason=reason))
-        await uow.commit()
-    return mev
+    return await lookups.end_with_reason(
+        rt, principal, MatchingEvent, event_id, reason, what=WHAT, machine=domain.MATCHING, action="cancel",
+        reason_attr="cancelled_reason", audit="matching_event.cancel",
+        event=lambda m: ev.MatchingEventCancelled(matching_event_id=str(m.id), city=m.city, planned_date=m.planned_date,
+                                                  reason=reason))
 
 
 async def search_matching_events(rt: Runtime, page: PageParams, *, city: str | None = None, year: int | None = None,
                                  status: str | None = None, ref: str | None = None) -> tuple[list[MatchingEvent], int]:
-    stmt = lookups.where_equal(select(MatchingEvent), MatchingEvent, city=city, status=status, ref=ref)
+    stmt = where_equal(select(MatchingEvent), MatchingEvent, city=city, status=status, ref=ref)
     if year:
         stmt = stmt.where(func.coalesce(MatchingEvent.held_on, MatchingEvent.planned_date)
                           .between(date(year, 1, 1), date(year, 12, 31)))

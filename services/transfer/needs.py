@@ -10,6 +10,7 @@ from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.search import where_equal
 from libs.readmodels.enterprises import require_enterprise
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
@@ -54,7 +55,7 @@ async def get_need(rt: Runtime, principal: Principal, need_id: int) -> Enterpris
 async def search_needs(rt: Runtime, principal: Principal, page: PageParams, *, city: str | None = None,
                        status: str | None = None, uscc: str | None = None) -> tuple[list[EnterpriseNeed], int]:
     city = policy.readable_city(principal, city, policy.NEED_READERS)
-    stmt = lookups.where_equal(select(EnterpriseNeed), EnterpriseNeed, city=city, status=status, uscc=uscc)
+    stmt = where_equal(select(EnterpriseNeed), EnterpriseNeed, city=city, status=status, uscc=uscc)
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, EnterpriseNeed.id.desc())
     return rows, total

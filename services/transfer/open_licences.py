@@ -11,7 +11,7 @@ from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
-from libs.common.search import ESCAPE, contains, escape_like
+from libs.common.search import ESCAPE, contains, escape_like, where_equal
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import money_str
@@ -59,7 +59,7 @@ async def licensee_counts(session: AsyncSession, ids: list[int]) -> dict[int, in
 async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | None = None, status: str | None = None,
                                in_force: bool | None = None, patent: str | None = None,
                                q: str | None = None) -> tuple[list[tuple[OpenLicence, int]], int]:
-    stmt = lookups.where_equal(select(OpenLicence), OpenLicence, city=city, status=status)
+    stmt = where_equal(select(OpenLicence), OpenLicence, city=city, status=status)
     if in_force is not None:
         on = today()
         cond = (OpenLicence.status == "active") & (OpenLicence.valid_from <= on) & (OpenLicence.valid_to >= on)
@@ -82,16 +82,11 @@ async def get_open_licence(rt: Runtime, licence_id: int) -> tuple[OpenLicence, i
 
 
 async def withdraw_open_licence(rt: Runtime, principal: Principal, licence_id: int, reason: str) -> OpenLicence:
-    async with rt.unit_of_work() as uow:
-        lic = await lookups.writable(uow.session, principal, OpenLicence, licence_id, WHAT)
-        lic.status = domain.OPEN_LICENCE.next(lic.status, "withdraw")
-        lic.withdrawn_reason = reason
-        await record_audit(uow.session, principal, "open_licence.withdraw", "open_licence", str(lic.id),
-                           {"status": "active"}, {"status": lic.status, "reason": reason})
-        uow.emit(ev.OpenLicenceWithdrawn(open_licence_id=str(lic.id), city=lic.city, withdrawn_on=today(),
-                                         reason=reason))
-        await uow.commit()
-    return lic
+    return await lookups.end_with_reason(
+        rt, principal, OpenLicence, licence_id, reason, what=WHAT, machine=domain.OPEN_LICENCE, action="withdraw",
+        reason_attr="withdrawn_reason", audit="open_licence.withdraw",
+        event=lambda lic: ev.OpenLicenceWithdrawn(open_licence_id=str(lic.id), city=lic.city, withdrawn_on=today(),
+                                                  reason=reason))
 
 
 __all__ = ["get_open_licence", "licensee_counts", "publish_open_licence", "search_open_licences",

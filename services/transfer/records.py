@@ -27,9 +27,10 @@ from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
 from libs.common.db import utcnow
-from libs.common.errors import Conflict, ProblemError, get_or_404, validation_errors
+from libs.common.errors import ProblemError, get_or_404, validation_errors
 from libs.common.pagination import PageParams, fetch_page
-from libs.common.search import contains
+from libs.common.rules import RuleViolation
+from libs.common.search import contains, where_equal
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import ACADEMIC, LICENCES, FieldErrors, Kind, Party
@@ -161,7 +162,7 @@ def _audit_values(values: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- one record
 
-def _single_row_problem(errors: list[dict]) -> ProblemError:
+def _single_row_problem(errors: list[dict]) -> ProblemError | RuleViolation:
     """The row errors of a single registration as the problem of that request: another city is a
     403, a taken ``ref`` alone a 409, anything else a 422 listing every error."""
     errs = [{k: e[k] for k in ("field", "rule", "message")} for e in errors]
@@ -170,7 +171,7 @@ def _single_row_problem(errors: list[dict]) -> ProblemError:
         return ProblemError(403, "forbidden-city", "无权访问该市州的数据",
                             next(e["message"] for e in errs if e["rule"] == "forbidden-city"))
     if rules == {"ref.exists"}:
-        return Conflict("transfer.exists", errs[0]["message"])
+        return RuleViolation("transfer.exists", errs[0]["message"])
     return ProblemError(422, "validation-error", "请求参数校验失败",
                         "以下字段不合法：" + "、".join(sorted({e["field"] for e in errs})), errors=errs)
 
@@ -187,7 +188,7 @@ async def register(rt: Runtime, principal: Principal, data: TransferCreate) -> T
         try:
             await uow.commit()
         except IntegrityError:  # a concurrent request took the same ref
-            raise Conflict("transfer.exists", f"登记编号 {data.ref} 已存在") from None
+            raise RuleViolation("transfer.exists", f"登记编号 {data.ref} 已存在") from None
     return await get_record(rt, principal, planned[0].values["id"])
 
 
@@ -213,7 +214,7 @@ async def _write_batch(uow, principal: Principal, planned: list[Planned], batch_
     try:
         await uow.commit()
     except IntegrityError:  # a concurrent import took one of these refs
-        raise Conflict("transfer.exists", "部分登记编号已被同时提交的其他请求占用，请重试") from None
+        raise RuleViolation("transfer.exists", "部分登记编号已被同时提交的其他请求占用，请重试") from None
 
 
 async def bulk_register(rt: Runtime, principal: Principal, rows: list[dict[str, Any]], atomic: bool) -> BulkOut:
@@ -256,7 +257,7 @@ async def search_records(rt: Runtime, principal: Principal, page: PageParams, *,
                          status: str | None = None, batch_id: str | None = None,
                          q: str | None = None) -> tuple[list[TransferRecord], int]:
     city = policy.readable_city(principal, city)
-    stmt = lookups.where_equal(select(TransferRecord), TransferRecord, city=city, year=year, kind=kind,
+    stmt = where_equal(select(TransferRecord), TransferRecord, city=city, year=year, kind=kind,
                                university_origin=university_origin, status=status, batch_id=batch_id)
     if uscc:
         stmt = stmt.where(or_(TransferRecord.from_uscc == uscc, TransferRecord.to_uscc == uscc))

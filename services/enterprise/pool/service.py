@@ -18,8 +18,10 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal
 from libs.common.clock import today
-from libs.common.errors import Conflict, get_or_404
+from libs.common.errors import get_or_404
 from libs.common.pagination import PageParams, fetch_page
+from libs.common.rules import RuleViolation
+from libs.common.search import where_equal
 from services.enterprise import events as ev
 from services.enterprise import policy
 from services.enterprise.models import Enterprise, YearFigures
@@ -38,7 +40,7 @@ from services.enterprise.pool.domain import (
 )
 from services.enterprise.pool.models import PoolHistory, PoolMembership
 from services.enterprise.pool.schemas import AdmitIn, ApplicationIn, GraduateIn, ProgressIn, RejectIn, RemoveIn
-from services.enterprise.service import get_enterprise, is_private, locked_or_404
+from services.enterprise.service import get_enterprise, is_private
 
 #: Transaction-scoped PostgreSQL advisory lock serialising admissions (cap and top-up checks).
 ADMISSION_LOCK_KEY = 0x1_9900_0100
@@ -94,7 +96,7 @@ def _applied_on(data: ApplicationIn) -> date:
 
 
 async def _membership(session, membership_id: int, lock: bool = False) -> PoolMembership:
-    return await (locked_or_404 if lock else get_or_404)(session, PoolMembership, membership_id, "入库记录")
+    return await get_or_404(session, PoolMembership, membership_id, "入库记录", lock=lock)
 
 
 def _history(uow, principal: Principal, m: PoolMembership, action: str, on: date, reason: str,
@@ -130,7 +132,7 @@ async def apply(rt: Runtime, principal: Principal, data: ApplicationIn) -> PoolM
         try:
             await uow.session.flush()
         except IntegrityError:
-            raise Conflict("pool.already_open", "该企业已有待审核或在库的入库记录") from None
+            raise RuleViolation("pool.already_open", "该企业已有待审核或在库的入库记录") from None
         _history(uow, principal, m, "applied", applied_on, data.reason,
                  {"failed": m.failed_criteria, "unknown": m.unknown_criteria, "evaluation_year": evaluation.year})
         await record_audit(uow.session, principal, "pool.apply", "enterprise", m.uscc, None,
@@ -358,13 +360,7 @@ async def get_membership(rt: Runtime, principal: Principal, membership_id: int
 async def list_memberships(rt: Runtime, principal: Principal, page: PageParams, status: str | None,
                            city: str | None, uscc: str | None) -> tuple[list[PoolMembership], dict[str, str], int]:
     city = policy.readable_city(principal, city, POOL)
-    stmt = select(PoolMembership)
-    if status:
-        stmt = stmt.where(PoolMembership.status == status)
-    if city:
-        stmt = stmt.where(PoolMembership.city == city)
-    if uscc:
-        stmt = stmt.where(PoolMembership.uscc == uscc)
+    stmt = where_equal(select(PoolMembership), PoolMembership, status=status, city=city, uscc=uscc)
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, PoolMembership.id)
         names = await names_of(session, {m.uscc for m in rows})
@@ -408,8 +404,7 @@ async def _members_due(session, as_of: date, city: str | None) -> list[PoolMembe
                                         (PoolMembership.ended_on.is_(None)) | (PoolMembership.ended_on > as_of),
                                         PoolMembership.status.in_([Status.ADMITTED.value, Status.GRADUATED.value,
                                                                    Status.REMOVED.value]))
-    if city:
-        stmt = stmt.where(PoolMembership.city == city)
+    stmt = where_equal(stmt, PoolMembership, city=city)
     return [m for m in (await session.scalars(stmt.order_by(PoolMembership.admitted_on, PoolMembership.id))).all()
             if domain.review_due(m.admitted_on, as_of)]
 

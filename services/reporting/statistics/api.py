@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Role, ensure_city_access
-from libs.common.errors import FieldInvalid, Forbidden, ProblemError, field_error
+from libs.common.errors import Forbidden, ProblemError, field_error
+from libs.common.rules import RuleViolation
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
 from services.reporting.statistics.domain import RowProblem, check_org_unit, check_period
@@ -47,10 +48,10 @@ async def _value_set(request: Request) -> DataValueSetIn:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise FieldInvalid("file", "file.required", "请上传 .xlsx 或 .csv 文件（表单字段 file）")
+            raise RuleViolation("file.required", "请上传 .xlsx 或 .csv 文件（表单字段 file）", field="file")
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
-            raise FieldInvalid("file", "file.size", "文件不能超过 20 MB")
+            raise RuleViolation("file.size", "文件不能超过 20 MB", field="file")
         doc: dict[str, Any] = {"values": read_rows(upload.filename or "", data)}
         for name in ("period", "org_unit", "source_system"):
             if form.get(name):
@@ -59,7 +60,7 @@ async def _value_set(request: Request) -> DataValueSetIn:
         try:
             doc = await request.json()
         except ValueError:
-            raise FieldInvalid("body", "json.invalid", "请求体不是合法的 JSON") from None
+            raise RuleViolation("json.invalid", "请求体不是合法的 JSON", field="body") from None
     try:
         return DataValueSetIn.model_validate(doc)
     except ValidationError as exc:
@@ -124,11 +125,11 @@ def _period(code: str) -> str:
     try:
         return check_period(code).code
     except RowProblem as e:
-        raise FieldInvalid("period", e.rule, e.message) from None
+        raise RuleViolation(e.rule, e.message, field="period") from None
 
 
 def _org_unit(code: str) -> str:
     try:
         return check_org_unit(code)
     except RowProblem as e:
-        raise FieldInvalid("org_unit", e.rule, e.message) from None
+        raise RuleViolation(e.rule, e.message, field="org_unit") from None

@@ -12,8 +12,10 @@ from libs.common.app import Runtime
 from libs.common.audit import record_audit
 from libs.common.auth import Principal, Role
 from libs.common.db import utcnow
-from libs.common.errors import Conflict, FieldInvalid, Forbidden, ProblemError
+from libs.common.errors import Forbidden, ProblemError
 from libs.common.outbox import add_event, flush_events
+from libs.common.rules import RuleViolation
+from libs.common.search import where_equal
 from services.reporting import events as ev
 from services.reporting.kpi import fmt_decimal
 from services.reporting.models import StatApproval, StatValue
@@ -45,7 +47,7 @@ def _set_default(body: DataValueSetIn, name: str):
     try:
         return check_period(raw).code if name == "period" else check_org_unit(raw)
     except RowProblem as p:
-        raise FieldInvalid(name, p.rule, p.message) from None
+        raise RuleViolation(p.rule, p.message, field=name) from None
 
 
 async def submit(rt: Runtime, principal: Principal, body: DataValueSetIn, dry_run: bool = False,
@@ -142,14 +144,15 @@ async def approve(rt: Runtime, principal: Principal, period: str, org_unit: str)
         async with rt.sessions.write() as session:
             approval = await session.get(StatApproval, (period, org_unit), with_for_update=True)
             if approval is not None and approval.state == APPROVED:
-                raise Conflict("statistics-already-approved",
+                raise RuleViolation("statistics-already-approved",
                                f"{org_unit} {period} 的统计数据已审核（第 {approval.version} 次）",
                                period=period, org_unit=org_unit)
             values = (await session.scalars(select(StatValue).where(
                 StatValue.period == period, StatValue.org_unit == org_unit).order_by(StatValue.element))).all()
             if not values:
-                raise Conflict("statistics-nothing-to-approve", f"{org_unit} {period} 尚无报送的统计数据，无需审核",
-                               period=period, org_unit=org_unit)
+                raise RuleViolation("statistics-nothing-to-approve",
+                                    f"{org_unit} {period} 尚无报送的统计数据，无需审核",
+                                    period=period, org_unit=org_unit)
             before = None if approval is None else {"state": approval.state, "version": approval.version}
             if approval is None:
                 approval = StatApproval(period=period, org_unit=org_unit, state=APPROVED, version=0)
@@ -170,7 +173,7 @@ async def approve(rt: Runtime, principal: Principal, period: str, org_unit: str)
                 approved_on=today, year=int(period[:4]), values=approved))
             await flush_events(session, ev.DOMAIN_TOPIC)
     except IntegrityError:
-        raise Conflict("statistics-already-approved",
+        raise RuleViolation("statistics-already-approved",
                        f"{org_unit} {period} 的统计数据正在被同时审核，请刷新后重试") from None
     return approval
 
@@ -181,8 +184,9 @@ async def reopen(rt: Runtime, principal: Principal, period: str, org_unit: str, 
     async with rt.sessions.write() as session:
         approval = await session.get(StatApproval, (period, org_unit), with_for_update=True)
         if approval is None or approval.state != APPROVED:
-            raise Conflict("statistics-not-approved", f"{org_unit} {period} 的统计数据未处于已审核状态，无需重新开放",
-                           period=period, org_unit=org_unit)
+            raise RuleViolation("statistics-not-approved",
+                                f"{org_unit} {period} 的统计数据未处于已审核状态，无需重新开放",
+                                period=period, org_unit=org_unit)
         approval.state, approval.reopen_reason = REOPENED, reason
         await record_audit(session, principal, "statistics.reopen", "statistics", f"{period}:{org_unit}",
                            {"state": APPROVED, "version": approval.version}, {"state": REOPENED, "reason": reason})
@@ -197,11 +201,11 @@ def _checked(period: str, org_unit: str) -> tuple[str, str]:
     try:
         p = check_period(period).code
     except RowProblem as e:
-        raise FieldInvalid("period", e.rule, e.message) from None
+        raise RuleViolation(e.rule, e.message, field="period") from None
     try:
         return p, check_org_unit(org_unit)
     except RowProblem as e:
-        raise FieldInvalid("org_unit", e.rule, e.message) from None
+        raise RuleViolation(e.rule, e.message, field="org_unit") from None
 
 
 async def submitted_values(rt: Runtime, period: str | None, org_unit: str | None, element: str | None, *,
@@ -209,14 +213,10 @@ async def submitted_values(rt: Runtime, period: str | None, org_unit: str | None
     """Submitted values (drafts included; at most 10 000) of ``period``, ``org_unit`` and ``element``
     when given, with each one's approval state; ``own_city_only``: only ``city``'s."""
     stmt = select(StatValue).order_by(StatValue.period, StatValue.org_unit, StatValue.element)
-    if period is not None:
-        stmt = stmt.where(StatValue.period == period)
-    if org_unit is not None:
-        stmt = stmt.where(StatValue.org_unit == org_unit)
+    stmt = where_equal(stmt, StatValue, period=period, org_unit=org_unit)
     if own_city_only:
         stmt = stmt.where(StatValue.org_unit == city)
-    if element is not None:
-        stmt = stmt.where(StatValue.element == element)
+    stmt = where_equal(stmt, StatValue, element=element)
     async with rt.sessions() as session:
         rows = (await session.scalars(stmt.limit(10000))).all()
         states = {(a.period, a.org_unit): a.state for a in (await session.scalars(select(StatApproval))).all()}
@@ -240,7 +240,6 @@ def approval_out(a: StatApproval) -> ApprovalOut:
 async def approvals(rt: Runtime, period: str | None = None) -> list[ApprovalOut]:
     """Approval states (of ``period`` when given), by period and org unit."""
     stmt = select(StatApproval).order_by(StatApproval.period, StatApproval.org_unit)
-    if period is not None:
-        stmt = stmt.where(StatApproval.period == period)
+    stmt = where_equal(stmt, StatApproval, period=period)
     async with rt.sessions() as session:
         return [approval_out(a) for a in (await session.scalars(stmt)).all()]

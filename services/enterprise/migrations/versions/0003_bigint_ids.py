@@ -1,10 +1,6 @@
 """64-bit ids on PostgreSQL: every integer record id and every column referring to one is BIGINT
 
-The API accepts ids up to 2**63 - 1 (libs.common.fields.RecordId); an INTEGER (int4) column made
-PostgreSQL's driver fail on a larger one (a 500 where SQLite answers 404), and a table would run
-out of ids at 2**31. The serial sequences behind the ids become BIGINT too. Also the infra tables'
-step 2: inbox.offset is BIGINT (Kafka offsets are 64-bit). Nothing changes on SQLite, whose INTEGER
-holds 64 bits already (an INTEGER PRIMARY KEY stays its autoincrementing rowid).
+Why and how: ``libs.common.infra_migrations.retype_ids_v1``; also the infra tables' step 2.
 
 Revision ID: 0003
 Revises: 0002
