@@ -82,32 +82,32 @@ class Call:
         return dump(self.body)
 
 
-def _call(method: str, path: str, out: Any, body: Any, params: dict[str, Any], none_on_404: bool) -> Call:
+def _build(method: str, path: str, out: Any, body: Any, params: dict[str, Any], none_on_404: bool) -> Call:
     values = {k: _param(v) for k, v in params.items() if v is not None}
     return Call(method, path, out, body, values or None, none_on_404)
 
 
 def get(path: str, out: Any, /, **params: Any) -> Call:
     """A GET of ``path`` answered by ``out``; ``params`` are the query (None values left out)."""
-    return _call("GET", path, out, None, params, False)
+    return _build("GET", path, out, None, params, False)
 
 
 def get_or_none(path: str, out: Any, /, **params: Any) -> Call:
     """A GET whose 404 means "not there (yet)": the call returns ``None``."""
-    return _call("GET", path, out, None, params, True)
+    return _build("GET", path, out, None, params, True)
 
 
 def post(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
-    return _call("POST", path, out, body, params, False)
+    return _build("POST", path, out, body, params, False)
 
 
 def put(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
-    return _call("PUT", path, out, body, params, False)
+    return _build("PUT", path, out, body, params, False)
 
 
 def patch(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
     """A partial update: the body's unset fields are left out."""
-    return _call("PATCH", path, out, body, params, False)
+    return _build("PATCH", path, out, body, params, False)
 
 
 def parse_response(response: httpx.Response, out: Any, none_on_404: bool = False) -> Any:
