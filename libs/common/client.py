@@ -1,19 +1,34 @@
 """What every service's typed client (``services/<name>/client.py``) is built on.
 
-A client module lists its calls once, as specs ``(method, path, json body, query params, response
-type)`` — optionally a sixth element ``True`` when a 404 means "not there yet" and should return
-``None`` — and gets a synchronous and an asynchronous client from :class:`ApiClient` and
-:class:`AsyncApiClient`. Error answers raise :class:`ApiError` carrying the problem-details document.
+A client module writes each call once, as a method of one mixin class (a subclass of
+:class:`ClientCalls`) that builds a :class:`Call` with :func:`get`, :func:`get_or_none`, :func:`post`,
+:func:`put` or :func:`patch` and hands it to ``self._call``::
+
+    class _FinanceCalls(ClientCalls):
+        body_options = {"exclude_none": True}
+
+        def get_pledge(self, loan_id: int) -> PledgeOut:
+            return self._call(get(f"/api/v1/pledges/{loan_id}", PledgeOut))
+
+    class FinanceClient(ApiClient, _FinanceCalls): ...
+    class AsyncFinanceClient(AsyncApiClient, _FinanceCalls): ...   # the same methods, awaited
+
+:class:`ApiClient` sends a call synchronously, :class:`AsyncApiClient` returns an awaitable. A pydantic
+body is written as ``model_dump(mode="json", **body_options)`` (inside dicts and lists too), a PATCH body
+also leaves out the fields the caller did not set; query parameters left out (None) are dropped, dates
+are written ISO and enums as their value. Error answers raise :class:`ApiError` carrying the
+problem-details document; a call built with :func:`get_or_none` returns ``None`` on a 404 instead.
 """
 from __future__ import annotations
 
-from typing import Any, Self
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from typing import Any, ClassVar, Self
 
 import httpx
-from pydantic import TypeAdapter
-
-#: (method, path, body, params, response type[, none_on_404])
-Spec = tuple[Any, ...]
+from pydantic import BaseModel, TypeAdapter
 
 
 class ApiError(Exception):
@@ -30,6 +45,71 @@ def query(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _param(value: Any) -> Any:
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request: ``out`` is the response type (None: the JSON as it comes); ``body`` a pydantic model,
+    or JSON-ready data that may hold models; ``none_on_404``: a 404 means "not there (yet)" → ``None``."""
+
+    method: str
+    path: str
+    out: Any
+    body: Any = None
+    params: Mapping[str, Any] | None = None
+    none_on_404: bool = False
+
+    def json(self, options: Mapping[str, Any]) -> Any:
+        """The body as JSON-ready data, pydantic models written with ``options``."""
+        if self.method == "PATCH":
+            options = {**options, "exclude_unset": True}
+
+        def dump(value: Any) -> Any:
+            if isinstance(value, BaseModel):
+                return value.model_dump(mode="json", **options)
+            if isinstance(value, dict):
+                return {k: dump(v) for k, v in value.items()}
+            if isinstance(value, list | tuple):
+                return [dump(v) for v in value]
+            return value
+
+        return dump(self.body)
+
+
+def _build(method: str, path: str, out: Any, body: Any, params: dict[str, Any], none_on_404: bool) -> Call:
+    values = {k: _param(v) for k, v in params.items() if v is not None}
+    return Call(method, path, out, body, values or None, none_on_404)
+
+
+def get(path: str, out: Any, /, **params: Any) -> Call:
+    """A GET of ``path`` answered by ``out``; ``params`` are the query (None values left out)."""
+    return _build("GET", path, out, None, params, False)
+
+
+def get_or_none(path: str, out: Any, /, **params: Any) -> Call:
+    """A GET whose 404 means "not there (yet)": the call returns ``None``."""
+    return _build("GET", path, out, None, params, True)
+
+
+def post(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
+    return _build("POST", path, out, body, params, False)
+
+
+def put(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
+    return _build("PUT", path, out, body, params, False)
+
+
+def patch(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
+    """A partial update: the body's unset fields are left out."""
+    return _build("PATCH", path, out, body, params, False)
+
+
 def parse_response(response: httpx.Response, out: Any, none_on_404: bool = False) -> Any:
     if none_on_404 and response.status_code == 404:
         return None
@@ -44,12 +124,17 @@ def parse_response(response: httpx.Response, out: Any, none_on_404: bool = False
     return TypeAdapter(out).validate_python(response.json())
 
 
-def _split(spec: Spec) -> tuple[str, str, Any, Any, Any, bool]:
-    method, path, body, params, out, *rest = spec
-    return method, path, body, params, out, bool(rest and rest[0])
+class ClientCalls:
+    """A service's calls, shared by its sync and async client (the client sends what ``_call`` gets)."""
+
+    #: ``model_dump`` keywords (besides ``mode="json"``) for this service's request bodies
+    body_options: ClassVar[Mapping[str, Any]] = {}
+
+    def _call(self, call: Call) -> Any:  # implemented by ApiClient and AsyncApiClient
+        raise NotImplementedError
 
 
-class ApiClient:
+class ApiClient(ClientCalls):
     """Synchronous client: ``with XClient(base_url, token) as c: c.method(...)``."""
 
     default_timeout = 10.0
@@ -58,9 +143,9 @@ class ApiClient:
         self.http = httpx.Client(base_url=base_url, timeout=timeout or self.default_timeout,
                                  headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
-    def _call(self, spec: Spec) -> Any:
-        method, path, body, params, out, none_on_404 = _split(spec)
-        return parse_response(self.http.request(method, path, json=body, params=params), out, none_on_404)
+    def _call(self, call: Call) -> Any:
+        response = self.http.request(call.method, call.path, json=call.json(self.body_options), params=call.params)
+        return parse_response(response, call.out, call.none_on_404)
 
     def close(self) -> None:
         self.http.close()
@@ -72,7 +157,7 @@ class ApiClient:
         self.close()
 
 
-class AsyncApiClient:
+class AsyncApiClient(ClientCalls):
     """Asynchronous client: the same methods, awaited; ``async with``."""
 
     default_timeout = 10.0
@@ -81,9 +166,10 @@ class AsyncApiClient:
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout or self.default_timeout,
                                       headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
-    async def _call(self, spec: Spec) -> Any:
-        method, path, body, params, out, none_on_404 = _split(spec)
-        return parse_response(await self.http.request(method, path, json=body, params=params), out, none_on_404)
+    async def _call(self, call: Call) -> Any:  # the awaitable of what ClientCalls._call types
+        response = await self.http.request(call.method, call.path, json=call.json(self.body_options),
+                                           params=call.params)
+        return parse_response(response, call.out, call.none_on_404)
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -1,6 +1,7 @@
 """The typed async client against the app in-process; the OpenAPI contract; the read-model endpoint."""
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ import httpx
 import pytest
 
 from libs.common.testing import random_uscc, token
-from services.finance.client import ApiError, AsyncFinanceClient, FinanceClient, _Requests
+from services.finance.client import ApiError, AsyncFinanceClient, FinanceClient
 from services.finance.schemas import ActivityCreate, PledgeCreate, PledgedItemIn, WhitelistEntryIn, WhitelistPublish
 from services.finance.tests.helpers import YICHANG, known, new_patent
 
@@ -62,16 +63,27 @@ async def test_client_errors_carry_the_problem(api, app):
 
 
 def test_sync_client_builds_the_same_requests():
-    transport = httpx.MockTransport(lambda request: httpx.Response(
-        200, json={"items": [], "total": 0, "limit": 10, "offset": 0}) if request.url.path == "/api/v1/pledges"
-        else httpx.Response(422, json={"title": "请求参数校验失败", "detail": "x"}))
-    with FinanceClient("http://x", "t", transport=transport) as c:
-        assert c.list_pledges(year=2025, maturing_before=date(2025, 12, 31), limit=10).total == 0
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.path == "/api/v1/pledges":
+            return httpx.Response(200, json={"items": [], "total": 0, "limit": 10, "offset": 0})
+        return httpx.Response(422, json={"title": "请求参数校验失败", "detail": "x"})
+
+    with FinanceClient("http://x", "t", transport=httpx.MockTransport(answer)) as c:
+        assert c.list_pledges(year=2025, city=None, maturing_before=date(2025, 12, 31), limit=10).total == 0
         with pytest.raises(ApiError) as err:
             c.whitelist_diff(1, 2)
         assert err.value.status == 422
-    method, path, _, params, _ = _Requests.list_pledges(year=2025, city=None, maturing_before=date(2025, 1, 2))
-    assert (method, path, params) == ("GET", "/api/v1/pledges", {"year": 2025, "maturing_before": "2025-01-02"})
+        with pytest.raises(ApiError):
+            c.default_pledge(7, date(2025, 10, 2))
+    listing, diff, default = seen
+    assert (listing.method, listing.url.path, dict(listing.url.params)) == (
+        "GET", "/api/v1/pledges", {"year": "2025", "maturing_before": "2025-12-31", "limit": "10", "offset": "0"})
+    assert dict(diff.url.params) == {"from": "1", "to": "2"}
+    # the bodies leave out what was not given (None)
+    assert (default.method, json.loads(default.content)) == ("POST", {"defaulted_on": "2025-10-02"})
 
 
 @pytest.mark.parametrize("db_backend", ["sqlite"])
