@@ -9,6 +9,7 @@ import pytest
 from libs.common.auth import Role, Unauthorized, decode_token, issue_token
 from libs.common.config import DEV_JWT_SECRET
 
+# Built when the module is collected: valid for a day, so a long run on a busy machine never sees them expire.
 NOW = int(time.time())
 
 
@@ -17,7 +18,7 @@ def signed(claims: dict, key: str = DEV_JWT_SECRET, algorithm: str = "HS256") ->
 
 
 def base(**extra) -> dict:
-    return {"sub": "u1", "role": "viewer", "iss": "ipp", "exp": NOW + 600, **extra}
+    return {"sub": "u1", "role": "viewer", "iss": "ipp", "exp": NOW + 86400, **extra}
 
 
 @pytest.mark.parametrize(("token", "detail"), [
@@ -26,9 +27,9 @@ def base(**extra) -> dict:
     ("not-a-jwt", "令牌无效：格式错误"),
     ("a.b.c", "令牌无效：格式错误"),
     (signed(base(iss="elsewhere")), "令牌无效：签发者不正确"),
-    (signed({"sub": "u1", "role": "viewer", "exp": NOW + 600}), "令牌无效：缺少 iss"),
-    (signed({"sub": "u1", "iss": "ipp", "exp": NOW + 600}), "令牌无效：缺少 role"),
-    (signed({"role": "viewer", "iss": "ipp", "exp": NOW + 600}), "令牌无效：缺少 sub"),
+    (signed({"sub": "u1", "role": "viewer", "exp": NOW + 86400}), "令牌无效：缺少 iss"),
+    (signed({"sub": "u1", "iss": "ipp", "exp": NOW + 86400}), "令牌无效：缺少 role"),
+    (signed({"role": "viewer", "iss": "ipp", "exp": NOW + 86400}), "令牌无效：缺少 sub"),
     (signed({"sub": "u1", "role": "viewer", "iss": "ipp"}), "令牌无效：缺少 exp"),
     (signed(base(), algorithm="HS384"), "令牌无效：签名算法不受支持"),
     (signed(base(nbf=NOW + 3600)), "令牌无效：尚未生效"),
