@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from libs.common.rules import RuleViolation
@@ -183,8 +183,13 @@ def yuan(amount: Decimal) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
-def pct(value: Decimal) -> str:
-    return f"{value.quantize(Decimal('0.1'))}"
+def pct(value: Decimal, at_least: Decimal | None = None) -> str:
+    """A share to one place; below an ``at_least`` threshold it is rounded down, so a failing 19.99 %
+    never reads as the threshold (20.0 %)."""
+    shown = value.quantize(Decimal("0.1"))
+    if at_least is not None and value < at_least <= shown:
+        shown = value.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return f"{shown}"
 
 
 def share(part: Decimal | int, whole: Decimal | int) -> Decimal:
@@ -249,7 +254,7 @@ def _rd_spend(f: Figures | None, year: int) -> CriterionResult:
         share_text = "营业收入未填报" if revenue is None else "营业收入为 0，无法计算占比"
     else:
         by_share = Outcome.PASS if rd * 100 >= revenue * RD_SHARE_THRESHOLD else Outcome.FAIL
-        share_text = f"占营业收入 {pct(share(rd, revenue))} %"
+        share_text = f"占营业收入 {pct(share(rd, revenue), RD_SHARE_THRESHOLD)} %"
     outcome = _either(by_share, by_amount)
     return _result(6, "rd_spend", outcome, f"{year}年研发投入 {yuan(rd)} 元，{share_text}", threshold)
 
@@ -263,7 +268,8 @@ def _rd_staff(f: Figures | None, d: Declarations, year: int) -> CriterionResult:
         share_text = f"{year}年研发人员占比无法计算（职工或研发人员数未填报）"
     else:
         by_share = Outcome.PASS if rd_staff * 100 >= staff * RD_STAFF_THRESHOLD else Outcome.FAIL
-        share_text = f"{year}年研发人员 {rd_staff} 人，占职工 {staff} 人的 {pct(share(rd_staff, staff))} %"
+        shown = pct(share(rd_staff, staff), RD_STAFF_THRESHOLD)
+        share_text = f"{year}年研发人员 {rd_staff} 人，占职工 {staff} 人的 {shown} %"
     outcome = _either(by_share, _declared(d.university_partnership))
     figure = f"{share_text}；产学研合作（申报）：{_yes_no(d.university_partnership, '有', '无')}"
     return _result(7, "rd_staff", outcome, figure, threshold)

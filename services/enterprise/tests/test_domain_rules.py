@@ -153,8 +153,6 @@ def _profile() -> Profile:
                    ip_management_certified=True)
 
 
-@pytest.mark.xfail(strict=True, reason="pct() rounds to one place: an R&D staff share of 19.99 % (fails the annex-7 "
-                                       "≥ 20 % threshold) is shown as “20.0 %” next to “不符合”")
 def test_rd_staff_figure_just_below_threshold_is_not_shown_as_the_threshold():
     # 004 annex 7: 研发人员占比 ≥ 20 % (RD_STAFF_THRESHOLD); 1,999 of 10,000 staff is 19.99 %
     figures = Figures(year=2024, revenue=D("1"), rd_spend=D("1"), staff=10_000, rd_staff=1_999,
