@@ -78,3 +78,12 @@ class Server:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def bench_port(offset: int) -> int:
+    """A free port at ``IPP_BENCH_PORT_BASE`` (default 26000, below Linux's ephemeral range) + offset.
+
+    Engineers sharing a machine give each run its own base (``IPP_BENCH_PORT_BASE=41000``)."""
+    from libs.common.broker import free_port
+
+    return free_port(int(os.environ.get("IPP_BENCH_PORT_BASE", "26000")) + offset)

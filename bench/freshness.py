@@ -48,8 +48,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench._util import cpu_seconds, loadavg, percentile
-from libs.common.broker import free_port
+from bench._util import bench_port, cpu_seconds, loadavg, percentile
 from libs.common.testing import random_uscc, token
 
 CITY = "420500"  # 宜昌市
@@ -447,15 +446,19 @@ def main() -> int:
 
     # Our own embedded broker and databases, whatever this shell points at.
     for key in ("KAFKA_BOOTSTRAP_SERVERS", "IPP_KAFKA_BOOTSTRAP_SERVERS", "IPP_KAFKA_ENABLED",
-                "IPP_ENTERPRISE_DATABASE_URL", "IPP_REPORTING_DATABASE_URL", "OTEL_EXPORTER_OTLP_ENDPOINT"):
+                "IPP_ENTERPRISE_DATABASE_URL", "IPP_FINANCE_DATABASE_URL", "IPP_PROTECTION_DATABASE_URL",
+                "IPP_TRANSFER_DATABASE_URL", "IPP_TRAINING_DATABASE_URL", "IPP_REPORTING_DATABASE_URL",
+                "OTEL_EXPORTER_OTLP_ENDPOINT"):
         os.environ.pop(key, None)
     tmp = Path(tempfile.mkdtemp(prefix="ipp-bench-fresh-"))
     # Below Linux's ephemeral range (32768-60999): a port there can be taken by any outgoing connection
     # (the many Kafka clients on a shared machine) between free_port() and the service's bind.
-    base = free_port(26201)
-    ports = {"enterprise": base, "reporting": free_port(base + 1)}
-    platform = Platform(var_dir=tmp / "var", ports=ports, worker_metrics_port=free_port(ports["reporting"] + 1),
-                        broker_port=free_port(26292), quiet=True)
+    # Every service of the registry runs (the launcher starts them all), each on its own spare port.
+    from ipp.registry import SERVICES
+
+    ports = {name: bench_port(201 + 3 * i) for i, name in enumerate(SERVICES)}
+    platform = Platform(var_dir=tmp / "var", ports=ports, worker_metrics_port=bench_port(250),
+                        broker_port=bench_port(292), quiet=True)
     print(f"freshness benchmark: {os.cpu_count()} CPUs, load average before: {loadavg()}; ports {ports}, "
           f"worker metrics {platform.worker_metrics_port}, var dir {tmp / 'var'}")
     code = 1
