@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench._util import Server, bench_port, cpu_seconds, loadavg, percentile
+from bench._util import Server, bench_port, cpu_seconds, loadavg, percentile, start_server
 
 GOAL_READ_P99_MS, GOAL_SSE_P99_MS = 10.0, 100.0
 TOPIC = "ipp.reporting.kpi-updates"
@@ -211,9 +211,9 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "ipp.cli", "migrate", "reporting"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         rows = fill_reporting_db(var / "reporting.db", year)
-        sport, bport = bench_port(710), bench_port(720)
-        service = Server("reporting", [sys.executable, "-m", "ipp.cli", "serve", "reporting", "--port", str(sport)],
-                         env, tmp / "reporting.log", f"http://127.0.0.1:{sport}/readyz").start(timeout=120)
+        sport, service = start_server(lambda port: Server(
+            "reporting", [sys.executable, "-m", "ipp.cli", "serve", "reporting", "--port", str(port)],
+            env, tmp / "reporting.log", f"http://127.0.0.1:{port}/readyz"), 710, timeout=120)
         read_path = f"/api/v1/indicators?city=all&year={year}"
         admin = token("province-admin", sub="bench-dashboard-0")
         answer = httpx.get(f"http://127.0.0.1:{sport}{read_path}", headers={"Authorization": f"Bearer {admin}"},
@@ -223,10 +223,10 @@ def main() -> int:
         body.write_bytes(answer.content)
         print(f"reporting database: {rows} indicator values; the read answers {len(answer.json()['items'])} "
               f"items, {len(answer.content)} bytes")
-        baseline = Server("baseline", [sys.executable, "-m", "bench.kpi_baseline_app", "--port", str(bport),
-                                       "--body", str(body), "--bootstrap", broker.bootstrap, "--topic", BASELINE_TOPIC],
-                          {**os.environ, "PYTHONUNBUFFERED": "1"}, tmp / "baseline.log",
-                          f"http://127.0.0.1:{bport}/readyz").start()
+        bport, baseline = start_server(lambda port: Server(
+            "baseline", [sys.executable, "-m", "bench.kpi_baseline_app", "--port", str(port), "--body", str(body),
+                         "--bootstrap", broker.bootstrap, "--topic", BASELINE_TOPIC],
+            {**os.environ, "PYTHONUNBUFFERED": "1"}, tmp / "baseline.log", f"http://127.0.0.1:{port}/readyz"), 720)
         tokens = [admin] + [token("province-admin", sub=f"bench-dashboard-{i}") for i in range(1, args.clients)]
         runs.append(measure("service", service, sport, read_path, f"/api/v1/indicators/stream?year={year}&city=all",
                             TOPIC, broker.bootstrap, tokens, args, tmp, year, 1_000_000))
