@@ -338,8 +338,12 @@ def report_mixed(phase: Phase, sse: SseReader) -> dict:
         observed += seen
         print(f"  {service:<10} HTTP {fmt_ms([w.ack - w.sent for w in mine])}")
         print(f"  {'':<10} SSE  {fmt_ms(seen)}   ({len(seen)}/{len(mine)} observed, {indicator})")
+    early = sum(1 for d in observed if d < 0)
     print(f"  all        ack -> SSE event (freshness): {fmt_ms(observed)}   "
-          f"({len(observed)}/{len(ok)} writes observed)")
+          f"({len(observed)}/{len(ok)} writes observed, {early} before their ack)")
+    if early or lag > 0.1:
+        print("  NB: events seen before their HTTP answer, or sends late: the load generator is starved, so the "
+              "acks are late and these figures flatter the platform")
     if phase.cpu_before:
         print("  CPU during the phase, % of one core: " + ", ".join(
             f"{n} {(phase.cpu_after[n] - phase.cpu_before[n]) / phase.wall * 100:.0f}%" for n in phase.cpu_before))

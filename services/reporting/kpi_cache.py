@@ -13,7 +13,8 @@ down, reconnecting) nothing is cached and every read is computed; a (re)connecti
 (events may have been missed meanwhile). As a last guard against a writer that changes values
 without an event, an entry lives at most ``max_age`` seconds. The key holds today's date (expected
 progress and status move with it), the year or period, and the cities asked for; the answer does not
-depend on who asks (every role reads every city), authentication still runs on each request.
+depend on who asks (every role reads every city), authentication still runs on each request. At most
+``max_entries`` answers are kept (a full cache is emptied), about 240 KB each at most.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from collections.abc import Awaitable, Callable, Hashable
 
 
 class RenderedCache:
-    def __init__(self, max_age: float = 5.0, max_entries: int = 256) -> None:
+    def __init__(self, max_age: float = 5.0, max_entries: int = 64) -> None:
         self.max_age = max_age
         self.max_entries = max_entries
         self.generation = 0
