@@ -50,7 +50,9 @@ lock: $(STAMP)          ## re-resolve requirements.lock from pyproject.toml (UPG
 bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performance.md
 	$(BIN)/python -m bench.enterprise_write
 	$(BIN)/python -m bench.freshness
+	$(BIN)/python -m bench.kpi_read
 	$(BIN)/python -m bench.transfer_bulk
+	$(BIN)/python -m bench.demo_load
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs

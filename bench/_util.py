@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -78,3 +79,28 @@ class Server:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+def bench_port(offset: int) -> int:
+    """A free port at ``IPP_BENCH_PORT_BASE`` (default 26000, below Linux's ephemeral range) + offset.
+
+    Engineers sharing a machine give each run its own base (``IPP_BENCH_PORT_BASE=41000``)."""
+    from libs.common.broker import free_port
+
+    return free_port(int(os.environ.get("IPP_BENCH_PORT_BASE", "26000")) + offset)
+
+
+def start_server(make: Callable[[int], Server], offset: int, tries: int = 5,
+                 timeout: float = 60.0) -> tuple[int, Server]:
+    """Start ``make(port)`` on a free port at ``bench_port(offset)``; again on another port if that one
+    was taken between the check and the bind (a port above 32768 can be any outgoing connection's)."""
+    for attempt in range(tries):
+        port = bench_port(offset + attempt * 7)
+        server = make(port)
+        try:
+            return port, server.start(timeout)
+        except RuntimeError as exc:
+            server.stop()
+            if "address already in use" not in str(exc) or attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")

@@ -109,7 +109,9 @@ def demo(enterprises: int = typer.Option(300, help="how many enterprises"),
     from ipp.registry import SERVICES
 
     urls = {name: f"http://{host}:{spec.port}" for name, spec in SERVICES.items()}
-    summary = load_demo(urls, enterprises=enterprises, seed=seed, programmes=() if only_enterprises else PROGRAMMES)
+    summary = load_demo(urls, enterprises=enterprises, seed=seed, programmes=() if only_enterprises else PROGRAMMES,
+                        progress=True, wait_for_indicators=True,
+                        worker_metrics_url=f"http://{host}:{WORKER_METRICS_PORT}")
     typer.echo(summary)
 
 

@@ -248,7 +248,9 @@ class Platform:
                 from ipp.demo import load_demo
 
                 self.say("loading demo data…")
-                self.say(load_demo({name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}))
+                self.say(load_demo({name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()},
+                                   progress=not self.quiet, wait_for_indicators=True,
+                                   worker_metrics_url=f"http://127.0.0.1:{self.worker_metrics_port}"))
             self.say("Ctrl-C 停止 stops everything.")
             while True:
                 for proc in self.procs.values():

@@ -22,13 +22,14 @@ so a second run gets 409 for each and creates nothing new.
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ipp.demo.common import DemoEnterprise, DemoError, token
+from ipp.demo.common import HTTP_OPTIONS, DemoEnterprise, DemoError, in_parallel, token
 from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from libs.common.identifiers import patent_check_char
@@ -170,10 +171,13 @@ def _loan_plan(rng: random.Random, e: DemoEnterprise, year: int, numbers: _Numbe
 def _load_loans(base: str, plans: list[dict], today: date, totals: Totals) -> None:
     clients: dict[str, FinanceClient] = {}
 
+    lock = threading.Lock()
+
     def client(key: str, role: Role, **claims) -> FinanceClient:
-        if key not in clients:
-            clients[key] = FinanceClient(base, token(role, **claims), timeout=30)
-        return clients[key]
+        with lock:  # loader threads share the clients
+            if key not in clients:
+                clients[key] = FinanceClient(base, token(role, **claims), timeout=30, **HTTP_OPTIONS)
+            return clients[key]
 
     def register(c: FinanceClient, body: PledgeCreate):
         try:
@@ -183,38 +187,52 @@ def _load_loans(base: str, plans: list[dict], today: date, totals: Totals) -> No
                 return None
             raise DemoError(f"质押贷款 {body.contract_no}：{exc}") from exc
 
-    try:
-        corrected: set[int] = set()
-        for plan in plans:
-            body: PledgeCreate = plan["body"]
-            e: DemoEnterprise = plan["enterprise"]
-            if plan["by_bank"]:
-                bank = body.lender_bank
-                assert bank is not None  # the plan names the bank of a loan it registers
-                c = client(bank, Role.BANK, org=bank, sub=f"demo-bank-{bank}")
-                body = body.model_copy(update={"lender_bank": None})
+    # one erroneous entry a year (the amount typed ten times too large), chosen in plan order
+    corrected: set[int] = set()
+    erroneous: set[int] = set()
+    for i, plan in enumerate(plans):
+        year = plan["body"].registration_date.year
+        if year not in corrected and plan["roll"] > 0.9:
+            corrected.add(year)
+            erroneous.add(i)
+
+    def run(i: int, plan: dict) -> bool:
+        body: PledgeCreate = plan["body"]
+        e: DemoEnterprise = plan["enterprise"]
+        if plan["by_bank"]:
+            bank = body.lender_bank
+            assert bank is not None  # the plan names the bank of a loan it registers
+            c = client(bank, Role.BANK, org=bank, sub=f"demo-bank-{bank}")
+            body = body.model_copy(update={"lender_bank": None})
+        else:
+            c = client(e.city, Role.CITY_OFFICER, city=e.city)
+        if i in erroneous:
+            # withdrawn, then registered correctly — the pledged items are free again once it is withdrawn
+            wrong = register(c, body.model_copy(update={"contract_no": body.contract_no + "-E",
+                                                        "amount": body.amount * 10}))
+            if wrong is not None:
+                c.cancel_pledge(wrong.id, "金额录入错误（多录一位），撤销后按合同重新登记")
+        loan = register(c, body)
+        if loan is None:
+            return False
+        if loan.maturity_date <= today:
+            if plan["roll"] < 0.04:
+                c.default_pledge(loan.id, min(today, loan.maturity_date + timedelta(days=45)),
+                                 "逾期未还，进入质押物处置")
             else:
-                c = client(e.city, Role.CITY_OFFICER, city=e.city)
-            year = body.registration_date.year
-            if year not in corrected and plan["roll"] > 0.9:
-                # one erroneous entry a year (the amount typed ten times too large): withdrawn, then
-                # registered correctly — the pledged items are free again once it is withdrawn
-                corrected.add(year)
-                wrong = register(c, body.model_copy(update={"contract_no": body.contract_no + "-E",
-                                                            "amount": body.amount * 10}))
-                if wrong is not None:
-                    c.cancel_pledge(wrong.id, "金额录入错误（多录一位），撤销后按合同重新登记")
-            loan = register(c, body)
+                c.release_pledge(loan.id, loan.maturity_date - timedelta(days=int(plan["roll"] * 20)))
+        return True
+
+    # An enterprise's loans go in plan order (its pledged items are freed by the earlier ones'
+    # release); different enterprises' loans are independent and go in parallel.
+    by_enterprise: dict[str, list[tuple[int, dict]]] = {}
+    for i, plan in enumerate(plans):
+        by_enterprise.setdefault(plan["enterprise"].uscc, []).append((i, plan))
+    try:
+        done = in_parallel(list(by_enterprise.values()), lambda loans: [run(i, p) for i, p in loans])
+        for plan in plans:
             _count(totals, plan)
-            if loan is None:
-                continue
-            totals.loans_new += 1
-            if loan.maturity_date <= today:
-                if plan["roll"] < 0.04:
-                    c.default_pledge(loan.id, min(today, loan.maturity_date + timedelta(days=45)),
-                                     "逾期未还，进入质押物处置")
-                else:
-                    c.release_pledge(loan.id, loan.maturity_date - timedelta(days=int(plan["roll"] * 20)))
+        totals.loans_new += sum(sum(new) for new in done)
     finally:
         for c in clients.values():
             c.close()

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from ipp.demo.common import DemoEnterprise, DemoError, token
+from ipp.demo.common import DemoEnterprise, DemoError, advance, expect, token
 from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from services.enterprise.client import ApiError, EnterpriseClient
@@ -257,7 +257,9 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
         rng = random.Random(f"ipp-demo:{seed}:pool:declarations")
         plans = [p for p in plan_pool(ranked, len(enterprises), seed, today) if p.steps]
         # history in date order: admissions of a batch come before later graduations and top-ups
+        expect(len(plans))
         for plan in sorted(plans, key=lambda p: (p.steps[0].on, p.enterprise.uscc)):
+            advance()
             try:
                 totals.update(_execute(plan, officer(plan.enterprise.city), province, rng))
             except ApiError as exc:

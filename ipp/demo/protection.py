@@ -19,6 +19,7 @@ run finds them (HTTP 409), creates nothing, and only moves on cases whose next s
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError, token
+from ipp.demo.common import HTTP_OPTIONS, DemoEnterprise, DemoError, in_parallel, token
 from libs.common.auth import Role
 from libs.common.divisions import CITIES
 from services.protection.client import ApiError, ProtectionClient
@@ -250,13 +251,16 @@ class _Clients:
     def __init__(self, url: str) -> None:
         self.url = url
         self._open: dict[tuple, ProtectionClient] = {}
+        self._lock = threading.Lock()
 
     def get(self, role: Role, city: str | None = None, org: str | None = None) -> ProtectionClient:
         key = (role, city, org)
-        if key not in self._open:
-            sub = f"demo-{role.value}-{org or city or 'province'}"
-            self._open[key] = ProtectionClient(self.url, token(role, city=city, sub=sub, org=org), timeout=30)
-        return self._open[key]
+        with self._lock:  # loader threads share the clients
+            if key not in self._open:
+                sub = f"demo-{role.value}-{org or city or 'province'}"
+                self._open[key] = ProtectionClient(self.url, token(role, city=city, sub=sub, org=org), timeout=30,
+                                                   **HTTP_OPTIONS)
+            return self._open[key]
 
     def close(self) -> None:
         for c in self._open.values():
@@ -329,11 +333,16 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
             if match and match[0].active:
                 c.deregister_workstation(match[0].id, data)
                 totals["ws_deregistered"] += 1
-        for item in plan.cases:
-            _run_case(clients.get(Role.AGENCY, org=item.create.centre_id), item, now, totals)
-        for visit in plan.visits:
-            c = clients.get(Role.AGENCY, org=visit.centre_id)
-            totals["visits_created"] += _created(c.record_visit, visit)
+        # cases (each with its steps in order) and visits are independent of one another
+        def case(item: PlannedCase) -> Counter:
+            done: Counter = Counter()
+            _run_case(clients.get(Role.AGENCY, org=item.create.centre_id), item, now, done)
+            return done
+
+        for done in in_parallel(plan.cases, case):
+            totals.update(done)
+        totals["visits_created"] += sum(in_parallel(
+            plan.visits, lambda v: _created(clients.get(Role.AGENCY, org=v.centre_id).record_visit, v)))
         joint = admin.list_workstations(level="provincial_joint", year=2025, limit=1).total
         all_ws = admin.list_workstations(active=True, limit=1).total
         cases = admin.list_cases(limit=1).total

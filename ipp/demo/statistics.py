@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError, admin_token, token
+from ipp.demo.common import HTTP_OPTIONS, DemoEnterprise, DemoError, admin_token, advance, expect, in_parallel, token
 from ipp.demo.enterprises import CITY_WEIGHTS
 from libs.common.auth import Role
 from libs.common.divisions import CITIES
@@ -297,7 +297,8 @@ class _Api:
     """The reporting API with one token (sync httpx)."""
 
     def __init__(self, base: str, bearer: str) -> None:
-        self.http = httpx.Client(base_url=base.rstrip("/"), headers={"Authorization": f"Bearer {bearer}"}, timeout=60)
+        self.http = httpx.Client(base_url=base.rstrip("/"), headers={"Authorization": f"Bearer {bearer}"}, timeout=60,
+                                 **HTTP_OPTIONS)
 
     def __enter__(self) -> _Api:
         return self
@@ -337,24 +338,33 @@ def _load_statistics(base: str, plan: Plan, totals: Totals) -> None:
         settled = {(a["period"], a["org_unit"]) for a in province.call("GET", "/api/v1/statistics/approvals").json()}
         known = {e["code"] for e in feed.call("GET", "/api/v1/statistics/elements").json()}
         totals.sets = len(plan.keys)
+        # one data value set per source system, each row with its own period and org unit (the
+        # exchange's bulk form): a few requests instead of one per (period, org unit)
+        by_source: dict[str | None, list[dict]] = {}
         for s in plan.sets:
             if (s.period, s.org_unit) in settled:
                 continue
-            values = [{"element": e, "value": _fmt(v)} for e, v in s.values.items() if e in known]
-            if not values:
-                continue
-            summary = feed.call("POST", "/api/v1/statistics/datavaluesets", json={
-                "period": s.period, "org_unit": s.org_unit, "source_system": s.source, "values": values}).json()
-            totals.values_written += summary["counts"]["imported"] + summary["counts"]["updated"]
-            for c in summary["conflicts"]:
-                totals.conflicts[c["rule"]] += 1
-        for period, org_unit in plan.keys:
-            if (period, org_unit) in settled:
-                totals.skipped += 1
-                continue
+            by_source.setdefault(s.source, []).extend(
+                {"element": e, "value": _fmt(v), "period": s.period, "org_unit": s.org_unit}
+                for e, v in s.values.items() if e in known)
+        expect(len(by_source))
+        for source, values in by_source.items():
+            for i in range(0, len(values), 10_000):
+                summary = feed.call("POST", "/api/v1/statistics/datavaluesets", json={
+                    "source_system": source, "values": values[i:i + 10_000]}).json()
+                totals.values_written += summary["counts"]["imported"] + summary["counts"]["updated"]
+                for c in summary["conflicts"]:
+                    totals.conflicts[c["rule"]] += 1
+            advance()
+        todo = [key for key in plan.keys if key not in settled]
+        totals.skipped += len(plan.keys) - len(todo)
+
+        def approve(key: tuple[str, str]) -> bool:
             r = province.call("POST", "/api/v1/statistics/approvals", ok=(200, 409),
-                              json={"period": period, "org_unit": org_unit})
-            totals.approvals_new += r.status_code == 200
+                              json={"period": key[0], "org_unit": key[1]})
+            return r.status_code == 200
+
+        totals.approvals_new += sum(in_parallel(todo, approve))
 
 
 def _additive(ind: dict) -> bool:

@@ -22,14 +22,16 @@ run finds each class by its code (HTTP 409) and creates nothing.
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from ipp.demo.common import DemoEnterprise, DemoError, token
+from ipp.demo.common import HTTP_OPTIONS, DemoEnterprise, DemoError, in_parallel, token
 from libs.common.auth import Role
 from libs.common.divisions import CITIES, COUNTIES
 from services.training.client import ApiError, TrainingClient
@@ -209,14 +211,16 @@ class _Clients:
     def __init__(self, url: str) -> None:
         self.url = url
         self._clients: dict[tuple, TrainingClient] = {}
+        self._lock = threading.Lock()
 
     def for_class(self, cls: PlannedClass) -> TrainingClient:
         key = ("agency", cls.org) if cls.org else ("city", cls.create.city)
-        if key not in self._clients:
-            tok = (token(Role.AGENCY, org=cls.org, sub=f"demo-{cls.org}") if cls.org
-                   else token(Role.CITY_OFFICER, city=cls.create.city))
-            self._clients[key] = TrainingClient(self.url, tok, timeout=60)
-        return self._clients[key]
+        with self._lock:  # loader threads share the clients
+            if key not in self._clients:
+                tok = (token(Role.AGENCY, org=cls.org, sub=f"demo-{cls.org}") if cls.org
+                       else token(Role.CITY_OFFICER, city=cls.create.city))
+                self._clients[key] = TrainingClient(self.url, tok, timeout=60, **HTTP_OPTIONS)
+            return self._clients[key]
 
     def admin(self) -> TrainingClient:
         if ("admin",) not in self._clients:
@@ -276,11 +280,19 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     clients = _Clients(url)
     totals: Counter = Counter()
     try:
-        for item in plan:
+        def run(item: PlannedClass) -> Counter:
+            done: Counter = Counter()
             try:
-                _run(clients.for_class(item), item, today, totals)
+                _run(clients.for_class(item), item, today, done)
             except ApiError as exc:
                 raise DemoError(f"培训班 {item.create.code}：{exc}") from exc
+            return done
+
+        # The classes of one year and track are independent and run in parallel; the groups run in
+        # the plan's order (assessed classes take the preparatory classes' alumni).
+        for _, group in groupby(plan, key=lambda item: (item.create.start_date.year, item.create.track)):
+            for done in in_parallel(list(group), run):
+                totals.update(done)
         admin = clients.admin()
         by_track = {t: admin.list_classes(track=t, limit=1).total for t in ("preparatory", "assessed", "private")}
         progress = {y: admin.summary(y) for y in YEARS}

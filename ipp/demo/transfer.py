@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ipp.demo.common import DemoEnterprise, DemoError, token
+from ipp.demo.common import DemoEnterprise, DemoError, advance, expect, token
 from ipp.demo.enterprises import CITY_WEIGHTS
 from libs.common.auth import Role
 from libs.common.divisions import CITIES
@@ -322,7 +322,9 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
     written: Counter[str] = Counter()
     try:
         with TransferClient(base, token(Role.PROVINCE_ADMIN), timeout=120) as admin:
+            expect(len(plan.records) + 1)
             for city, rows in plan.records.items():
+                advance()
                 with TransferClient(base, token(Role.CITY_OFFICER, city=city), timeout=120) as officer:
                     for i in range(0, len(rows), 5000):
                         result = officer.bulk_transfers(rows[i:i + 5000])
@@ -330,6 +332,7 @@ def load(urls: dict[str, str], enterprises: list[DemoEnterprise], seed: int) -> 
                         unexpected = [e for e in result.errors if e.rule != "ref.exists"]
                         if unexpected:
                             raise DemoError(f"运营服务批量导入出错（{CITIES[city]}）：{unexpected[:3]}")
+            advance()
             have_lic = {(x.title, x.city): x for x in _all(admin.list_open_licences)}
             have_lib = {(x.title, x.city): x for x in _all(admin.list_library)}
             listing_ids: dict[str, int] = {}

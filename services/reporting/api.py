@@ -6,7 +6,7 @@ import json
 from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sse_starlette.sse import EventSourceResponse
 
 from libs.common.app import RT
@@ -86,13 +86,21 @@ def _indicator(code: str) -> str:
                         "`expected` 为按今日应达到的值，`status` 为 met / on_track / at_risk / off_track / no_data，"
                         "`forecast` 为按当前进度推算的年末值。")
 async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, city: CityQ = None,
-                     period: PeriodQ = None) -> IndicatorsOut:
+                     period: PeriodQ = None) -> Response:
     p, cities = _period(period), _cities(city)
     y = p.year if p else _year(year)
-    async with rt.sessions() as session:
-        rows = await read_kpis(session, y, cities, period=p)
-    return IndicatorsOut(year=y, city=city or PROVINCE, period=p.code if p else str(y),
-                         items=[KpiOut(**kpi_dict(r)) for r in rows])
+
+    async def render() -> bytes:
+        async with rt.sessions() as session:
+            rows = await read_kpis(session, y, cities, period=p)
+        return IndicatorsOut(year=y, city=city or PROVINCE, period=p.code if p else str(y),
+                             items=[KpiOut(**kpi_dict(r)) for r in rows]).model_dump_json().encode()
+
+    # The same answer for everyone who may read it: served from memory until the next KPI change.
+    cache = rt.extras.get("kpi_cache")
+    key = (today(), y, p.code if p else None, city or PROVINCE, tuple(cities))
+    body = await cache.get(key, render) if cache is not None else await render()
+    return Response(body, media_type="application/json")
 
 
 @router.get("/indicators/series", response_model=SeriesOut, tags=["指标 indicators"],
@@ -155,16 +163,25 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
     # when its response ends, however it ends (disconnect, failed send, error, shutdown).
     sub = broadcaster.subscribe(year, None if cities is None or len(cities) > 1 else cities[0],
                                 owner=principal.sub)
-    try:
+    y, wanted = _year(year), cities or [PROVINCE, *CITIES]
+
+    async def render() -> bytes:
         async with rt.sessions() as session:
-            snapshot = await read_kpis(session, _year(year), cities or [PROVINCE, *CITIES])
+            rows = await read_kpis(session, y, wanted)
+        return json.dumps([kpi_dict(r) for r in rows], ensure_ascii=False).encode()
+
+    # Subscribed first, then the snapshot: an update after the snapshot's read reaches the queue. A
+    # cached snapshot is one no update has arrived since (a wall of dashboards connects at once).
+    cache = rt.extras.get("kpi_cache")
+    try:
+        snapshot = await cache.get(("snapshot", today(), y, tuple(wanted)), render) if cache else await render()
     except BaseException:
         broadcaster.unsubscribe(sub)
         raise
 
     async def events():
         try:
-            yield {"event": "snapshot", "data": json.dumps([kpi_dict(r) for r in snapshot], ensure_ascii=False)}
+            yield {"event": "snapshot", "data": snapshot.decode()}
             while True:
                 update = await sub.queue.get()
                 yield {"event": "kpi", "id": update.get("event_id") or "",

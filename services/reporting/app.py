@@ -16,6 +16,7 @@ from libs.common.app import Runtime, build_service_app
 from services.reporting.api import router
 from services.reporting.config import ReportingSettings
 from services.reporting.events import DOMAIN_TOPIC, TOPIC
+from services.reporting.kpi_cache import RenderedCache
 from services.reporting.live import KpiBroadcaster, prime_metrics
 from services.reporting.models import Target
 from services.reporting.reconcile import HttpSource, LocalSource, Reconciler
@@ -43,8 +44,10 @@ async def seed_targets(rt: Runtime) -> None:
 async def start_broadcaster(rt: Runtime) -> None:
     settings = rt.settings
     broadcaster = KpiBroadcaster(settings.kafka_bootstrap_servers, settings.topic_partitions,
-                                 max_per_owner=settings.max_streams_per_subject)
+                                 max_per_owner=settings.max_streams_per_subject,
+                                 cache=RenderedCache(max_age=settings.indicator_cache_seconds))
     rt.extras["broadcaster"] = broadcaster
+    rt.extras["kpi_cache"] = broadcaster.cache
     if settings.kafka_enabled:
         rt.tasks.append(asyncio.create_task(broadcaster.run(), name="kpi-broadcaster"))
         rt.broker_ready = broadcaster.probe

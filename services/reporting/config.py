@@ -12,6 +12,9 @@ class ReportingSettings(ServiceSettings):
     worker_metrics_port: int = 8106
     #: Live streams (SSE) one token subject may hold open at once; one more is a 429.
     max_streams_per_subject: int = 10
+    #: ``GET /api/v1/indicators`` answers are kept rendered in memory until the next KPI change
+    #: (``kpi_cache.py``), at most this many seconds; 0: every read is computed.
+    indicator_cache_seconds: float = 5.0
     #: Domain topics the stream worker folds into indicators.
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
                                                             "training", "reporting")]

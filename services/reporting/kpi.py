@@ -141,10 +141,13 @@ class Snapshot:
         deltas: dict[tuple[str, str], dict[tuple[int, int], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         plain = [c for c in stored if not INDICATORS[c].statistic and INDICATORS[c].kind != "ratio"]
         if plain:
-            for r in (await session.execute(select(IndicatorDelta).where(
-                    IndicatorDelta.indicator.in_(plain), IndicatorDelta.year <= year))).scalars():
-                deltas[(r.indicator, r.city)][(r.year, r.month)] += r.amount
-                deltas[(r.indicator, PROVINCE)][(r.year, r.month)] += r.amount
+            # plain rows, not ORM objects: a city=all read loads tens of thousands of them
+            d = IndicatorDelta
+            for indicator, city, y, month, amount in (await session.execute(
+                    select(d.indicator, d.city, d.year, d.month, d.amount).where(
+                        d.indicator.in_(plain), d.year <= year))).tuples():
+                deltas[(indicator, city)][(y, month)] += amount
+                deltas[(indicator, PROVINCE)][(y, month)] += amount
         stats: dict[tuple[str, str], dict[Period, Decimal]] = defaultdict(dict)
         elements = [INDICATORS[c].statistic for c in stored if INDICATORS[c].statistic]
         if elements:

@@ -19,6 +19,7 @@ from libs.common.retry import Backoff, keep_running
 from services.reporting.events import TOPIC
 from services.reporting.indicators import PROVINCE
 from services.reporting.kpi import kpi_dict, read_kpis, today_in_china
+from services.reporting.kpi_cache import RenderedCache
 from services.reporting.progress import STATUS_CODES
 
 LABELS = ["indicator", "city", "year"]
@@ -84,8 +85,11 @@ class Subscriber:
 
 
 class KpiBroadcaster:
-    def __init__(self, bootstrap: str, partitions: int, max_per_owner: int = 10) -> None:
+    def __init__(self, bootstrap: str, partitions: int, max_per_owner: int = 10,
+                 cache: RenderedCache | None = None) -> None:
         self._bootstrap = bootstrap
+        #: rendered indicator reads, dropped on every update (enabled only while consuming)
+        self.cache = cache or RenderedCache()
         self._partitions = partitions
         self._subscribers: set[Subscriber] = set()
         #: Open streams per owner (token subject), at most ``max_per_owner`` each.
@@ -130,6 +134,7 @@ class KpiBroadcaster:
         return self._per_owner.get(owner, 0)
 
     def publish(self, update: dict) -> None:
+        self.cache.invalidate()
         set_metrics(update)
         for sub in list(self._subscribers):
             if sub.wants(update):
@@ -147,6 +152,7 @@ class KpiBroadcaster:
             await consumer.start()
             self._consumer = consumer
             self.connected = True
+            self.cache.set_enabled(True)
             self._backoff.reset()
             async for msg in consumer:
                 try:
@@ -159,6 +165,7 @@ class KpiBroadcaster:
                 self.publish(data)
         finally:
             self.connected = False
+            self.cache.set_enabled(False)
             self._consumer = None
             try:
                 await consumer.stop()

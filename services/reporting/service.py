@@ -66,3 +66,8 @@ async def upsert_targets(rt: Runtime, year: int, items, source: str | None,
             if (kpi.indicator, kpi.city, kpi.year) in keys:
                 add_event(session, "reporting", KPI_TOPIC, kpi_event(kpi))
         await flush_events(session, KPI_TOPIC)
+    # This process's own cached indicator reads go now (read-your-writes), before the KpiUpdated
+    # events come back from the broker.
+    cache = rt.extras.get("kpi_cache")
+    if cache is not None:
+        cache.invalidate()
