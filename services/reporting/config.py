@@ -12,6 +12,10 @@ class ReportingSettings(ServiceSettings):
     worker_metrics_port: int = 8106
     #: Live streams (SSE) one token subject may hold open at once; one more is a 429.
     max_streams_per_subject: int = 10
+    #: Seconds a stream ticket (``POST /api/v1/indicators/stream/tickets``) stays valid for opening a stream.
+    stream_ticket_ttl: int = 60
+    #: Seconds between the live feed's broker checks (a stream says ``live: false`` when it fails).
+    stream_watch_interval: float = 2.0
     #: Domain topics the stream worker folds into indicators.
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
                                                             "training", "reporting")]
