@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -55,8 +55,9 @@ def page_config() -> dict:
 
 
 @router.get("/", include_in_schema=False)
-async def root() -> RedirectResponse:
-    return RedirectResponse("/dashboard", status_code=307)
+async def root(request: Request) -> RedirectResponse:
+    query = request.url.query
+    return RedirectResponse(f"/dashboard?{query}" if query else "/dashboard", status_code=307)
 
 
 @router.get("/dashboard", response_class=HTMLResponse, summary="指标看板（网页） the officers' live dashboard",
