@@ -100,6 +100,9 @@
     state.who = null;
     clearTimeout(expiryTimer);
     closeStream();
+    rows = new Map();
+    ranking = [];
+    series = null;
     setBanner(null);
     for (const id of ["overview", "cities", "city", "nav", "controls"]) $(id).hidden = true;
     $("signin").hidden = false;
