@@ -234,3 +234,18 @@ def test_a_broker_cut_while_the_page_is_open_says_the_data_may_be_stale_and_reco
     expect(page.locator("#banner")).to_be_hidden(timeout=WAIT_MS)
     expect(page.locator("#live")).to_have_text("实时更新中")
     page.close()
+
+
+def test_a_lost_connection_to_the_api_says_so_reconnects_and_clears_the_banner(platform, browser):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    sign_in(page, platform, ADMIN, f"?year={YEAR}")
+    expect(page.locator("#live")).to_have_text("实时更新中", timeout=WAIT_MS)
+    page.evaluate("window.__notReloaded = true")
+    platform.restart("reporting")
+    expect(page.locator("#banner")).to_contain_text("连接中断，数据可能不是最新", timeout=WAIT_MS)
+    assert platform.wait_ready(names=["reporting"], timeout=90)["reporting"]
+    expect(page.locator("#banner")).to_be_hidden(timeout=WAIT_MS)
+    expect(page.locator("#live")).to_have_text("实时更新中")
+    expect(page.locator("#tiles .tile")).to_have_count(7)
+    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    page.close()

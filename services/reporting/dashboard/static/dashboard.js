@@ -399,7 +399,7 @@
   function retryStream() {
     streamOpen = false;
     showLive();
-    const delay = Math.min(15000, 1000 * 2 ** streamRetry++);
+    const delay = Math.min(10000, 1000 * 2 ** streamRetry++);
     clearTimeout(retryTimer);
     retryTimer = setTimeout(() => { if (state.token) openStream(); }, delay);
   }
