@@ -39,7 +39,9 @@ async def test_the_page_is_chinese_needs_no_token_and_carries_only_public_defini
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert r.headers["referrer-policy"] == "no-referrer" and r.headers["cache-control"] == "no-store"
     assert "cdn" not in html.lower() and "https://" not in html  # everything from the platform itself
-    config = json.loads(re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)[1])
+    found = re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "the page carries its configuration"
+    config = json.loads(found[1])
     assert len(config["cities"]) == 17 and config["province"] == "420000"
     assert {i["code"] for i in config["indicators"]} >= set(config["headline"]) and len(config["headline"]) == 7
     assert config["statuses"]["off_track"] == "明显滞后"
@@ -127,7 +129,9 @@ async def test_a_ticket_opens_the_stream_with_a_snapshot_and_the_feed_status(api
     text = body.decode()
     assert "event: snapshot" in text and "event: status" in text
     assert '"live": false' in text  # no broker in this test: the page is told its data may be stale
-    snapshot = json.loads(re.search(r"event: snapshot\r?\ndata: (.*?)\r?\n", text)[1])
+    found = re.search(r"event: snapshot\r?\ndata: (.*?)\r?\n", text)
+    assert found, text
+    snapshot = json.loads(found[1])
     assert {row["city"] for row in snapshot} == {"421300"}
 
 
@@ -141,14 +145,14 @@ async def test_a_ticket_is_short_lived_bound_to_the_stream_and_good_for_nothing_
     assert body["detail"] == "令牌无效"
     assert_problem(await api.post(TICKETS, headers={"Authorization": f"Bearer {ticket}"}), 401)
     # A bearer token is not a ticket; an expired or forged ticket is refused.
-    status, body = await open_stream(api.app, f"ticket={token('province-admin')}")
-    assert status == 401 and "推送凭证无效" in body.decode()
+    status, sent = await open_stream(api.app, f"ticket={token('province-admin')}")
+    assert status == 401 and "推送凭证无效" in sent.decode()
     old = issue_ticket(DEV_JWT_SECRET, Principal(sub="x", role=Role.VIEWER), "ipp", ttl=-1)
-    status, body = await open_stream(api.app, f"ticket={old}")
-    assert status == 401 and "推送凭证已过期" in body.decode()
+    status, sent = await open_stream(api.app, f"ticket={old}")
+    assert status == 401 and "推送凭证已过期" in sent.decode()
     forged = issue_ticket("another-key-" + "x" * 40, Principal(sub="x", role=Role.VIEWER), "ipp", ttl=60)
-    status, body = await open_stream(api.app, f"ticket={forged}")
-    assert status == 401 and "推送凭证无效" in body.decode()
+    status, sent = await open_stream(api.app, f"ticket={forged}")
+    assert status == 401 and "推送凭证无效" in sent.decode()
     status, _ = await open_stream(api.app, "ticket=" + "a" * 2001)
     assert status == 422
     # The bearer header still works as before (curl, other systems).
