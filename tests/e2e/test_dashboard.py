@@ -195,6 +195,11 @@ def test_a_city_officer_link_takes_the_token_once_and_shows_their_city(platform,
     shots(page, "city-officer-phone")
     page.reload()  # kept for the session, not in the address
     expect(page.locator("#city-title")).to_contain_text(CITY_NAME)
+    page.select_option("#year", str(YEAR + 1))  # the year selector: the address follows, a link can be shared
+    expect(page.locator("#city-title")).to_have_text(f"{YEAR + 1}年 {CITY_NAME}")
+    assert f"year={YEAR + 1}" in page.url and f"city={CITY}" in page.url
+    page.go_back()
+    expect(page.locator("#city-title")).to_have_text(f"{YEAR}年 {CITY_NAME}")
     page.close()
 
 
