@@ -192,6 +192,8 @@ def test_a_city_officer_link_takes_the_token_once_and_shows_their_city(platform,
     expect(page.locator("#who")).to_contain_text(CITY_NAME)
     # No wider than the phone: nothing forces a horizontal scroll of the page itself.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    expect(page.locator("#chart canvas")).to_have_count(1)
+    expect(page.locator("#live")).to_have_text("实时更新中", timeout=WAIT_MS)
     shots(page, "city-officer-phone")
     page.reload()  # kept for the session, not in the address
     expect(page.locator("#city-title")).to_contain_text(CITY_NAME)
