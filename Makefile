@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 
-.PHONY: up demo test test-fast lint lock bench docs clean system
+.PHONY: up demo test test-fast lint lock bench docs clean system assets
 
 # Debian packages the browser and Prometheus tests run against (Playwright cannot download browsers here).
 SYSTEM_PACKAGES := chromium fonts-noto-cjk prometheus
@@ -19,10 +19,23 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-up: $(STAMP)            ## start every service against the embedded broker (Ctrl-C stops)
+# The dashboard's front-end libraries (ECharts), pinned in package-lock.json and served by the reporting
+# API itself (no CDN at run time): `npm ci` when node_modules is missing or the lock changed.
+DASHBOARD := services/reporting/dashboard
+ASSETS    := $(DASHBOARD)/node_modules/.installed
+
+$(ASSETS): $(DASHBOARD)/package.json $(DASHBOARD)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "apt-get install npm"; sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q npm; }
+	cd $(DASHBOARD) && npm ci --ignore-scripts --no-audit --no-fund
+	touch $(ASSETS)
+
+assets: $(ASSETS)       ## install the dashboard's pinned front-end libraries (npm ci)
+
+up: $(STAMP) $(ASSETS)  ## start every service against the embedded broker (Ctrl-C stops)
 	$(BIN)/ipp up
 
-demo: $(STAMP)          ## the same, with the demo data set loaded
+demo: $(STAMP) $(ASSETS) ## the same, with the demo data set loaded
 	$(BIN)/ipp up --demo
 
 lint: $(STAMP)          ## ruff (lint and import order), mypy, import-linter contracts
@@ -37,10 +50,10 @@ system:                 ## apt-get install the missing SYSTEM_PACKAGES (nothing 
 	    $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q $$missing; \
 	fi
 
-test: lint system       ## the checks, then unit, API, contract, deploy and e2e tests
+test: lint system $(ASSETS) ## the checks, then unit, API, contract, deploy and e2e tests
 	$(BIN)/pytest
 
-test-fast: lint         ## the checks, then everything but the end-to-end tests
+test-fast: lint $(ASSETS) ## the checks, then everything but the end-to-end tests
 	$(BIN)/pytest -m "not e2e"
 
 lock: $(STAMP)          ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: newest allowed releases)

@@ -90,9 +90,11 @@ def _token_error(exc: jwt.PyJWTError) -> str:
     return "令牌无效"
 
 
-def decode_token(secret: str, token: str, issuer: str = "ipp") -> Principal:
+def decode_token(secret: str, token: str, issuer: str = "ipp", audience: str | None = None) -> Principal:
+    """The principal of a valid token; ``audience``: the token must be bound to it (a token bound to
+    an audience is refused where none is expected)."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer,
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=issuer, audience=audience,
                             options={"require": ["exp", "sub", "role"]})
     except jwt.PyJWTError as exc:
         raise Unauthorized(_token_error(exc)) from exc

@@ -25,6 +25,7 @@ from services.reporting.kpi import (
     read_ranking,
     read_series,
 )
+from services.reporting.live import StreamStatus
 from services.reporting.schemas import (
     IndicatorsOut,
     KpiOut,
@@ -34,9 +35,11 @@ from services.reporting.schemas import (
     SeriesPoint,
     SplitIn,
     SplitOut,
+    StreamTicketOut,
     TargetOut,
     TargetsIn,
 )
+from services.reporting.tickets import decode_ticket, issue_ticket
 
 router = APIRouter(prefix="/api/v1")
 ProvinceAdmin = Annotated[Principal, Depends(require_roles(Role.PROVINCE_ADMIN, Role.INTEGRATION))]
@@ -143,18 +146,37 @@ async def catalogue(principal: CurrentPrincipal) -> list[dict]:
 
 
 async def stream_principal(request: Request, access_token: Annotated[str | None, Query(
-        description="EventSource 无法设置请求头时可用此参数传递令牌")] = None) -> Principal:
+        description="EventSource 无法设置请求头时可用此参数传递令牌")] = None, ticket: Annotated[str | None, Query(
+        max_length=2000, description="推送凭证（POST /indicators/stream/tickets 获取，短时有效），"
+                                     "网页用它代替令牌，令牌不出现在地址中")] = None) -> Principal:
+    settings = request.app.state.settings
+    secret = settings.jwt_secret.get_secret_value()
     header = request.headers.get("authorization", "")
+    if ticket and not header:
+        return decode_ticket(secret, ticket, settings.jwt_issuer)
     token = header[7:] if header.lower().startswith("bearer ") else access_token
     if not token:
         raise Unauthorized("缺少 Bearer 令牌")
+    return decode_token(secret, token, settings.jwt_issuer)
+
+
+@router.post("/indicators/stream/tickets", response_model=StreamTicketOut, tags=["指标 indicators"],
+             summary="实时推送凭证 a short-lived ticket for opening the live stream",
+             description="以 Bearer 令牌换取短时有效的推送凭证，浏览器 EventSource 以 `?ticket=` 打开 "
+                         "`/indicators/stream`（EventSource 不能设置请求头，长期令牌不应出现在地址中）。"
+                         "凭证仅能用于打开推送，不能调用其他接口。")
+async def stream_ticket(principal: CurrentPrincipal, request: Request) -> StreamTicketOut:
     settings = request.app.state.settings
-    return decode_token(settings.jwt_secret.get_secret_value(), token, settings.jwt_issuer)
+    ttl = settings.stream_ticket_ttl
+    return StreamTicketOut(ticket=issue_ticket(settings.jwt_secret.get_secret_value(), principal,
+                                               settings.jwt_issuer, ttl), expires_in=ttl)
 
 
 @router.get("/indicators/stream", tags=["指标 indicators"],
             summary="指标实时推送（SSE）live indicator changes",
-            description="先推送一次 `snapshot`（当前值），之后每次指标变化推送一条 `kpi` 事件。")
+            description="先推送一次 `snapshot`（当前值）和一次 `status`（`{\"live\": true|false}`），"
+                        "之后每次指标变化推送一条 `kpi` 事件；消息代理中断或恢复时推送 `status`"
+                        "（`live: false`：数据可能不是最新）。认证：Bearer 令牌、`access_token` 或 `ticket`。")
 async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depends(stream_principal)],
                  year: YearQ = None, city: CityQ = None):
     cities = _cities(city) if city else None
@@ -182,8 +204,12 @@ async def stream(request: Request, rt: RT, principal: Annotated[Principal, Depen
     async def events():
         try:
             yield {"event": "snapshot", "data": snapshot.decode()}
+            yield {"event": "status", "data": json.dumps({"live": broadcaster.live})}
             while True:
                 update = await sub.queue.get()
+                if isinstance(update, StreamStatus):
+                    yield {"event": "status", "data": json.dumps(update)}
+                    continue
                 yield {"event": "kpi", "id": update.get("event_id") or "",
                        "data": json.dumps(update, ensure_ascii=False)}
         except asyncio.CancelledError:

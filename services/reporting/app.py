@@ -15,6 +15,7 @@ from sqlalchemy import select
 from libs.common.app import Runtime, build_service_app
 from services.reporting.api import router
 from services.reporting.config import ReportingSettings
+from services.reporting.dashboard import routes as dashboard
 from services.reporting.events import DOMAIN_TOPIC, TOPIC
 from services.reporting.kpi_cache import RenderedCache
 from services.reporting.live import KpiBroadcaster, prime_metrics
@@ -50,6 +51,8 @@ async def start_broadcaster(rt: Runtime) -> None:
     rt.extras["kpi_cache"] = broadcaster.cache
     if settings.kafka_enabled:
         rt.tasks.append(asyncio.create_task(broadcaster.run(), name="kpi-broadcaster"))
+        rt.tasks.append(asyncio.create_task(broadcaster.watch(settings.stream_watch_interval),
+                                            name="kpi-broadcaster-watch"))
         rt.broker_ready = broadcaster.probe
 
 
@@ -71,8 +74,10 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     settings = settings or ReportingSettings()
     # The API runs no relay: what it writes to the outbox (approved statistics, KPI updates after a
     # target change) is published by the stream worker's relay, which shares the database.
-    return build_service_app(
+    app = build_service_app(
         settings, title="报表服务 Reporting service",
         description="全省知识产权工作指标：按市州、年度汇总各服务事件，对照目标，实时推送。",
         topic=TOPIC, routers=[router, statistics_router, reports_router], database_url=settings.database_url,
         on_start=[seed_targets, prime_metrics, start_broadcaster, start_reconciler], publishes=False)
+    dashboard.install(app)
+    return app

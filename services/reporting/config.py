@@ -15,6 +15,10 @@ class ReportingSettings(ServiceSettings):
     #: ``GET /api/v1/indicators`` answers are kept rendered in memory until the next KPI change
     #: (``kpi_cache.py``), at most this many seconds; 0: every read is computed.
     indicator_cache_seconds: float = 5.0
+    #: Seconds a stream ticket (``POST /api/v1/indicators/stream/tickets``) stays valid for opening a stream.
+    stream_ticket_ttl: int = 60
+    #: Seconds between the live feed's broker checks (a stream says ``live: false`` when it fails).
+    stream_watch_interval: float = 2.0
     #: Domain topics the stream worker folds into indicators.
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
                                                             "training", "reporting")]

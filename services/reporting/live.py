@@ -68,6 +68,11 @@ class TooManyStreams(ProblemError):
                          headers={"Retry-After": "5"}, max_streams=limit)
 
 
+class StreamStatus(dict):
+    """A change of the live feed's health, sent to every subscriber: ``{"live": bool}`` (False while
+    the broker does not answer: what a dashboard shows may be stale)."""
+
+
 class Subscriber:
     def __init__(self, year: int | None, city: str | None, maxsize: int = 1000, owner: str | None = None) -> None:
         self.year = year
@@ -96,6 +101,9 @@ class KpiBroadcaster:
         self.max_per_owner = max_per_owner
         self._per_owner: Counter[str] = Counter()
         self.connected = False
+        #: Whether updates can flow now (consumer connected and the broker answering); subscribers
+        #: get a :class:`StreamStatus` each time it changes.
+        self.live = False
         self._consumer: AIOKafkaConsumer | None = None
         self._backoff = Backoff(initial=0.5, maximum=15)
 
@@ -140,6 +148,22 @@ class KpiBroadcaster:
             if sub.wants(update):
                 sub.offer(update)
 
+    def set_live(self, live: bool) -> None:
+        """Record the feed's health; tell every subscriber when it changed."""
+        if live == self.live:
+            return
+        self.live = live
+        log.warning("kpi broadcaster: live feed %s", "restored" if live else "interrupted (broker not answering)")
+        for sub in list(self._subscribers):
+            sub.offer(StreamStatus(live=live))
+
+    async def watch(self, interval: float) -> None:
+        """Probe the broker every ``interval`` seconds: a consumer whose broker went away raises
+        nothing (it keeps retrying), so this is how streams learn that their data may be stale."""
+        while True:
+            await asyncio.sleep(interval)
+            self.set_live(await self.probe(timeout=min(2.0, interval)))
+
     async def run(self) -> None:
         await keep_running("kpi broadcaster", self._session, self._backoff)
 
@@ -153,6 +177,7 @@ class KpiBroadcaster:
             self._consumer = consumer
             self.connected = True
             self.cache.set_enabled(True)
+            self.set_live(True)
             self._backoff.reset()
             async for msg in consumer:
                 try:
@@ -166,6 +191,7 @@ class KpiBroadcaster:
         finally:
             self.connected = False
             self.cache.set_enabled(False)
+            self.set_live(False)
             self._consumer = None
             try:
                 await consumer.stop()

@@ -70,6 +70,11 @@ class RankingOut(BaseModel):
     items: list[RankOut]
 
 
+class StreamTicketOut(BaseModel):
+    ticket: str = Field(description="用于 GET /api/v1/indicators/stream?ticket=…，仅能打开实时推送")
+    expires_in: int = Field(description="有效秒数（在此之前打开推送；已打开的推送不受影响）")
+
+
 class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     indicator: str
