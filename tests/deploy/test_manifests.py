@@ -583,6 +583,18 @@ def test_promtool_accepts_config_and_rules():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_alert_rules_fire_in_promtools_unit_tests():
+    """tests/deploy/alerts_test.yml: the outbox, dead-letter and target-down alerts stay quiet until
+    their ``for:`` has passed, then fire with their labels and rendered annotations."""
+    promtool = shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool is not installed (it ships with Prometheus)")
+    tests = ROOT / "tests" / "deploy" / "alerts_test.yml"
+    result = subprocess.run([promtool, "test", "rules", str(tests)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
 # ---------------------------------------------------------------------------------------------
 # OpenTelemetry Collector
 # ---------------------------------------------------------------------------------------------
