@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import BigId, Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import DLQ_TOPIC, CloudEvent
-from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS
+from libs.common.metrics import CONSUMER_EVENTS, CONSUMER_LAG, DEAD_LETTERS, declare_consumer
 from libs.common.retry import Backoff, keep_running
-from libs.common.telemetry import context_from_headers, tracer
+from libs.common.telemetry import consume_span
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +120,7 @@ class IdempotentProcessor:
                 fresh.append(rec)
             if not fresh:
                 return
-            traceparent = fresh[0].cloud_event.traceparent
-            ctx = context_from_headers({"traceparent": traceparent} if traceparent else {})
-            with tracer().start_as_current_span(f"consume {self.consumer}", context=ctx) as span:
-                span.set_attribute("messaging.batch.message_count", len(fresh))
+            with consume_span(self.consumer, fresh[0].topic, [r.cloud_event.traceparent for r in fresh]):
                 result = await self._handler(session, fresh)
                 now = utcnow()
                 await session.execute(inbox_table.insert(), [
@@ -183,6 +180,7 @@ class KafkaEventConsumer:
         self._max_records = max_records
         self._prepare = prepare  # e.g. declare the topics before each connection
         self._backoff = Backoff(initial=0.5, maximum=30)
+        declare_consumer(service, topics)
 
     async def run(self) -> None:
         await keep_running(f"consumer {self._group_id}", self._session, self._backoff)

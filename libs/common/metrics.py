@@ -23,6 +23,24 @@ CONSUMER_EVENTS = Counter("ipp_consumer_events_total", "Consumed events by outco
 CONSUMER_LAG = Gauge("ipp_consumer_lag", "Messages behind the end of the partition", ["service", "topic", "partition"])
 DEAD_LETTERS = Counter("ipp_dead_letters_total", "Events sent to the dead-letter topic", ["service", "topic"])
 KPI_VALUE = Gauge("ipp_kpi_value", "Current indicator value", ["indicator", "city", "year"])
+#: Outcomes of ``ipp_consumer_events_total``.
+CONSUMER_OUTCOMES = ("applied", "duplicate", "dead_lettered")
+
+
+def declare_publisher(service: str) -> None:
+    """Export a publisher's failure counters at 0 from the start: a series that appears only with the
+    first failure leaves rate()/increase() panels and alerts empty until something goes wrong."""
+    OUTBOX_FAILURES.labels(service)
+    BROKER_DATA_LOSSES.labels(service)
+
+
+def declare_consumer(service: str, topics: list[str]) -> None:
+    """Export a consumer's outcome and dead-letter counters at 0 for each of its topics (see
+    :func:`declare_publisher`)."""
+    for topic in topics:
+        DEAD_LETTERS.labels(service, topic)
+        for outcome in CONSUMER_OUTCOMES:
+            CONSUMER_EVENTS.labels(service, topic, outcome)
 
 
 class MetricsMiddleware:

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, cast
 
+from opentelemetry.trace import StatusCode
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Table, Text, func, select, update
 from sqlalchemy.engine import CursorResult, RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,9 +31,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.db import Sessions, UTCDateTime, infra_metadata, utcnow
 from libs.common.events import CloudEvent, EventData, dumps
 from libs.common.kafka import IncarnationProbe
-from libs.common.metrics import BROKER_DATA_LOSSES, OUTBOX_BACKLOG, OUTBOX_FAILURES, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+from libs.common.metrics import (
+    BROKER_DATA_LOSSES,
+    OUTBOX_BACKLOG,
+    OUTBOX_FAILURES,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_PUBLISHED,
+    declare_publisher,
+)
 from libs.common.retry import Backoff, keep_running
-from libs.common.telemetry import current_traceparent, tracer
+from libs.common.telemetry import current_traceparent, publish_span, traceparent_of, tracer
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +68,12 @@ _ADVISORY_LOCK_KEY = 0x1_9900_0001
 
 
 def add_event(session: AsyncSession, service: str, topic: str, event: EventData,
-              occurred_at: datetime | None = None) -> CloudEvent:
-    """Stage an event in the caller's transaction."""
+              occurred_at: datetime | None = None, traceparent: str | None = None) -> CloudEvent:
+    """Stage an event in the caller's transaction; it carries ``traceparent`` (default: the current
+    span's), the trace of the change that caused it."""
     when: dict[str, Any] = {"time": occurred_at} if occurred_at else {}
     ce = CloudEvent(type=event.event_type, source=f"/services/{service}", subject=event.subject(),
-                    data=event.model_dump(mode="json"), traceparent=current_traceparent(), **when)
+                    data=event.model_dump(mode="json"), traceparent=traceparent or current_traceparent(), **when)
     session.info.setdefault("outbox_events", []).append(ce)
     return ce
 
@@ -163,6 +172,7 @@ class OutboxRelay:
         self.incarnation: str | None = None
         #: How many times this relay found the broker had lost its data and republished.
         self.recoveries = 0
+        declare_publisher(service)
 
     def wake(self) -> None:
         self._wake.set()
@@ -299,14 +309,27 @@ class OutboxRelay:
             raise RuntimeError(f"outbox relay {self.service} is not connected to the broker")
         with tracer().start_as_current_span(f"outbox publish {self.service}") as span:
             span.set_attribute("messaging.batch.message_count", len(rows))
-            futures = []
-            for row in rows:
-                ce = CloudEvent(type=row["event_type"], source=row["source"], subject=row["key"],
-                                data=row["payload"], id=row["event_id"], time=row["occurred_at"],
-                                traceparent=row["traceparent"])
-                futures.append(await producer.send(
-                    row["topic"], value=dumps(ce.data), key=row["key"].encode(), headers=ce.kafka_headers()))
-            await asyncio.gather(*futures)
+            futures, sends = [], []
+            try:
+                for row in rows:
+                    # Each row's publication continues the trace of the change that wrote it; the
+                    # event carries this producer span's context on to its consumers.
+                    send = publish_span(row["topic"], row["event_type"], row["event_id"], row["traceparent"])
+                    sends.append(send)
+                    ce = CloudEvent(type=row["event_type"], source=row["source"], subject=row["key"],
+                                    data=row["payload"], id=row["event_id"], time=row["occurred_at"],
+                                    traceparent=traceparent_of(send) or row["traceparent"])
+                    futures.append(await producer.send(
+                        row["topic"], value=dumps(ce.data), key=row["key"].encode(), headers=ce.kafka_headers()))
+                await asyncio.gather(*futures)
+            except BaseException as exc:
+                for send in sends:
+                    send.record_exception(exc)
+                    send.set_status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                for send in sends:
+                    send.end()
 
     @staticmethod
     async def _mark(session: AsyncSession, rows: list[RowMapping]) -> None:

@@ -273,18 +273,23 @@ async def read_ranking(session: AsyncSession, indicator: str, year: int, today: 
     return sorted(rows, key=key)
 
 
+def affected_keys(key: tuple[str, str, int], up_to_year: int) -> set[tuple[str, str, int]]:
+    """The (indicator, city, year) values a change at ``key`` affects: the city and the province,
+    from the change's year to ``up_to_year`` for stock indicators (a stock change carries into later
+    years), and the ratios computed from the indicator."""
+    indicator, city, year = key
+    ind = INDICATORS[indicator]
+    last = max(year, up_to_year) if ind.kind == "stock" and not ind.statistic else year
+    affected = [indicator, *(r.code for r in ratios_using(indicator))]
+    return {(code, c, y) for y in range(year, last + 1) for code in affected for c in (city, PROVINCE)}
+
+
 async def rows_for_keys(session: AsyncSession, keys: set[tuple[str, str, int]], up_to_year: int) -> list[KpiRow]:
-    """Current values affected by changes at ``keys``: the city and the province, from the change's
-    year to ``up_to_year`` for stock indicators (a stock change carries into later years)."""
+    """Current values affected by changes at ``keys`` (:func:`affected_keys`)."""
     wanted: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for indicator, city, year in keys:
-        ind = INDICATORS[indicator]
-        last = max(year, up_to_year) if ind.kind == "stock" and not ind.statistic else year
-        affected = [indicator, *(r.code for r in ratios_using(indicator))]
-        for y in range(year, last + 1):
-            for code in affected:
-                wanted[y].add((code, city))
-                wanted[y].add((code, PROVINCE))
+    for key in keys:
+        for code, city, y in affected_keys(key, up_to_year):
+            wanted[y].add((code, city))
     out: list[KpiRow] = []
     for y, pairs in sorted(wanted.items()):
         snap = await Snapshot.load(session, y, sorted({i for i, _ in pairs}))

@@ -16,6 +16,7 @@ from libs.common.errors import ProblemError
 from libs.common.kafka import ensure_topics
 from libs.common.metrics import KPI_VALUE
 from libs.common.retry import Backoff, keep_running
+from libs.common.telemetry import consume_span
 from services.reporting.events import TOPIC
 from services.reporting.indicators import PROVINCE
 from services.reporting.kpi import kpi_dict, read_kpis, today_in_china
@@ -187,7 +188,8 @@ class KpiBroadcaster:
                     continue
                 headers = {k: v.decode() for k, v in (msg.headers or ())}
                 data["event_id"] = headers.get("ce_id")
-                self.publish(data)
+                with consume_span("reporting-live", TOPIC, [headers.get("traceparent")]):
+                    self.publish(data)
         finally:
             self.connected = False
             self.cache.set_enabled(False)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import threading
+from dataclasses import dataclass, field
 
 import faust
 from aiokafka import TopicPartition
@@ -22,15 +23,26 @@ from libs.common.db import create_engine, session_factory
 from libs.common.events import DLQ_TOPIC
 from libs.common.inbox import IdempotentProcessor, Incoming, dlq_headers
 from libs.common.kafka import ensure_topics, new_producer
-from libs.common.metrics import CONSUMER_LAG
+from libs.common.metrics import CONSUMER_LAG, declare_consumer
 from libs.common.outbox import OutboxRelay, add_event, flush_events
+from libs.common.telemetry import event_span, traceparent_of
 from services.reporting import events as ev
 from services.reporting.config import ReportingSettings
 from services.reporting.indicators import fold, fold_statistics
-from services.reporting.kpi import apply_deltas, apply_stat_deltas, kpi_event, rows_for_keys
+from services.reporting.kpi import affected_keys, apply_deltas, apply_stat_deltas, kpi_event, rows_for_keys
 
 log = logging.getLogger(__name__)
 CONSUMER = "reporting-indicators"
+
+
+@dataclass
+class Folded:
+    """What a batch changed: the (indicator, city, year) keys touched, and for each value to publish
+    the ``traceparent`` of the last event that changed it."""
+
+    year: int
+    keys: set[tuple[str, str, int]] = field(default_factory=set)
+    causes: dict[tuple[str, str, int], str | None] = field(default_factory=dict)
 
 
 class IndicatorFolder:
@@ -54,19 +66,28 @@ class IndicatorFolder:
             "reporting", CONSUMER, self.sessions, self._apply, dead_letter,
             before_commit=self._publish_changes, after_commit=lambda _: self.relay.wake())
 
-    async def _apply(self, session, records: list[Incoming]):
+    async def _apply(self, session, records: list[Incoming]) -> Folded:
+        folded = Folded(year=today().year)
         deltas, stats = [], []
         for rec in records:
-            deltas.extend(fold(rec.cloud_event.type, rec.cloud_event.data))
-            stats.extend(fold_statistics(rec.cloud_event.type, rec.cloud_event.data))
-        return await apply_deltas(session, deltas) | await apply_stat_deltas(session, stats)
+            ce = rec.cloud_event
+            with event_span(CONSUMER, rec.topic, ce.type, ce.id, ce.traceparent) as span:
+                mine = fold(ce.type, ce.data)
+                stats.extend(fold_statistics(ce.type, ce.data))
+            deltas.extend(mine)
+            cause = traceparent_of(span)
+            for d in mine:  # each value the event changes continues the event's trace
+                for key in affected_keys((d.indicator, d.city, d.year), folded.year):
+                    folded.causes[key] = cause
+        folded.keys = await apply_deltas(session, deltas) | await apply_stat_deltas(session, stats)
+        return folded
 
-    async def _publish_changes(self, session, keys) -> None:
-        if not keys:
+    async def _publish_changes(self, session, folded: Folded) -> None:
+        if not folded.keys:
             return
-        this_year = today().year
-        for row in await rows_for_keys(session, keys, this_year):
-            add_event(session, "reporting", ev.TOPIC, kpi_event(row))
+        for row in await rows_for_keys(session, folded.keys, folded.year):
+            add_event(session, "reporting", ev.TOPIC, kpi_event(row),
+                      traceparent=folded.causes.get((row.indicator, row.city, row.year)))
         await flush_events(session, ev.TOPIC)
 
     async def close(self) -> None:
@@ -128,6 +149,7 @@ def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
                                          headers=dlq_headers(rec, exc, CONSUMER))
 
     folder = IndicatorFolder(settings, dead_letter)
+    declare_consumer("reporting", list(settings.source_topics))
     app.folder = folder  # type: ignore[attr-defined]
     source = app.topic(*settings.source_topics, key_type=bytes, value_type=bytes,
                        key_serializer="raw", value_serializer="raw")

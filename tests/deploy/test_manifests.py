@@ -55,6 +55,10 @@ METRICS: dict[str, set[str]] = {
     "ipp_consumer_lag": {"service", "topic", "partition"},
     "ipp_dead_letters_total": {"service", "topic"},
     "ipp_kpi_value": {"indicator", "city", "year"},
+    "ipp_kpi_target": {"indicator", "city", "year"},
+    "ipp_kpi_expected": {"indicator", "city", "year"},
+    "ipp_kpi_progress_percent": {"indicator", "city", "year"},
+    "ipp_kpi_status": {"indicator", "city", "year"},
     "ipp_broker_data_losses_total": {"service"},
     "ipp_reconcile_missing": {"source"},
     "ipp_reconcile_extra": {"source"},
@@ -579,6 +583,18 @@ def test_promtool_accepts_config_and_rules():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_alert_rules_fire_in_promtools_unit_tests():
+    """tests/deploy/alerts_test.yml: the outbox, dead-letter and target-down alerts stay quiet until
+    their ``for:`` has passed, then fire with their labels and rendered annotations."""
+    promtool = shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool is not installed (it ships with Prometheus)")
+    tests = ROOT / "tests" / "deploy" / "alerts_test.yml"
+    result = subprocess.run([promtool, "test", "rules", str(tests)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
 # ---------------------------------------------------------------------------------------------
 # OpenTelemetry Collector
 # ---------------------------------------------------------------------------------------------
@@ -674,9 +690,29 @@ def test_kpi_dashboard_has_year_and_city_and_shows_the_province_and_cities():
     variables = {v["name"] for v in board["templating"]["list"]}
     assert {"year", "city"} <= variables
     exprs = [t["expr"] for p in all_panels(board["panels"]) for t in p.get("targets", [])]
-    assert exprs and all(promql_metrics(e) == {"ipp_kpi_value"} and "$year" in e for e in exprs)
+    kpi_metrics = {m for m in METRICS if m.startswith("ipp_kpi_")}
+    assert exprs and all(promql_metrics(e) <= kpi_metrics and "$year" in e for e in exprs)
     assert any('city="420000"' in e for e in exprs), "no panel for the whole province"
     assert any("$city" in e for e in exprs), "no panel by city"
+
+
+def test_kpi_dashboard_shows_targets_progress_and_status():
+    board = dashboards()["kpis.json"]
+    used: dict[str, set[str]] = {}
+    for panel in all_panels(board["panels"]):
+        for t in panel.get("targets", []):
+            for metric in promql_metrics(t["expr"]):
+                used.setdefault(metric, set()).add(panel["title"])
+    for metric in ("ipp_kpi_target", "ipp_kpi_expected", "ipp_kpi_progress_percent", "ipp_kpi_status"):
+        assert metric in used, f"no KPI panel shows {metric}"
+    # the status is shown as text (value mappings for every code the reporting API exports), not colour alone
+    from services.reporting.progress import STATUS_CODES
+
+    status_panels = [p for p in all_panels(board["panels"]) if p.get("title") in used["ipp_kpi_status"]]
+    for panel in status_panels:
+        text = json.dumps(panel["fieldConfig"], ensure_ascii=False)
+        for code in set(STATUS_CODES.values()):
+            assert f'"{code}": {{"text"' in text, f"{panel['title']}: no text for status {code}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -400,3 +400,25 @@ async def test_relay_is_woken_after_commit(folder, monkeypatch):
     async with folder.sessions() as session:
         consumers = set((await session.scalars(select(inbox_table.c.consumer))).all())
     assert consumers == {CONSUMER}
+
+
+# --- trace context -------------------------------------------------------------------------------
+
+def traced(rec: Incoming, trace_id: str) -> Incoming:
+    """``rec`` as published by a producer span of trace ``trace_id``."""
+    return Incoming(rec.topic, rec.partition, rec.offset, rec.key, rec.value,
+                    [*rec.headers, ("traceparent", f"00-{trace_id}-{'1' * 16}-01".encode())])
+
+
+async def test_each_kpi_update_continues_the_trace_of_the_event_that_changed_it(folder):
+    """One batch, two traces: every KpiUpdated row carries the trace of its own cause, not the batch's
+    first event's (the e2e test follows one trace from POST to the live stream)."""
+    seed, advantage = "a" * 32, "b" * 32
+    await folder.processor.process([traced(tier("designated", None, "seed"), seed),
+                                    traced(tier("designated", None, "advantage", city=XIANGYANG), advantage)])
+    carried = {row["key"]: row["traceparent"].split("-")[1] for row in await outbox_rows(folder)
+               if row["event_type"] == KPI_TYPE}
+    assert {k: v for k, v in carried.items() if k.startswith("tier_seed:")} == {
+        f"tier_seed:{WUHAN}:{THIS_YEAR}": seed, f"tier_seed:{PROVINCE}:{THIS_YEAR}": seed}
+    assert {k: v for k, v in carried.items() if k.startswith("tier_advantage:")} == {
+        f"tier_advantage:{XIANGYANG}:{THIS_YEAR}": advantage, f"tier_advantage:{PROVINCE}:{THIS_YEAR}": advantage}
