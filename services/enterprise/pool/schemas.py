@@ -13,7 +13,7 @@ from services.enterprise.pool.domain import RemovalReason, Status
 Reason = Annotated[str, Field(min_length=2, max_length=2000, description="理由 / 说明")]
 Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, description="专利产业化率（%）")]
 Growth = Annotated[Decimal, Field(ge=-100, le=100000, max_digits=8, decimal_places=2, description="同比增长（%）")]
-Outcome = Literal["pass", "fail", "unknown"]
+Outcome = Literal["pass", "fail", "unknown", "warn"]
 
 
 class _Strict(BaseModel):
@@ -57,9 +57,11 @@ class EvaluationOut(BaseModel):
     uscc: str
     year: int = Field(description="所用年度数据的年份（申报年度的上一年）")
     all_pass: bool
+    no_fail: bool = Field(description="无“不符合”项（“提示”与“无法判断”项由省局研判）")
     passed: list[str]
     failed: list[str]
     unknown: list[str]
+    warned: list[str] = Field(description="原则上要求未满足的条目（附件 2、3、4 的“原则上”）：提示，不阻止入库")
     criteria: list[CriterionOut]
 
 
@@ -128,6 +130,7 @@ class MembershipOut(BaseModel):
     evaluation: list[CriterionOut]
     failed_criteria: list[str]
     unknown_criteria: list[str]
+    warned_criteria: list[str] = Field(description="原则上要求未满足的条目：提示，由省局研判，不阻止入库")
     decided_on: date | None
     decided_by: str | None
     decision_reason: str | None
