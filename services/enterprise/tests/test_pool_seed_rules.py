@@ -3,7 +3,11 @@
 and the annex's 原则上 ("in principle") requirements as warnings the province weighs."""
 from __future__ import annotations
 
+import pytest
+
+from libs.common.rules import RuleViolation
 from libs.common.testing import auth, random_uscc, valid_uscc
+from services.enterprise.pool.domain import POOL_CAP, check_capacity
 from services.enterprise.tests.helpers import china_today
 from services.enterprise.tests.pool_helpers import ADMIN, GOOD_FIGURES, OFFICER, admit, apply, pool_enterprise
 
@@ -71,3 +75,13 @@ async def test_in_principle_requirements_warn_and_do_not_block_admission(api, ru
     assert _criterion(m, "qualification")["detail"].endswith("（提示：原则上不符合，由省局研判）")
     admitted = await admit(api, m["id"], china_today())
     assert admitted["status"] == "admitted" and admitted["warned_criteria"] == e["warned"]
+
+
+def test_the_004_cap_of_500_stays_beside_the_003_target():
+    # 专利产业化成长计划 二(六)11 “省级筛选不超过500家”: the 500th admission is allowed, a 501st is not,
+    # while 鄂知发〔2025〕2号 § 11 “培育500家” is the reporting target to reach (services/reporting).
+    assert POOL_CAP == 500
+    check_capacity(499)
+    with pytest.raises(RuleViolation) as err:
+        check_capacity(500)
+    assert err.value.code == "pool.full"
