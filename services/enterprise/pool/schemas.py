@@ -187,3 +187,43 @@ class PoolSummaryOut(BaseModel):
 __all__ = ["ApplicationIn", "DeclarationsIn", "EvaluationOut", "CriterionOut", "AdmitIn", "RejectIn", "GraduateIn",
            "RemoveIn", "ProgressIn", "HistoryOut", "MembershipOut", "ReviewItemOut", "CitySummaryOut",
            "PoolSummaryOut", "USCC"]
+
+
+class BankListItem(BaseModel):
+    """A member as banks see it: who it is and since when; no application internals."""
+
+    uscc: str
+    enterprise_name: str
+    city: str
+    city_name: str
+    county: str | None
+    county_name: str | None
+    industry: str
+    industry_name: str
+    size_class: str
+    size_class_name: str
+    qualifications: list[str] = Field(description="相关资格（名称）")
+    admitted_on: date = Field(description="入库日期")
+
+
+class BankListOut(BaseModel):
+    as_of: date = Field(description="名单日期（北京时间今天）")
+    total: int
+    per_city: dict[str, int] = Field(description="各市州在库企业数")
+    items: list[BankListItem]
+
+
+class NationalRecommendationItem(BankListItem):
+    admission_rate: Decimal | None = Field(description="入库时专利产业化率（%）")
+    evaluation_year: int = Field(description="评价所用数据年度")
+    passed: list[str]
+    warned: list[str]
+    failed: list[str]
+    unknown: list[str]
+
+
+class NationalRecommendationsOut(BaseModel):
+    as_of: date
+    total: int
+    cap: int = Field(description="省级筛选上限（500 家）")
+    items: list[NationalRecommendationItem]
