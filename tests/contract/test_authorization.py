@@ -160,7 +160,8 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
                    "declarations": {"core_patents": True, "university_partnership": True, "clean_record": True}}
     membership = await ok(await api.post("/api/v1/pool/memberships", json=application, headers=officer))
     # a member of 武汉, so the lists of members have a record to filter
-    member = (await ok(await api.post("/api/v1/enterprises", json=enterprise(random_uscc(CITY)), headers=admin)))["uscc"]
+    member = (await ok(await api.post("/api/v1/enterprises", json=enterprise(random_uscc(CITY)),
+                                      headers=admin)))["uscc"]
     await ok(await api.put(f"/api/v1/enterprises/{member}/figures/{year}", json=figures, headers=admin))
     applied = await ok(await api.post("/api/v1/pool/memberships", json={**application, "uscc": member},
                                       headers=officer))

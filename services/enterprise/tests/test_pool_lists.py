@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 
+import httpx
+
 from openpyxl import load_workbook
 
-from libs.common.testing import assert_problem, auth
+from libs.common.testing import assert_problem, auth, token
+from services.enterprise.client import ApiError, AsyncEnterpriseClient
 from services.enterprise.tests.helpers import china_today
-from services.enterprise.tests.pool_helpers import ADMIN, OFFICER, apply, graduate, graduation, member, pool_enterprise
+from services.enterprise.tests.pool_helpers import ADMIN, OFFICER, apply, graduation, member, pool_enterprise
 
 WUHAN, YICHANG = "420100", "420500"
 BANK = auth("bank", org="ICBC-HB")
@@ -104,3 +107,23 @@ async def test_only_the_province_admin_exports_and_a_bad_format_is_a_422(api, ru
         assert_problem(await api.get(NATIONAL, headers=who), 403)
     body = assert_problem(await api.get(NATIONAL, params={"format": "pdf"}, headers=auth(ADMIN)), 422)
     assert [e["field"] for e in body["errors"]] == ["format"] and all(e["rule"] for e in body["errors"])
+
+
+async def test_the_client_reads_both_lists(api, app, runtime):
+    pool = await _pool(api)
+
+    def client(role: str, **kw) -> AsyncEnterpriseClient:
+        return AsyncEnterpriseClient("http://test", token(role, **kw), transport=httpx.ASGITransport(app=app))
+
+    async with client("bank", org="ICBC-HB") as bank:
+        listed = await bank.pool_bank_list()
+        assert {i.uscc for i in listed.items} == {pool["wuhan"]["uscc"], pool["yichang"]["uscc"]}
+        assert [i.uscc for i in (await bank.pool_bank_list(city=WUHAN)).items] == [pool["wuhan"]["uscc"]]
+        try:
+            await bank.pool_national_recommendations()
+        except ApiError as err:
+            assert err.status == 403
+        else:
+            raise AssertionError("a bank read the national recommendations")
+    async with client(ADMIN) as admin:
+        assert (await admin.pool_national_recommendations()).total == 2
