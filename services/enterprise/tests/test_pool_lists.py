@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 import httpx
-
 from openpyxl import load_workbook
 
 from libs.common.testing import assert_problem, auth, token
