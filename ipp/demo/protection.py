@@ -10,7 +10,8 @@
 * cases of the five kinds, received by the centres (as ``agency`` users of each centre) every
   month since January 2024 and moved through accepted → handling → closed with realistic, timed
   steps — the latest are still open, some past their time limit;
-* on-site visits to private enterprises by every centre every month — with a few missed months.
+* on-site visits to private enterprises by every centre every month — with a few missed months
+  (only the assistance centres owe a monthly visit, 002 § 4, so only their misses are listed).
 
 Identities do not depend on today's date: every case, visit and workstation is drawn from a random
 stream seeded by (seed, what, city, month), and only those dated up to today are loaded. A second

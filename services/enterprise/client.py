@@ -15,10 +15,12 @@ from libs.common.pagination import Page
 from services.enterprise.pool.schemas import (
     AdmitIn,
     ApplicationIn,
+    BankListOut,
     EvaluationOut,
     GraduateIn,
     HistoryOut,
     MembershipOut,
+    NationalRecommendationsOut,
     PoolSummaryOut,
     ProgressIn,
     RemoveIn,
@@ -134,6 +136,15 @@ class _Methods(ClientCalls):
 
     def pool_history(self, uscc: str) -> list[MembershipOut]:
         return self._call(get(f"/api/v1/enterprises/{uscc}/pool-history", list[MembershipOut]))
+
+    def pool_bank_list(self, city: str | None = None) -> BankListOut:
+        """The members as pushed to banks (a bank token reads it province-wide)."""
+        return self._call(get("/api/v1/pool/bank-list", BankListOut, city=city))
+
+    def pool_national_recommendations(self) -> NationalRecommendationsOut:
+        """The province's recommendation list to the national pool (province admin; the workbook is
+        ``GET /api/v1/pool/national-recommendations?format=xlsx``)."""
+        return self._call(get("/api/v1/pool/national-recommendations", NationalRecommendationsOut))
 
 
 class EnterpriseClient(ApiClient, _Methods):

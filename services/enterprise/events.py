@@ -143,6 +143,8 @@ class PoolApplied(_PoolEvent):
     passed: list[str] = Field(description="criteria codes that passed")
     failed: list[str]
     unknown: list[str]
+    warned: list[str] = Field(default_factory=list,
+                              description="in-principle (原则上) criteria not met: a warning, not a failure")
 
 
 class PoolApplicationRejected(_PoolEvent):

@@ -4,7 +4,10 @@
   rejections, graduations and removals;
 * a ``city-officer`` registers and edits their city's enterprises and yearly figures, recommends
   tiers, applies for the pool (the only role that does) and records their members' progress;
-* ``viewer`` and ``integration`` read everything; ``bank`` and ``agency`` read nothing here.
+* ``viewer`` and ``integration`` read everything; ``agency`` reads nothing here, and a ``bank``
+  reads only the pool's list of members pushed to banks (专利产业化成长计划 三(三)
+  “面向银行业金融机构推送入库企业名单”), province-wide;
+* the province's recommendation list towards the national pool is the province admin's export.
 """
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ DECIDERS = (Role.PROVINCE_ADMIN,)
 WRITERS = (Role.PROVINCE_ADMIN, Role.CITY_OFFICER)
 #: Pool applications: filed by the enterprise's city.
 APPLICANTS = (Role.CITY_OFFICER,)
+
+#: The list of pool members pushed to banks: every bank (the list is pushed to all of them), the
+#: province-wide roles, and a city officer for its own city.
+BANK_LIST_READERS = (Role.BANK, Role.CITY_OFFICER, Role.PROVINCE_ADMIN, Role.VIEWER, Role.INTEGRATION)
 
 ProvinceAdmin = Annotated[Principal, Depends(require_roles(*DECIDERS))]
 Writer = Annotated[Principal, Depends(require_roles(*WRITERS))]
@@ -60,3 +67,14 @@ def readable_city(principal: Principal, city: str | None, what: str) -> str | No
     if not principal.sees_all_cities():
         raise Forbidden(f"角色 {principal.role.value} 无权查看{what}")
     return city
+
+
+def bank_list_city(principal: Principal, city: str | None) -> str | None:
+    """The city the bank list is filtered on: a bank reads every city's members (the list is pushed
+    to banks province-wide), a city officer its own (naming another is a 403), a province-wide role
+    the one asked for; an agency reads no list (403)."""
+    if principal.role not in BANK_LIST_READERS:
+        raise Forbidden(f"角色 {principal.role.value} 无权查看入库企业名单")
+    if principal.role == Role.BANK:
+        return city
+    return readable_city(principal, city, "入库企业名单")

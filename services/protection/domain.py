@@ -2,8 +2,9 @@
 
 Cases (鄂知发〔2019〕1号 第4条): the centre that first receives a case owns it (首问负责制) and
 works "fast to respond, fast to handle, fast to report back": received → accepted → handling →
-closed, in that order, each step timed; a case may not skip or reverse a step. On-site visits:
-every assistance centre visits private enterprises at least once a month.
+closed, in that order, each step timed; a case may not skip or reverse a step. On-site visits
+(第4条 “全省各知识产权维权援助中心要……每月至少开展一次民营企业上门服务活动”): the monthly duty
+binds the assistance centres 维权援助中心 only; other centre kinds' visits count, but they owe none.
 """
 from __future__ import annotations
 
@@ -362,19 +363,33 @@ def check_month_range(first: str, last: str) -> None:
         raise RuleViolation("month.range_too_long", f"月份范围不能超过 {MAX_MONTHS} 个月", "to_month")
 
 
+#: 鄂知发〔2019〕1号 第4条 “全省各知识产权维权援助中心……每月至少开展一次民营企业上门服务活动”:
+#: the centre kinds the monthly on-site duty binds.
+MONTHLY_VISIT_KINDS = frozenset({CentreKind.ASSISTANCE})
+
+
+def owes_monthly_visits(kind: CentreKind | str) -> bool:
+    return CentreKind(kind) in MONTHLY_VISIT_KINDS
+
+
 @dataclass(frozen=True)
 class CentreMonths:
-    """A centre's duty months within a range: the months it had to visit, and those it missed."""
+    """A centre's duty months within a range: the months it had to visit, and those it missed
+    (both empty for a kind the monthly duty does not bind)."""
 
     due: list[str]
     missed: list[str]
     counts: dict[str, int]
+    bound: bool = True
 
 
 def visit_duty(months: list[str], visits_per_month: dict[str, int], established_on: date | None,
-               closed_on: date | None, today: date) -> CentreMonths:
-    """Months a centre owed a visit: from its establishment month to its closing month, up to the
-    last completed month (the current month is not missed yet); missed = due with no visit."""
+               closed_on: date | None, today: date, *, kind: CentreKind | str) -> CentreMonths:
+    """Months a centre owed a visit: for an assistance centre, from its establishment month to its
+    closing month, up to the last completed month (the current month is not missed yet); missed =
+    due with no visit. Other kinds owe none; their visits are still counted."""
+    if not owes_monthly_visits(kind):
+        return CentreMonths(due=[], missed=[], counts={m: visits_per_month.get(m, 0) for m in months}, bound=False)
     current = month_key(today)
     first = month_key(established_on) if established_on else None
     last = month_key(closed_on) if closed_on else None

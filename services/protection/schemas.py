@@ -286,8 +286,11 @@ class CentreMonthOut(BaseModel):
     centre_id: str
     centre_name: str
     city: str
+    kind: str
+    kind_name: str
+    monthly_duty: bool = Field(description="是否负有每月上门服务义务（仅维权援助中心，鄂知发〔2019〕1号 第4条）")
     visits: dict[str, int] = Field(description="每月走访次数")
-    due_months: list[str] = Field(description="应开展上门服务的月份（成立后、已结束的月份）")
+    due_months: list[str] = Field(description="应开展上门服务的月份（维权援助中心成立后、已结束的月份）")
     missed_months: list[str]
 
 

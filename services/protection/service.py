@@ -477,7 +477,8 @@ async def _visits_per_month(session, ids: list[str], from_month: str, to_month: 
 
 async def visit_compliance(rt: Runtime, principal: Principal, from_month: str, to_month: str, city: str | None,
                            centre_id: str | None) -> list[tuple[Centre, CentreMonths]]:
-    """Per centre in scope: the months it owed a visit in the range, and those it missed."""
+    """Per centre in scope: the months it owed a visit in the range, and those it missed (only
+    assistance centres owe them: 鄂知发〔2019〕1号 第4条)."""
     check_month_range(from_month, to_month)
     city, centre_id = policy.scope(principal, city, centre_id)
     months = months_between(from_month, to_month)
@@ -486,7 +487,7 @@ async def visit_compliance(rt: Runtime, principal: Principal, from_month: str, t
         centres = (await session.scalars(stmt.order_by(Centre.city, Centre.id))).all()
         counts = await _visits_per_month(session, [c.id for c in centres], from_month, to_month)
     day = today()
-    return [(c, visit_duty(months, counts[c.id], c.established_on, c.closed_on, day)) for c in centres]
+    return [(c, visit_duty(months, counts[c.id], c.established_on, c.closed_on, day, kind=c.kind)) for c in centres]
 
 
 __all__ = ["register_centre", "update_centre", "get_centre", "list_centres", "establish_workstation",

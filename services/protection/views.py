@@ -84,5 +84,6 @@ def visit_out(v: Visit) -> VisitOut:
 
 
 def centre_months_out(c: Centre, m: CentreMonths) -> CentreMonthOut:
-    return CentreMonthOut(centre_id=c.id, centre_name=c.name, city=c.city, visits=m.counts, due_months=m.due,
-                          missed_months=m.missed)
+    return CentreMonthOut(centre_id=c.id, centre_name=c.name, city=c.city, kind=c.kind,
+                          kind_name=CENTRE_KIND_NAMES[CentreKind(c.kind)], monthly_duty=m.bound, visits=m.counts,
+                          due_months=m.due, missed_months=m.missed)

@@ -76,6 +76,9 @@ PUBLIC: dict[str, str] = {
     "reporting GET /api/v1/indicators/ranking": _REPORTING_PUBLIC,
     "reporting GET /api/v1/statistics/approvals": _REPORTING_PUBLIC,
     "reporting GET /api/v1/targets": _REPORTING_PUBLIC,
+    "enterprise GET /api/v1/pool/bank-list": (
+        "docs/programmes/pool.md: the members' list is pushed to every bank (成长计划 三(三) 面向银行业金融机构推送"
+        "入库企业名单), so any bank reads all cities; a city officer still reads only its own city"),
 }
 
 #: Bulk imports judge each row: rows of another city or bank are per-row errors (a 200 that writes
@@ -89,6 +92,8 @@ PER_ROW: dict[str, str] = {
 #: Reads a viewer may not make (operation label regex -> why).
 VIEWER_FORBIDDEN_READS: dict[str, str] = {
     r"^GET /api/v1/outbox/": "outbox operations are for operators (province-admin, integration), not business data",
+    r"^GET /api/v1/pool/national-recommendations$": (
+        "docs/programmes/pool.md: the recommendation list to the national pool is the province admin's export"),
 }
 
 #: POSTs that only read ("service METHOD /path" -> why); they are judged as reads.
@@ -154,6 +159,14 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
     application = {"uscc": uscc, "reason": "企业专利产业化基础好，申报入库培育。",
                    "declarations": {"core_patents": True, "university_partnership": True, "clean_record": True}}
     membership = await ok(await api.post("/api/v1/pool/memberships", json=application, headers=officer))
+    # a member of 武汉, so the lists of members have a record to filter
+    member = (await ok(await api.post("/api/v1/enterprises", json=enterprise(random_uscc(CITY)),
+                                      headers=admin)))["uscc"]
+    await ok(await api.put(f"/api/v1/enterprises/{member}/figures/{year}", json=figures, headers=admin))
+    applied = await ok(await api.post("/api/v1/pool/memberships", json={**application, "uscc": member},
+                                      headers=officer))
+    await ok(await api.post(f"/api/v1/pool/memberships/{applied['id']}/admit",
+                            json={"effective_date": days_ago(0), "reason": "经省局审核同意入库"}, headers=admin))
     return Seeds(
         path={"uscc": uscc, "year": year, "rec_id": rec["id"], "membership_id": membership["id"]},
         bodies={

@@ -4,21 +4,26 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
 from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal, Principal
 from libs.common.fields import BusinessDate, CityCode, RecordId, parse_uscc
 from libs.common.pagination import Page, Paging
 from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
-from services.enterprise.pool import domain, service
+from services.enterprise.pool import domain, export, lists, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES
 from services.enterprise.pool.schemas import (
     AdmitIn,
     ApplicationIn,
+    BankListItem,
+    BankListOut,
     EvaluationOut,
     GraduateIn,
     HistoryOut,
     MembershipOut,
+    NationalRecommendationItem,
+    NationalRecommendationsOut,
     PoolSummaryOut,
     ProgressIn,
     RejectIn,
@@ -133,3 +138,39 @@ async def reference(principal: CurrentPrincipal) -> dict:
             "programme_start": domain.PROGRAMME_START.isoformat(), "criteria": domain.CRITERIA_TITLES,
             "statuses": {s.value: n for s, n in STATUS_NAMES.items()},
             "removal_reasons": {r.value: n for r, n in REMOVAL_REASON_NAMES.items()}}
+
+
+# ------------------------------------------------------------------------------ lists outward
+
+def _bank_item(m: lists.ListedMember) -> BankListItem:
+    return BankListItem(uscc=m.uscc, enterprise_name=m.name, city=m.city, city_name=m.city_name, county=m.county,
+                        county_name=m.county_name, industry=m.industry, industry_name=m.industry_name,
+                        size_class=m.size_class, size_class_name=m.size_class_name, qualifications=m.qualifications,
+                        admitted_on=m.admitted_on)
+
+
+@router.get("/pool/bank-list", response_model=BankListOut,
+            summary="面向银行业金融机构推送的入库企业名单 the members, as pushed to banks")
+async def bank_list(principal: CurrentPrincipal, rt: RT,
+                    city: Annotated[CityCode | None, Query(description="市州代码")] = None) -> BankListOut:
+    as_of, members = await lists.bank_list(rt, principal, city)
+    return BankListOut(as_of=as_of, total=len(members), per_city=lists.per_city(members),
+                       items=[_bank_item(m) for m in members])
+
+
+@router.get("/pool/national-recommendations", response_model=NationalRecommendationsOut,
+            responses={200: {"content": {export.XLSX: {}}, "description": "JSON，或 format=xlsx 时为 Excel 工作簿"}},
+            summary="推荐进入国家培育库名单（省局导出） the province's recommendation list to the national pool")
+async def national_recommendations(
+    principal: ProvinceAdmin, rt: RT,
+    format: Annotated[Literal["json", "xlsx"], Query(description="json（缺省）或 xlsx")] = "json",
+) -> NationalRecommendationsOut | Response:
+    as_of, members = await lists.national_recommendations(rt, principal)
+    if format == "xlsx":
+        return Response(export.workbook(members, as_of), media_type=export.XLSX,
+                        headers={"Content-Disposition": export.content_disposition(as_of)})
+    items = [NationalRecommendationItem(**_bank_item(m).model_dump(), admission_rate=m.admission_rate,
+                                        evaluation_year=m.evaluation_year, passed=m.outcomes["pass"],
+                                        warned=m.outcomes["warn"], failed=m.outcomes["fail"],
+                                        unknown=m.outcomes["unknown"]) for m in members]
+    return NationalRecommendationsOut(as_of=as_of, total=len(items), cap=domain.POOL_CAP, items=items)

@@ -3,7 +3,9 @@ SME patent-industrialisation growth plan, § 二(六) 11–12 and its annex): pl
 
 * :func:`evaluate` answers the annex's 10 admission criteria from the enterprise's profile, last
   year's figures and what the applying city declared; each answer is pass / fail / unknown with the
-  figure and the threshold that decided it. Missing data gives ``unknown``, never an error.
+  figure and the threshold that decided it. Missing data gives ``unknown``, never an error. Where
+  the annex says 原则上 ("in principle": criteria 2, 3 and the product filing of 4) a shortfall is a
+  ``warn`` the province weighs when it decides, not a ``fail``.
 * :func:`check_capacity` — at most 500 members at once (§ 11 “省级筛选不超过500家”).
 * :func:`check_topup` — rolling top-up (§ 12(2)): a city's admissions dated on or after its first
   graduation may not exceed twice its graduated count.
@@ -21,6 +23,8 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
+from libs.common import divisions
+from libs.common.identifiers import IdentifierError
 from libs.common.rules import RuleViolation
 from services.enterprise.reference import PATENT_INTENSIVE_INDUSTRIES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
 
@@ -40,9 +44,17 @@ class Outcome(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     UNKNOWN = "unknown"
+    WARN = "warn"  # an "in principle" (原则上) requirement not met: the province weighs it
 
 
-OUTCOME_NAMES = {Outcome.PASS: "符合", Outcome.FAIL: "不符合", Outcome.UNKNOWN: "无法判断"}
+OUTCOME_NAMES = {Outcome.PASS: "符合", Outcome.FAIL: "不符合", Outcome.UNKNOWN: "无法判断",
+                 Outcome.WARN: "提示：原则上不符合，由省局研判"}
+
+#: USCC positions 1–2 of an individual business 个体工商户 (GB 32100-2015: 9 工商, 2 个体工商户): not a
+#: legal person, so it fails annex 1 “具有独立法人资格”.
+INDIVIDUAL_BUSINESS = "92"
+#: GB 32100-2015 registration authority 9 (工商) and its entity categories, for the figure shown.
+ENTITY_CATEGORIES = {"91": "企业", "92": "个体工商户", "93": "农民专业合作社"}
 
 
 class Status(StrEnum):
@@ -84,8 +96,13 @@ REMOVAL_REASON_NAMES = {
 
 @dataclass(frozen=True)
 class Profile:
+    """What the registry holds. ``registered_in_hubei`` and ``registered_division`` are the
+    enterprise's current registration (its city / county in the registry), not its USCC's positions
+    3–8, which never change when a company moves; ``entity_category`` is USCC positions 1–2."""
+
     registered_in_hubei: bool
     registered_division: str
+    entity_category: str
     size_class: str
     qualifications: tuple[str, ...]
     industry: str
@@ -139,12 +156,17 @@ class Evaluation:
     def all_pass(self) -> bool:
         return all(c.outcome == Outcome.PASS for c in self.criteria)
 
+    @property
+    def no_fail(self) -> bool:
+        """Nothing failed (warnings and unknowns are for the province to weigh)."""
+        return all(c.outcome != Outcome.FAIL for c in self.criteria)
+
 
 CRITERIA_TITLES = {
-    "hubei_sme": "在湖北省境内注册登记的中小企业",
-    "qualification": "具备专精特新、高新技术、国家知识产权优势示范或工业企业知识产权运用试点资格",
-    "patent_intensive_industry": "主营业务属于专利密集型产业",
-    "core_patents_filed": "主营产品具有自研或引进的核心专利技术并完成专利产品备案",
+    "hubei_sme": "在湖北省境内注册登记、具有独立法人资格的中小企业",
+    "qualification": "原则上应具备专精特新、高新技术、国家知识产权优势示范或工业企业知识产权运用试点资格",
+    "patent_intensive_industry": "主营业务原则上属于专利密集型产业",
+    "core_patents_filed": "主营产品具有自研或引进的核心专利技术，原则上应完成专利产品备案",
     "industrialisation_rate": "专利产业化率不低于50%",
     "rd_spend": "上年度研发投入占营业收入比重不低于10%或不低于500万元",
     "rd_staff": "研发人员占职工总数比重不低于20%或与高校、科研机构建立稳定的产学研合作机制",
@@ -153,6 +175,8 @@ CRITERIA_TITLES = {
     "clean_record": "无非正常申请专利行为和各类重大事故、违法违规及严重失信等情况",
 }
 CRITERIA_CODES = list(CRITERIA_TITLES)
+#: The annex's requirements marked 原则上 ("in principle"): not met gives WARN, not FAIL.
+IN_PRINCIPLE = frozenset({"qualification", "patent_intensive_industry", "core_patents_filed"})
 
 
 def _both(a: Outcome, b: Outcome) -> Outcome:
@@ -167,6 +191,11 @@ def _either(a: Outcome, b: Outcome) -> Outcome:
     if Outcome.PASS in (a, b):
         return Outcome.PASS
     return Outcome.FAIL if a == b == Outcome.FAIL else Outcome.UNKNOWN
+
+
+def _in_principle(met: bool) -> Outcome:
+    """An 原则上 requirement: met passes, not met is a warning for the province to weigh."""
+    return Outcome.PASS if met else Outcome.WARN
 
 
 def _declared(value: bool | None) -> Outcome:
@@ -197,24 +226,37 @@ def share(part: Decimal | int, whole: Decimal | int) -> Decimal:
 
 
 def _result(number: int, code: str, outcome: Outcome, figure: str, threshold: str) -> CriterionResult:
-    sign = {Outcome.PASS: "符合", Outcome.FAIL: "不符合", Outcome.UNKNOWN: "无法判断"}[outcome]
+    sign = OUTCOME_NAMES[outcome]
     return CriterionResult(number, code, CRITERIA_TITLES[code], outcome, figure, threshold,
                            f"{figure}；要求：{threshold}（{sign}）")
 
 
+def _division(code: str) -> str:
+    try:
+        return f"{code} {divisions.division_name(code)}"
+    except IdentifierError:
+        return code
+
+
 def _hubei_sme(p: Profile) -> CriterionResult:
+    """Annex 1 “在湖北省境内注册登记、具有独立法人资格、符合《中小企业划型标准规定》的中小企业”:
+    the current registration in Hubei, a legal person (an individual business is not) and an SME."""
     hubei = Outcome.PASS if p.registered_in_hubei else Outcome.FAIL
+    legal = Outcome.FAIL if p.entity_category == INDIVIDUAL_BUSINESS else Outcome.PASS
     sme = Outcome.FAIL if p.size_class == "large" else Outcome.PASS
     size = SIZE_CLASS_NAMES.get(p.size_class, p.size_class)
-    figure = f"登记机关 {p.registered_division}（{'湖北省' if p.registered_in_hubei else '省外'}），企业规模：{size}"
-    return _result(1, "hubei_sme", _both(hubei, sme), figure, "湖北省内注册登记，且为中型、小型或微型企业")
+    category = ENTITY_CATEGORIES.get(p.entity_category, "其他主体")
+    figure = (f"现登记地 {_division(p.registered_division)}（{'湖北省' if p.registered_in_hubei else '省外'}）；"
+              f"信用代码前两位 {p.entity_category}（{category}），"
+              f"{'不具有' if legal == Outcome.FAIL else '具有'}独立法人资格；企业规模：{size}")
+    return _result(1, "hubei_sme", _both(_both(hubei, legal), sme), figure,
+                   "湖北省内注册登记，具有独立法人资格（个体工商户不具有），且为中型、小型或微型企业")
 
 
 def _qualification(p: Profile) -> CriterionResult:
     held = [QUALIFICATION_NAMES[q] for q in p.qualifications if q in QUALIFICATION_NAMES]
     figure = "持有：" + "、".join(held) if held else "未持有任何相关资格"
-    return _result(2, "qualification", Outcome.PASS if held else Outcome.FAIL, figure,
-                   "具备其中一项资格")
+    return _result(2, "qualification", _in_principle(bool(held)), figure, "原则上具备其中一项资格")
 
 
 def _industry(p: Profile) -> CriterionResult:
@@ -222,15 +264,17 @@ def _industry(p: Profile) -> CriterionResult:
     from services.enterprise.reference import INDUSTRIES
 
     figure = f"主营产业 {p.industry} {INDUSTRIES.get(p.industry, '')}"
-    return _result(3, "patent_intensive_industry", Outcome.PASS if ok else Outcome.FAIL, figure,
-                   "属于专利密集型产业（" + "、".join(sorted(PATENT_INTENSIVE_INDUSTRIES)) + "）")
+    return _result(3, "patent_intensive_industry", _in_principle(ok), figure,
+                   "原则上属于专利密集型产业（" + "、".join(sorted(PATENT_INTENSIVE_INDUSTRIES)) + "）")
 
 
 def _core_patents(p: Profile, d: Declarations) -> CriterionResult:
-    outcome = _both(_declared(d.core_patents), Outcome.PASS if p.patent_product_filed else Outcome.FAIL)
+    """Annex 4: core patent technology is required; the product filing only 原则上 (a warning)."""
+    core = _declared(d.core_patents)
+    outcome = core if core != Outcome.PASS else _in_principle(p.patent_product_filed)
     figure = (f"核心专利技术（申报）：{_yes_no(d.core_patents, '有', '无')}；"
               f"专利产品备案：{'已完成' if p.patent_product_filed else '未完成'}")
-    return _result(4, "core_patents_filed", outcome, figure, "有核心专利技术且已完成专利产品备案")
+    return _result(4, "core_patents_filed", outcome, figure, "有核心专利技术，原则上已完成专利产品备案")
 
 
 def _rate(f: Figures | None, year: int) -> CriterionResult:

@@ -13,7 +13,7 @@ from services.enterprise.pool.domain import RemovalReason, Status
 Reason = Annotated[str, Field(min_length=2, max_length=2000, description="理由 / 说明")]
 Rate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, description="专利产业化率（%）")]
 Growth = Annotated[Decimal, Field(ge=-100, le=100000, max_digits=8, decimal_places=2, description="同比增长（%）")]
-Outcome = Literal["pass", "fail", "unknown"]
+Outcome = Literal["pass", "fail", "unknown", "warn"]
 
 
 class _Strict(BaseModel):
@@ -57,9 +57,11 @@ class EvaluationOut(BaseModel):
     uscc: str
     year: int = Field(description="所用年度数据的年份（申报年度的上一年）")
     all_pass: bool
+    no_fail: bool = Field(description="无“不符合”项（“提示”与“无法判断”项由省局研判）")
     passed: list[str]
     failed: list[str]
     unknown: list[str]
+    warned: list[str] = Field(description="原则上要求未满足的条目（附件 2、3、4 的“原则上”）：提示，不阻止入库")
     criteria: list[CriterionOut]
 
 
@@ -128,6 +130,7 @@ class MembershipOut(BaseModel):
     evaluation: list[CriterionOut]
     failed_criteria: list[str]
     unknown_criteria: list[str]
+    warned_criteria: list[str] = Field(description="原则上要求未满足的条目：提示，由省局研判，不阻止入库")
     decided_on: date | None
     decided_by: str | None
     decision_reason: str | None
@@ -184,3 +187,43 @@ class PoolSummaryOut(BaseModel):
 __all__ = ["ApplicationIn", "DeclarationsIn", "EvaluationOut", "CriterionOut", "AdmitIn", "RejectIn", "GraduateIn",
            "RemoveIn", "ProgressIn", "HistoryOut", "MembershipOut", "ReviewItemOut", "CitySummaryOut",
            "PoolSummaryOut", "USCC"]
+
+
+class BankListItem(BaseModel):
+    """A member as banks see it: who it is and since when; no application internals."""
+
+    uscc: str
+    enterprise_name: str
+    city: str
+    city_name: str
+    county: str | None
+    county_name: str | None
+    industry: str
+    industry_name: str
+    size_class: str
+    size_class_name: str
+    qualifications: list[str] = Field(description="相关资格（名称）")
+    admitted_on: date = Field(description="入库日期")
+
+
+class BankListOut(BaseModel):
+    as_of: date = Field(description="名单日期（北京时间今天）")
+    total: int
+    per_city: dict[str, int] = Field(description="各市州在库企业数")
+    items: list[BankListItem]
+
+
+class NationalRecommendationItem(BankListItem):
+    admission_rate: Decimal | None = Field(description="入库时专利产业化率（%）")
+    evaluation_year: int = Field(description="评价所用数据年度")
+    passed: list[str]
+    warned: list[str]
+    failed: list[str]
+    unknown: list[str]
+
+
+class NationalRecommendationsOut(BaseModel):
+    as_of: date
+    total: int
+    cap: int = Field(description="省级筛选上限（500 家）")
+    items: list[NationalRecommendationItem]

@@ -49,8 +49,11 @@ POOL_DATA, POOL = "培育库数据", "培育库"
 
 
 def profile_of(e: Enterprise) -> Profile:
-    return Profile(registered_in_hubei=divisions.is_hubei(e.registered_division),
-                   registered_division=e.registered_division, size_class=e.size_class,
+    """Annex 1 is decided on the enterprise's current registration (its city and county in the
+    registry), not on its USCC's positions 3–8 (``registered_division``), which stay when it moves."""
+    current = e.county or e.city
+    return Profile(registered_in_hubei=divisions.is_hubei(current), registered_division=current,
+                   entity_category=e.uscc[:2], size_class=e.size_class,
                    qualifications=tuple(e.qualifications or ()), industry=e.industry,
                    patent_product_filed=e.patent_product_filed, own_brand=e.own_brand,
                    ip_management_certified=e.ip_management_certified)
@@ -134,7 +137,8 @@ async def apply(rt: Runtime, principal: Principal, data: ApplicationIn) -> PoolM
         except IntegrityError:
             raise RuleViolation("pool.already_open", "该企业已有待审核或在库的入库记录") from None
         _history(uow, principal, m, "applied", applied_on, data.reason,
-                 {"failed": m.failed_criteria, "unknown": m.unknown_criteria, "evaluation_year": evaluation.year})
+                 {"failed": m.failed_criteria, "unknown": m.unknown_criteria,
+                  "warned": evaluation.codes(Outcome.WARN), "evaluation_year": evaluation.year})
         await record_audit(uow.session, principal, "pool.apply", "enterprise", m.uscc, None,
                            {"membership_id": m.id, "city": m.city, "applied_on": applied_on,
                             "declarations": m.declarations, "failed": m.failed_criteria,
@@ -142,7 +146,7 @@ async def apply(rt: Runtime, principal: Principal, data: ApplicationIn) -> PoolM
         uow.emit(ev.PoolApplied(uscc=m.uscc, membership_id=m.id, city=m.city, is_private=is_private(enterprise),
                                 applied_on=applied_on, year=applied_on.year, evaluation_year=evaluation.year,
                                 passed=evaluation.codes(Outcome.PASS), failed=m.failed_criteria,
-                                unknown=m.unknown_criteria))
+                                unknown=m.unknown_criteria, warned=evaluation.codes(Outcome.WARN)))
         await uow.commit()
     return m
 

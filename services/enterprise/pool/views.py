@@ -11,6 +11,7 @@ from services.enterprise.pool.schemas import CriterionOut, EvaluationOut, Histor
 def evaluation_out(uscc: str, e: Evaluation) -> EvaluationOut:
     return EvaluationOut(uscc=uscc, year=e.year, all_pass=e.all_pass, passed=e.codes(Outcome.PASS),
                          failed=e.codes(Outcome.FAIL), unknown=e.codes(Outcome.UNKNOWN),
+                         warned=e.codes(Outcome.WARN), no_fail=e.no_fail,
                          criteria=[CriterionOut(**c.__dict__) for c in e.criteria])
 
 
@@ -20,7 +21,9 @@ def membership_out(m: PoolMembership, name: str, history: list[PoolHistory] | No
         status=m.status, status_name=STATUS_NAMES[Status(m.status)], applied_on=m.applied_on, applied_by=m.applied_by,
         application_reason=m.application_reason, declarations=m.declarations, evaluation_year=m.evaluation_year,
         evaluation=[CriterionOut(**c) for c in m.evaluation], failed_criteria=m.failed_criteria,
-        unknown_criteria=m.unknown_criteria, decided_on=m.decided_on, decided_by=m.decided_by,
+        unknown_criteria=m.unknown_criteria,
+        warned_criteria=[c["code"] for c in m.evaluation if c["outcome"] == Outcome.WARN.value],
+        decided_on=m.decided_on, decided_by=m.decided_by,
         decision_reason=m.decision_reason, admitted_on=m.admitted_on, admission_rate=m.admission_rate,
         review_from=domain.review_from(m.admitted_on) if m.admitted_on else None, ended_on=m.ended_on,
         ended_by=m.ended_by, end_reason=m.end_reason, removal_reason=m.removal_reason,

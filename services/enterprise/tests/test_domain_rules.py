@@ -148,7 +148,7 @@ def test_pct(value, text):
 
 
 def _profile() -> Profile:
-    return Profile(registered_in_hubei=True, registered_division="420106", size_class="small",
+    return Profile(registered_in_hubei=True, registered_division="420106", entity_category="91", size_class="small",
                    qualifications=("high_tech",), industry="P1", patent_product_filed=True, own_brand=True,
                    ip_management_certified=True)
 

@@ -22,11 +22,11 @@ from services.enterprise.pool.domain import (
 
 YEAR = 2024
 D = Decimal
-PASS, FAIL, UNKNOWN = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN
+PASS, FAIL, UNKNOWN, WARN = Outcome.PASS, Outcome.FAIL, Outcome.UNKNOWN, Outcome.WARN
 
 
 def profile(**over) -> Profile:
-    base = dict(registered_in_hubei=True, registered_division="420106", size_class="small",
+    base = dict(registered_in_hubei=True, registered_division="420106", entity_category="91", size_class="small",
                 qualifications=("high_tech",), industry="P1", patent_product_filed=True, own_brand=True,
                 ip_management_certified=True)
     return Profile(**{**base, **over})
@@ -76,6 +76,25 @@ def test_1_registered_outside_hubei_fails():
     assert c.outcome == FAIL and "110105" in c.figure and "省外" in c.figure
 
 
+def test_1_the_current_registration_is_shown_by_name():
+    c = criterion("hubei_sme", profile(registered_division="420106"))
+    assert c.outcome == PASS and "现登记地 420106 武昌区（湖北省）" in c.figure
+
+
+# annex 1 “在湖北省境内注册登记、具有独立法人资格”: an individual business 个体工商户 (USCC 92…)
+# is not a legal person; an enterprise (91…) and a farmers' cooperative (93…) are.
+@pytest.mark.parametrize("category, expected", [("91", PASS), ("92", FAIL), ("93", PASS)])
+def test_1_legal_person(category, expected):
+    c = criterion("hubei_sme", profile(entity_category=category))
+    assert c.outcome == expected
+    if expected == FAIL:
+        assert "信用代码前两位 92（个体工商户），不具有独立法人资格" in c.figure and "不符合" in c.detail
+
+
+def test_1_an_individual_business_fails_even_when_small_and_in_hubei():
+    assert outcome("hubei_sme", profile(entity_category="92", size_class="micro")) == FAIL
+
+
 # 2 ---------------------------------------------------------------------------- qualification
 @pytest.mark.parametrize("q", ["high_tech", "srdi_provincial", "srdi_national", "national_ip_advantage",
                                "national_ip_demonstration", "industrial_ip_pilot"])
@@ -83,19 +102,25 @@ def test_2_any_one_qualification_passes(q):
     assert outcome("qualification", profile(qualifications=(q,))) == PASS
 
 
-def test_2_no_qualification_fails():
-    assert outcome("qualification", profile(qualifications=())) == FAIL
+def test_2_no_qualification_is_a_warning_not_a_failure():
+    # annex 2 “原则上应具备专精特新中小企业、高新技术企业……等资格”: in principle, so the province weighs it
+    c = criterion("qualification", profile(qualifications=()))
+    assert c.outcome == WARN and "提示" in c.detail and "原则上" in c.threshold
 
 
 # 3 ------------------------------------------------------------------------------- industry
-@pytest.mark.parametrize("industry, expected", [("P1", PASS), ("A08", PASS), ("P5", FAIL), ("A09", FAIL)])
+# annex 3 “主营业务原则上属于专利密集型产业”: outside them is a warning
+@pytest.mark.parametrize("industry, expected", [("P1", PASS), ("A08", PASS), ("P5", WARN), ("A09", WARN)])
 def test_3_patent_intensive_industry(industry, expected):
     assert outcome("patent_intensive_industry", profile(industry=industry)) == expected
 
 
 # 4 ---------------------------------------------------------------------- core patents + filing
+# annex 4 “具有自研或引进的核心专利技术，原则上应按照……完成专利产品备案”: core patents are
+# required (fail), the product filing only in principle (warn)
 @pytest.mark.parametrize("declared, filed, expected", [
-    (True, True, PASS), (True, False, FAIL), (False, True, FAIL), (None, True, UNKNOWN), (None, False, FAIL)])
+    (True, True, PASS), (True, False, WARN), (False, True, FAIL), (None, True, UNKNOWN), (None, False, UNKNOWN),
+    (False, False, FAIL)])
 def test_4_core_patents_and_product_filing(declared, filed, expected):
     assert outcome("core_patents_filed", profile(patent_product_filed=filed),
                    d=Declarations(core_patents=declared)) == expected
@@ -360,3 +385,11 @@ def test_dates_in_the_future_or_before_a_bound_are_field_errors():
         domain.check_date("applied_on", date(2024, 6, 5), date(2026, 1, 1), domain.PROGRAMME_START, "方案印发日")
     assert exc.value.code == "pool.date_too_early"
     domain.check_date("applied_on", date(2024, 6, 6), date(2026, 1, 1), domain.PROGRAMME_START)
+
+
+def test_warnings_are_not_failures():
+    # the three 原则上 requirements of the annex (2, 3 and 4's product filing) all unmet
+    e = evaluate(profile(qualifications=(), industry="P5", patent_product_filed=False), figures(), ALL_DECLARED, YEAR)
+    assert e.codes(WARN) == ["qualification", "patent_intensive_industry", "core_patents_filed"]
+    assert e.codes(FAIL) == [] and e.no_fail and not e.all_pass
+    assert domain.IN_PRINCIPLE == set(e.codes(WARN))

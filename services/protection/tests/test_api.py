@@ -77,6 +77,26 @@ async def test_officer_registers_only_in_own_city(api, runtime):
     assert r.status_code == 201, r.text
 
 
+async def test_the_monthly_duty_binds_assistance_centres_only(api, runtime):
+    # 鄂知发〔2019〕1号 第4条 “全省各知识产权维权援助中心……每月至少开展一次民营企业上门服务活动”
+    assist = await centre(api, XIANGYANG, established_on="2019-01-01")
+    others = [await centre(api, XIANGYANG, established_on="2019-01-01", kind=k) for k in ("protection", "rapid",
+                                                                                        "overseas")]
+    uscc = await known(runtime, XIANGYANG)
+    r = await api.post("/api/v1/visits", json={"centre_id": others[0]["id"], "uscc": uscc, "visit_date": "2025-01-08",
+                                               "services": ["consultation"]}, headers=admin())
+    assert r.status_code == 201, r.text
+    params = {"from_month": "2025-01", "to_month": "2025-02", "city": XIANGYANG}
+    body = (await api.get("/api/v1/visits/compliance", params=params, headers=admin())).json()
+    by_centre = {x["centre_id"]: x for x in body["centres"]}
+    assert by_centre[assist["id"]]["missed_months"] == ["2025-01", "2025-02"]
+    for o in others:
+        assert (by_centre[o["id"]]["monthly_duty"], by_centre[o["id"]]["due_months"],
+                by_centre[o["id"]]["missed_months"]) == (False, [], [])
+    assert by_centre[others[0]["id"]]["visits"] == {"2025-01": 1, "2025-02": 0}
+    assert {m["centre_id"] for m in body["missed"]} == {assist["id"]}
+
+
 @SQLITE_ONLY
 @pytest.mark.parametrize("role", [VIEWER, AGENCY, BANK])
 async def test_other_roles_may_not_register_centres(api, runtime, role):
@@ -518,6 +538,7 @@ async def test_missed_months_across_a_year_end(api, runtime):
     assert by_centre[b["id"]]["due_months"] == ["2025-01", "2025-02"]
     assert by_centre[b["id"]]["missed_months"] == []
     assert sorted((m["centre_id"], m["month"]) for m in body["missed"]) == [(a["id"], "2024-12"), (a["id"], "2025-02")]
+    assert by_centre[a["id"]]["monthly_duty"] is True and by_centre[a["id"]]["kind_name"] == "知识产权维权援助中心"
     # a city officer sees only its city's centres; an agency only its own centre
     r = await api.get("/api/v1/visits/compliance", params=params, headers=officer(WUHAN))
     assert [x["centre_id"] for x in r.json()["centres"]] == [w["id"]]

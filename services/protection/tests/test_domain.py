@@ -167,7 +167,7 @@ def test_bad_months(bad):
 
 def test_missed_months_across_a_year_end():
     months = months_between("2024-11", "2025-02")
-    duty = visit_duty(months, {"2024-11": 2, "2025-01": 1}, date(2019, 1, 1), None, date(2025, 6, 1))
+    duty = visit_duty(months, {"2024-11": 2, "2025-01": 1}, date(2019, 1, 1), None, date(2025, 6, 1), kind="assistance")
     assert duty.due == months
     assert duty.missed == ["2024-12", "2025-02"]
     assert duty.counts == {"2024-11": 2, "2024-12": 0, "2025-01": 1, "2025-02": 0}
@@ -175,11 +175,24 @@ def test_missed_months_across_a_year_end():
 
 def test_no_duty_before_establishment_after_closing_or_in_the_running_month():
     months = months_between("2025-01", "2025-06")
-    duty = visit_duty(months, {}, date(2025, 2, 28), date(2025, 4, 1), date(2025, 12, 1))
+    duty = visit_duty(months, {}, date(2025, 2, 28), date(2025, 4, 1), date(2025, 12, 1), kind="assistance")
     assert duty.due == ["2025-02", "2025-03", "2025-04"]
-    duty = visit_duty(months, {"2025-05": 1}, None, None, date(2025, 5, 20))
+    duty = visit_duty(months, {"2025-05": 1}, None, None, date(2025, 5, 20), kind="assistance")
     assert duty.due == ["2025-01", "2025-02", "2025-03", "2025-04"]  # May is still running
     assert duty.missed == ["2025-01", "2025-02", "2025-03", "2025-04"]
+
+
+# 鄂知发〔2019〕1号 第4条 “全省各知识产权维权援助中心要主动作为……每月至少开展一次民营企业上门服务活动”:
+# the duty binds the assistance centres, not every centre kind.
+@pytest.mark.parametrize("kind, bound", [("assistance", True), ("protection", False), ("rapid", False),
+                                         ("overseas", False)])
+def test_only_assistance_centres_owe_a_monthly_visit(kind, bound):
+    months = months_between("2025-01", "2025-03")
+    duty = visit_duty(months, {"2025-02": 1}, date(2019, 1, 1), None, date(2025, 6, 1), kind=kind)
+    assert duty.bound is bound
+    assert duty.missed == (["2025-01", "2025-03"] if bound else [])
+    assert duty.due == (months if bound else [])
+    assert duty.counts == {"2025-01": 0, "2025-02": 1, "2025-03": 0}  # visits count either way
 
 
 def test_summary_counts_and_average_step_days():

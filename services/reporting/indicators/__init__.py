@@ -28,9 +28,10 @@ MODULES = (tiers, pool, finance, protection, transfer, training, statistics)
 
 INDICATORS: dict[str, Indicator] = {i.code: i for m in MODULES for i in m.INDICATORS}
 
-#: The seven headline targets of 2025 (鄂知发〔2025〕2号 主要预期目标), in the document's order.
+#: The seven headline targets of 2025 (鄂知发〔2025〕2号 主要预期目标), in the document's order; the
+#: transfer target in both units side by side, patent-times (the target's unit) first.
 HEADLINE = ("invention_patents_in_force", "high_value_patents_per_10k", "trademark_registrations",
-            "pct_applications", "pledge_amount", "transfers_licences", "protection_national_tier")
+            "pct_applications", "pledge_amount", "transfer_patents", "transfers_licences", "protection_national_tier")
 
 #: The programme each indicator belongs to (its module), for grouping on screens and in reports.
 PROGRAMME = {i.code: m.__name__.rsplit(".", 1)[1] for m in MODULES for i in m.INDICATORS}

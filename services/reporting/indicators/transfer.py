@@ -1,12 +1,18 @@
 """Patent transfers and licences, and supply–demand matching events (the transfer programme).
 
-* ``transfers_licences`` — 专利转让许可次数: one per registered record (a record may cover several
-  patents), in the year of its contract date; a cancelled record takes its one back. 2025 province
-  target > 45,000 (鄂知发〔2025〕2号 主要预期目标). Bulk imports publish one event per record, so
-  they fold exactly like single registrations, and the consumer's inbox makes redelivery harmless.
-* splits without targets: ``transfer_licences`` (licences of every kind, open licences included),
-  ``transfer_university`` (the seller/licensor is a university or institute), ``transfer_patents``
-  (patent-times: the patents the records cover).
+The 2025 target “专利转让许可次数超4.5万次” (鄂知发〔2025〕2号 主要预期目标) counts 次 as the
+national statistics do: one per patent whose transfer or licence is registered (a contract covering
+three patents is three 次). Two series stand side by side against it:
+
+* ``transfer_patents`` — 专利转让许可次数（按专利件次计）: the patents the records cover, in the year
+  of the contract date; **the unit the target is in**.
+* ``transfers_licences`` — 专利转让许可次数（按合同计）: one per registered record (contract), the
+  lower, contract-based reading of the same target (its code is kept from before the split).
+
+A cancelled record takes its counts back. Bulk imports publish one event per record, so they fold
+exactly like single registrations, and the consumer's inbox makes redelivery harmless.
+* splits without targets (contracts): ``transfer_licences`` (licences of every kind, open licences
+  included), ``transfer_university`` (the seller/licensor is a university or institute).
 * ``matching_events`` — 专利技术供需对接活动: one per event held, in the year it was held; at least
   4 a year (专利产业化促进中小企业成长计划 二(一)2, a standing target).
 """
@@ -19,11 +25,13 @@ from services.reporting.indicators.core import Delta, Indicator, month_in_year
 
 WORK_POINTS = "鄂知发〔2025〕2号"
 SME_PLAN = "湖北省专利产业化促进中小企业成长计划（2024）"
+UNIT_NOTE = ("目标“专利转让许可次数超4.5万次”按专利件次计（一份合同涉及多件专利的，每件计1次，"
+             "与国家知识产权局统计口径一致）；按合同计的序列并列显示，作为同一目标的较低口径")
 INDICATORS = [
-    Indicator("transfers_licences", "专利转让许可次数", "次", "flow", ">", WORK_POINTS),
-    Indicator("transfer_licences", "其中：专利许可次数", "次", "flow", ">=", WORK_POINTS),
-    Indicator("transfer_university", "其中：高校院所转让许可次数", "次", "flow", ">=", WORK_POINTS),
-    Indicator("transfer_patents", "转让许可涉及专利件次", "件次", "flow", ">=", WORK_POINTS),
+    Indicator("transfer_patents", "专利转让许可次数（按专利件次计）", "次", "flow", ">", WORK_POINTS, note=UNIT_NOTE),
+    Indicator("transfers_licences", "专利转让许可次数（按合同计）", "份", "flow", ">", WORK_POINTS, note=UNIT_NOTE),
+    Indicator("transfer_licences", "其中：专利许可合同", "份", "flow", ">=", WORK_POINTS),
+    Indicator("transfer_university", "其中：高校院所转让许可合同", "份", "flow", ">=", WORK_POINTS),
     Indicator("matching_events", "专利技术供需对接活动", "场", "flow", ">=", SME_PLAN),
 ]
 

@@ -88,6 +88,20 @@ def test_target_is_to_reach_500_members_not_the_cap():
     assert met(members, Decimal(500), Decimal(500)) is True
 
 
+def test_003_clause_11_counts_towards_reaching_500_pool_enterprises():
+    # 鄂知发〔2025〕2号 § 11 “培育500家国家专利产业化样板企业”: a number to reach (≥ 500 in 2025),
+    # cited as the indicator's source; 499 members is short of it, 500 reaches it.
+    members = INDICATORS["pool_members"]
+    assert members.source == "鄂知发〔2025〕2号 § 11" and members.comparator == ">="
+    doc = json.loads((TARGETS / "2025" / "pool.json").read_text(encoding="utf-8"))
+    assert "§ 11" in doc["source"] and "培育500家" in doc["source"]
+    target = Decimal(doc["targets"][0]["value"])
+    assert target == 500
+    assert met(members, Decimal(499), target) is False and met(members, Decimal(500), target) is True
+    # the 004 cap (省级筛选不超过500家) is the enterprise service's admission rule, not a second target
+    assert members.note and "入库上限500家" in members.note
+
+
 @pytest.mark.parametrize("year", [2025, 2026])
 def test_target_files_name_known_indicators(year):
     doc = json.loads((TARGETS / str(year) / "pool.json").read_text(encoding="utf-8"))

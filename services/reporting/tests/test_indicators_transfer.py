@@ -10,7 +10,7 @@ from pathlib import Path
 
 from libs.common.events import CloudEvent
 from libs.common.inbox import Incoming
-from services.reporting.indicators import INDICATORS, PROVINCE, Delta, fold
+from services.reporting.indicators import HEADLINE, INDICATORS, PROVINCE, Delta, fold
 from services.reporting.indicators import transfer as module
 from services.reporting.kpi import read_kpis
 from services.reporting.tests.test_folding import (
@@ -81,7 +81,8 @@ def test_indicator_definitions_and_targets_files():
     y2025 = json.loads((TARGETS / "2025" / "transfer.json").read_text(encoding="utf-8"))
     y2026 = json.loads((TARGETS / "2026" / "transfer.json").read_text(encoding="utf-8"))
     assert {(t["indicator"], t["city"], t["value"]) for t in y2025["targets"]} == {
-        ("transfers_licences", PROVINCE, "45000"), ("matching_events", PROVINCE, "4")}
+        ("transfer_patents", PROVINCE, "45000"), ("transfers_licences", PROVINCE, "45000"),
+        ("matching_events", PROVINCE, "4")}
     assert {(t["indicator"], t["value"]) for t in y2026["targets"]} == {("matching_events", "4")}
     assert all(t["indicator"] in INDICATORS for doc in (y2025, y2026) for t in doc["targets"])
     assert {i.code for i in module.INDICATORS} <= set(INDICATORS)
@@ -127,3 +128,17 @@ async def test_a_bulk_import_redelivered_counts_once(make_folder):  # noqa: F811
     university = sum(1 for x in bulk if x["university_origin"]) - 1
     assert first[("transfer_university", PROVINCE)] == str(university)
     assert first[("matching_events", WUHAN)] == "1" and first[("matching_events", PROVINCE)] == "1"
+
+
+def test_the_45000_target_is_in_patent_times_with_contracts_beside_it():
+    # 鄂知发〔2025〕2号 主要预期目标 “专利转让许可次数超4.5万次”: 次 counted per patent (the national
+    # statistics' unit), so a contract covering 3 patents is 3 次 towards the target, 1 contract beside it.
+    patents, contracts = INDICATORS["transfer_patents"], INDICATORS["transfers_licences"]
+    assert (patents.unit, patents.comparator, contracts.unit, contracts.comparator) == ("次", ">", "份", ">")
+    assert "按专利件次计" in patents.name and "按合同计" in contracts.name
+    assert patents.note and "按专利件次计" in patents.note
+    three = fold(REGISTERED, registered(patents=3))
+    assert {x.indicator: x.amount for x in three if x.indicator in ("transfer_patents", "transfers_licences")} == {
+        "transfer_patents": 3, "transfers_licences": 1}
+    # side by side in the headline targets, the target's unit first
+    assert HEADLINE[HEADLINE.index("transfer_patents") + 1] == "transfers_licences"

@@ -73,7 +73,7 @@ async def test_progress_workbook_has_three_sheets_headline_first_and_numbers(api
     assert [r[0] for r in ws.iter_rows(min_row=5, max_row=5, values_only=True)] == ["主要预期目标"]
 
     transfers = rows["transfers_licences"]
-    assert transfers[:5] == ["专利转让许可次数", "次", 550, 45000, 1.2]
+    assert transfers[:5] == ["专利转让许可次数（按合同计）", "份", 550, 45000, 1.2]
     assert transfers[6] == "明显滞后"  # 2025 is over and the target is not met
     assert "鄂知发〔2025〕2号" in transfers[8]
     seed = rows["tier_seed"]
