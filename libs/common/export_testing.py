@@ -83,3 +83,14 @@ def _raw_values(sheet: Sheet, item: dict[str, Any]) -> list[Any]:
         else:
             out.append(value)
     return out
+
+
+async def list_and_export(api: httpx.AsyncClient, path: str, params: dict[str, Any], headers: dict[str, str]
+                          ) -> tuple[list[dict[str, Any]], httpx.Response]:
+    """The JSON list (one page of up to 500: every row in a test) and the workbook of the same filters,
+    asked for with a page size and offset the export must ignore."""
+    listed = await api.get(path, params={**params, "limit": 500}, headers=headers)
+    assert listed.status_code == 200, listed.text
+    exported = await api.get(path, params={**params, "format": "xlsx", "limit": 1, "offset": 1}, headers=headers)
+    items: list[dict[str, Any]] = listed.json()["items"]
+    return items, exported

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from libs.common import list_export
-from libs.common.export_testing import assert_export_matches
+from libs.common.export_testing import assert_export_matches, list_and_export
 from libs.common.list_export import XLSX
 from services.finance.exports import ACTIVITIES, PLEDGES
 from services.finance.tests.helpers import (
@@ -25,16 +25,9 @@ async def _loans(api, runtime) -> None:
                        contract_no=f"=HYPERLINK(\"x\")-{city}-{day}")  # a formula-looking text stays text
 
 
-async def _both(api, path: str, params: dict, auth: dict):
-    listed = await api.get(path, params={**params, "limit": 500}, headers=auth)
-    assert listed.status_code == 200, listed.text
-    exported = await api.get(path, params={**params, "format": "xlsx", "limit": 1, "offset": 1}, headers=auth)
-    return listed.json()["items"], exported
-
-
 async def test_a_loan_export_equals_the_json_list(api, runtime):
     await _loans(api, runtime)
-    items, exported = await _both(api, "/api/v1/pledges", {}, admin())
+    items, exported = await list_and_export(api, "/api/v1/pledges", {}, admin())
     assert len(items) == 3  # every row, not the page the export asked for
     data = assert_export_matches(exported, PLEDGES, items)
     contract = [h[1] for h in PLEDGES.headings()].index("contract_no")
@@ -48,7 +41,7 @@ async def test_filters_and_scoping_apply_to_the_export(api, runtime):
     for params, auth, expected in (({"year": 2025}, admin(), 2), ({}, officer(WUHAN), 2),
                                    ({}, officer(YICHANG), 1), ({}, bank("ICBC-HB"), 2),
                                    ({"city": YICHANG}, bank("ICBC-HB"), 1)):
-        items, exported = await _both(api, "/api/v1/pledges", params, auth)
+        items, exported = await list_and_export(api, "/api/v1/pledges", params, auth)
         assert len(items) == expected, (params, auth)
         data = assert_export_matches(exported, PLEDGES, items)
         if auth == officer(WUHAN) or params.get("city") == YICHANG:
@@ -83,6 +76,6 @@ async def test_an_activity_export_equals_the_json_list(api, runtime):
         r = await api.post("/api/v1/activities", json=body, headers=admin())
         assert r.status_code == 201, r.text
     for params in ({}, {"city": YICHANG}, {"kind": "roadshow"}):
-        items, exported = await _both(api, "/api/v1/activities", params, admin())
+        items, exported = await list_and_export(api, "/api/v1/activities", params, admin())
         assert items
         assert_export_matches(exported, ACTIVITIES, items)
