@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import io
+import types
+import typing
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 from python_calamine import CalamineWorkbook
 
 from libs.common.clock import CHINA
-from libs.common.list_export import XLSX, Kind, Sheet, cell_value
+from libs.common.list_export import LIST_SEPARATOR, TRUE_FALSE, XLSX, Kind, Sheet, cell_value
 
 #: The second (field-code) row comes after the zh-CN headings; data from the third row.
 HEADER_ROWS = 2
@@ -94,3 +97,57 @@ async def list_and_export(api: httpx.AsyncClient, path: str, params: dict[str, A
     exported = await api.get(path, params={**params, "format": "xlsx", "limit": 1, "offset": 1}, headers=headers)
     items: list[dict[str, Any]] = listed.json()["items"]
     return items, exported
+
+
+def _strip_optional(annotation: Any) -> Any:
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _strip_optional(args[0])
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _strip_optional(args[0])
+    return annotation
+
+
+def _input_paths(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
+    """The request fields of ``model`` as dotted paths (aliases, nested models flattened)."""
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        annotation = _strip_optional(info.annotation)
+        path = prefix + (info.alias or name)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            out.update(_input_paths(annotation, path + "."))
+        else:
+            out[path] = annotation
+    return out
+
+
+def _to_json(annotation: Any, value: Any) -> Any:
+    if typing.get_origin(annotation) is list:
+        return [v for v in str(value).split(LIST_SEPARATOR) if v]
+    if annotation is bool:
+        return value in (TRUE_FALSE[0], True)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and annotation is int else repr(value)
+    return value
+
+
+def bodies_from_export(content: bytes, model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Request bodies of ``model`` from an export's rows: the columns whose field code is a field of
+    the request (a test's stand-in for the bulk import reading a workbook)."""
+    _, codes, data = read_sheet(content)
+    wanted = _input_paths(model)
+    bodies = []
+    for row in data:
+        body: dict[str, Any] = {}
+        for code, value in zip(codes, row, strict=True):
+            if code not in wanted or value is None:
+                continue
+            *parents, last = code.split(".")
+            target = body
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[last] = _to_json(wanted[code], value)
+        bodies.append(body)
+    return bodies

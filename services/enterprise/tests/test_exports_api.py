@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from libs.common.export_testing import assert_export_matches, list_and_export, read_sheet
+from libs.common.export_testing import assert_export_matches, bodies_from_export, list_and_export, read_sheet
 from libs.common.testing import auth, random_uscc
 from services.enterprise.exports import ENTERPRISES, MEMBERSHIPS, RECOMMENDATIONS
 from services.enterprise.models import Enterprise
+from services.enterprise.schemas import EnterpriseCreate
 from services.enterprise.tests.helpers import create
 from services.enterprise.tests.pool_helpers import apply, member, pool_enterprise
 
@@ -79,3 +80,14 @@ async def test_a_large_export_holds_every_row_in_list_order(api, runtime):
     for offset in (0, 2 * per_city - 500):
         page = await api.get("/api/v1/enterprises", params={"limit": 500, "offset": offset}, headers=auth(ADMIN))
         assert [i["uscc"] for i in page.json()["items"]] == usccs[offset:offset + 500]
+
+
+async def test_an_enterprise_export_has_the_registration_fields_as_codes(api):
+    await _registry(api)
+    exported = await api.get("/api/v1/enterprises", params={"format": "xlsx"}, headers=auth(ADMIN))
+    bodies = bodies_from_export(exported.content, EnterpriseCreate)
+    assert {f.alias or n for n, f in EnterpriseCreate.model_fields.items()} <= {h[1] for h in ENTERPRISES.headings()}
+    listed = (await api.get("/api/v1/enterprises", headers=auth(ADMIN))).json()["items"]
+    for body, item in zip(bodies, listed, strict=True):  # each row is a valid registration of the same profile
+        again = EnterpriseCreate.model_validate(body)
+        assert again.model_dump(mode="json") == {k: item[k] for k in EnterpriseCreate.model_fields}

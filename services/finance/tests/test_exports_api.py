@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from libs.common import list_export
-from libs.common.export_testing import assert_export_matches, list_and_export
+from libs.common.export_testing import assert_export_matches, bodies_from_export, list_and_export
 from libs.common.list_export import XLSX
 from services.finance.exports import ACTIVITIES, PLEDGES
+from services.finance.schemas import PledgeCreate
 from services.finance.tests.helpers import (
     WUHAN,
     YICHANG,
@@ -79,3 +80,19 @@ async def test_an_activity_export_equals_the_json_list(api, runtime):
         items, exported = await list_and_export(api, "/api/v1/activities", params, admin())
         assert items
         assert_export_matches(exported, ACTIVITIES, items)
+
+
+async def test_a_loan_export_loads_back_through_the_bulk_import(api, runtime):
+    await _loans(api, runtime)
+    exported = await api.get("/api/v1/pledges", params={"format": "xlsx"}, headers=admin())
+    bodies = bodies_from_export(exported.content, PledgeCreate)
+    assert len(bodies) == 3
+    codes = {h[1] for h in PLEDGES.headings()}
+    assert {f.alias or n for n, f in PledgeCreate.model_fields.items()} <= codes
+    for body in bodies:  # the pledged items column: kind:number[:title] per item
+        body["items"] = [dict(zip(("kind", "number", "title"), item.split(":", 2), strict=False))
+                         for item in body["items"]]
+    r = await api.post("/api/v1/pledges/bulk", json={"rows": bodies}, headers=admin())
+    assert r.status_code == 200, r.text
+    assert r.json()["written"] == []  # re-sending the same loans writes nothing twice
+    assert {e["rule"] for e in r.json()["errors"]} == {"pledge.duplicate_contract"}, r.json()["errors"]
