@@ -2,6 +2,8 @@
 as the JSON lists, and a large list streamed whole."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert
 
 from libs.common.export_testing import assert_export_matches, bodies_from_export, list_and_export, read_sheet
@@ -63,7 +65,8 @@ async def test_recommendations_and_memberships_export(api):
 
 async def test_a_large_export_holds_every_row_in_list_order(api, runtime):
     per_city = 10_000
-    rows = [{"uscc": random_uscc(city), "name": f"测试企业{city}-{n:05d}有限公司", "city": city, "county": None,
+    rows: list[dict[str, Any]] = [
+            {"uscc": random_uscc(city), "name": f"测试企业{city}-{n:05d}有限公司", "city": city, "county": None,
              "registered_division": city, "industry": "P1", "size_class": "small", "ownership": "private",
              "qualifications": [], "ip_management_certified": False, "own_brand": False,
              "patent_product_filed": False, "version": 1}
