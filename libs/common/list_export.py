@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import IO, Annotated, Any, Literal
 from urllib.parse import quote
@@ -107,9 +107,12 @@ class Sheet:
     def row(self, record: Mapping[str, Any]) -> list[Any]:
         return [v for c in self.columns for v in c.cells(record)]
 
-    def filename(self) -> tuple[str, str]:
+    def filename(self, qualifier: str = "") -> tuple[str, str]:
+        """(zh-CN file name, ASCII fallback): the title, an optional qualifier and today's date."""
         stamp = today().strftime("%Y%m%d")
-        return f"{self.title}_{stamp}.xlsx", f"{self.ascii_name}-{stamp}.xlsx"
+        middle = f"{qualifier}_" if qualifier else ""
+        ascii_middle = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "-" for ch in middle)
+        return f"{self.title}_{middle}{stamp}.xlsx", f"{self.ascii_name}-{ascii_middle}{stamp}.xlsx"
 
 
 def _lookup(record: Mapping[str, Any], path: str) -> Any:
@@ -135,11 +138,30 @@ def cell_value(kind: Kind, value: Any) -> Any:
     if kind == "bool":
         return TRUE_FALSE[0] if value else TRUE_FALSE[1]
     if kind in ("money", "number"):
-        return float(value) if isinstance(value, Decimal) else value
+        return _number(value)
     if kind == "datetime" and isinstance(value, datetime):
         return value.astimezone(CHINA).replace(tzinfo=None) if value.tzinfo else value
     if kind == "text" and not isinstance(value, str):
         return str(value)
+    return value
+
+
+#: Significant digits a float keeps exactly; a longer exact decimal goes into the cell as text.
+FLOAT_DIGITS = 15
+
+
+def _number(value: Any) -> Any:
+    """Decimals (and exact decimal strings, as the indicators give them) as numbers when a float holds
+    them exactly, else as text."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            return value
+    if isinstance(value, Decimal):
+        if not value.is_finite() or len(value.normalize().as_tuple().digits) > FLOAT_DIGITS:
+            return str(value)
+        return float(value)
     return value
 
 
@@ -253,10 +275,12 @@ def workbook_response(book: SpooledWorkbook, filename: str, fallback: str) -> St
         "Cache-Control": "no-store", "X-Total-Count": str(book.rows)})
 
 
-async def export_response(sheet: Sheet, chunks: AsyncIterable[Sequence[Mapping[str, Any]]]) -> StreamingResponse:
-    """A workbook of ``chunks`` (e.g. rows computed from a query) as a streamed download."""
+async def export_response(sheet: Sheet, chunks: AsyncIterable[Sequence[Mapping[str, Any]]],
+                          qualifier: str = "") -> StreamingResponse:
+    """A workbook of ``chunks`` (e.g. rows computed from a query) as a streamed download; ``qualifier``
+    (e.g. ``2025_420100``) goes into the file name."""
     book = await write_workbook(sheet, chunks)
-    return workbook_response(book, *sheet.filename())
+    return workbook_response(book, *sheet.filename(qualifier))
 
 
 def records(items: Iterable[BaseModel | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -361,9 +385,18 @@ class ListParams(PageParams):
         return Page(items=[self._view(r) for r in rows], total=total, limit=self.limit, offset=self.offset)
 
 
-def list_params(request: Request, page: Paging, format: FormatQ = None) -> ListParams:
+def sheet_requested(request: Request, format: FormatQ = None) -> bool:
+    return wants_workbook(format, request.headers.get("accept"))
+
+
+#: ``True`` when the request asks for a workbook (``format=xlsx`` or ``Accept:``): for routes whose
+#: answer is not a paged list (e.g. the indicator views), which build it with :func:`export_response`.
+WantsSheet = Annotated[bool, Depends(sheet_requested)]
+
+
+def list_params(page: Paging, xlsx: WantsSheet) -> ListParams:
     params = ListParams(limit=page.limit, offset=page.offset)
-    params._xlsx = wants_workbook(format, request.headers.get("accept"))
+    params._xlsx = xlsx
     return params
 
 
