@@ -11,7 +11,7 @@ from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, TermDate, parse_uscc
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from services.finance import exports, service
 from services.finance.domain import (
@@ -143,7 +143,8 @@ async def publish_whitelist(body: WhitelistPublish, principal: ProvinceAdmin, rt
                             response: Response) -> WhitelistOut:
     version = await service.publish_whitelist(rt, principal, body)
     response.headers["Location"] = f"/api/v1/whitelists/{version.number}"
-    return await get_whitelist(version.number, principal, rt)
+    version, entries = await service.get_whitelist(rt, version.number, None)
+    return _whitelist_out(version, entries)
 
 
 @router.get("/whitelists", response_model=list[WhitelistVersionOut], tags=WHITELIST,
@@ -153,14 +154,13 @@ async def list_whitelists(principal: CurrentPrincipal, rt: RT) -> list[Whitelist
 
 
 @router.get("/whitelists/current", response_model=WhitelistOut, tags=WHITELIST,
-            responses={404: {"description": "尚未发布任何白名单"}},
-            summary="现行白名单 the current (latest) version")
-async def current_whitelist(principal: CurrentPrincipal, rt: RT,
+            responses={404: {"description": "尚未发布任何白名单"}, **SHEET_RESPONSES},
+            summary="现行白名单 the current (latest) version", description="`format=xlsx`：名单下载为 Excel 工作簿。")
+async def current_whitelist(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
                             city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
-                            ) -> WhitelistOut:
+                            ) -> WhitelistOut | StreamingResponse:
     version, entries = await service.get_whitelist(rt, None, city)
-    return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
-                        entries=[entry_out(e) for e in entries])
+    return await _whitelist_answer(version, entries, xlsx)
 
 
 @router.get("/whitelists/diff", response_model=WhitelistDiffOut, tags=WHITELIST,
@@ -178,15 +178,26 @@ async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
         unchanged=diff.unchanged)
 
 
-@router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST,
-            summary="某一版白名单 one version")
+@router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST, responses=SHEET_RESPONSES,
+            summary="某一版白名单 one version", description="`format=xlsx`：名单下载为 Excel 工作簿。")
 async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, description="版本号")],
-                        principal: CurrentPrincipal,
-                        rt: RT, city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
-                        ) -> WhitelistOut:
+                        principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                        city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
+                        ) -> WhitelistOut | StreamingResponse:
     version, entries = await service.get_whitelist(rt, number, city)
+    return await _whitelist_answer(version, entries, xlsx)
+
+
+def _whitelist_out(version, entries) -> WhitelistOut:
     return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
                         entries=[entry_out(e) for e in entries])
+
+
+async def _whitelist_answer(version, entries, xlsx: bool) -> WhitelistOut | StreamingResponse:
+    out = _whitelist_out(version, entries)
+    if xlsx:  # the entries, laid out as a white-list publication lists them
+        return await export_response(exports.WHITELIST, in_chunks(out.entries), f"第{out.number}版")
+    return out
 
 
 # ================================================================================== activities

@@ -29,3 +29,8 @@ ACTIVITIES = Sheet("融资对接活动", "financing-activities", [
     Column("status", "状态"), Column("cancel_reason", "撤销原因"), Column("recorded_by", "登记人"),
     Column("created_at", "登记时间", "datetime"),
 ])
+
+WHITELIST = Sheet("授信白名单", "credit-whitelist", [
+    Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("is_private", "民营企业", "bool"), Column("suggested_credit_line", "建议授信额度", "money"),
+])

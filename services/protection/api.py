@@ -11,7 +11,7 @@ from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal
 from libs.common.db import utcnow
 from libs.common.fields import USCC, BusinessMonth, CityCode, RecordId
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from services.protection import exports, service
 from services.protection.domain import (
@@ -72,10 +72,12 @@ async def create_centre(body: CentreCreate, principal: CurrentPrincipal, rt: RT,
     return centre_out(centre)
 
 
-@router.get("/centres", response_model=list[CentreOut], tags=[CENTRES], summary="中心列表 centres")
-async def list_centres(principal: CurrentPrincipal, rt: RT, city: CityQ = None,
-                       kind: Annotated[CentreKind | None, Query()] = None) -> list[CentreOut]:
-    return [centre_out(c) for c in await service.list_centres(rt, principal, city, kind.value if kind else None)]
+@router.get("/centres", response_model=list[CentreOut], tags=[CENTRES], summary="中心列表 centres",
+            responses=SHEET_RESPONSES)
+async def list_centres(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, city: CityQ = None,
+                       kind: Annotated[CentreKind | None, Query()] = None) -> list[CentreOut] | StreamingResponse:
+    out = [centre_out(c) for c in await service.list_centres(rt, principal, city, kind.value if kind else None)]
+    return await export_response(exports.CENTRES, in_chunks(out)) if xlsx else out
 
 
 @router.get("/centres/{centre_id}", response_model=CentreOut, tags=[CENTRES], summary="中心详情 one centre")
@@ -154,9 +156,10 @@ async def list_cases(
 
 
 @router.get("/cases/overdue", response_model=OverdueList, tags=[CASES],
-            summary="超期案件清单 open cases past their step's time limit")
-async def list_overdue(principal: CurrentPrincipal, rt: RT, city: CityQ = None, centre_id: CentreQ = None,
-                       kind: Annotated[CaseKind | None, Query()] = None) -> OverdueList:
+            summary="超期案件清单 open cases past their step's time limit", responses=SHEET_RESPONSES)
+async def list_overdue(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, city: CityQ = None,
+                       centre_id: CentreQ = None,
+                       kind: Annotated[CaseKind | None, Query()] = None) -> OverdueList | StreamingResponse:
     pairs = await service.overdue_cases(rt, principal, city, centre_id, kind.value if kind else None)
     limits = service.limits_of(rt)
     items = [OverdueCaseOut(
@@ -164,6 +167,8 @@ async def list_overdue(principal: CurrentPrincipal, rt: RT, city: CityQ = None, 
         enterprise_name=c.enterprise_name, title=c.title, status=late.status, status_name=STATUS_NAMES[late.status],
         entered_at=late.entered_at, limit_days=late.limit_days, due_at=late.due_at,
         overdue_days=duration_days(late.overdue_seconds)) for c, late in pairs]
+    if xlsx:
+        return await export_response(exports.OVERDUE, in_chunks(items))
     return OverdueList(as_of=utcnow(), items=items, total=len(items),
                        limits={"accept_days": limits.accept_days, "start_days": limits.start_days,
                                "close_days": limits.close_days})

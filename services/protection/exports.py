@@ -5,6 +5,7 @@ from libs.common.divisions import CITIES
 from libs.common.list_export import Column, Sheet
 from services.protection.domain import (
     CASE_KIND_NAMES,
+    CENTRE_KIND_NAMES,
     HOST_KIND_NAMES,
     IP_TYPE_NAMES,
     LEVEL_NAMES,
@@ -43,4 +44,19 @@ VISITS = Sheet("上门服务记录", "visits", [
     Column("services", "服务内容", "list"),
     Column("staff", "服务人员", "list"), Column("issues", "发现问题"), Column("follow_up", "后续跟进"),
     Column("recorded_by", "登记人"), Column("created_at", "登记时间", "datetime"),
+])
+
+CENTRES = Sheet("维权援助中心", "centres", [
+    Column("id", "中心编号"), Column("name", "中心名称"), Column("kind", "类型", names=CENTRE_KIND_NAMES),
+    Column("city", "市州", names=CITIES), Column("established_on", "设立日期", "date"),
+    Column("closed_on", "撤销日期", "date"), Column("phone", "联系电话"), Column("version", "版本", "int"),
+    Column("created_at", "登记时间", "datetime"), Column("updated_at", "更新时间", "datetime"),
+])
+
+OVERDUE = Sheet("超期案件", "overdue-cases", [
+    Column("id", "案件序号", "int"), Column("case_no", "案件编号"), Column("kind", "案件类型", names=CASE_KIND_NAMES),
+    Column("centre_id", "中心编号"), Column("city", "市州", names=CITIES), Column("uscc", "统一社会信用代码"),
+    Column("enterprise_name", "企业名称"), Column("title", "案由"), Column("status", "所处环节", names=STATUS_NAMES),
+    Column("entered_at", "进入本环节时间", "datetime"), Column("limit_days", "时限(天)", "int"),
+    Column("due_at", "应完成时间", "datetime"), Column("overdue_days", "已超期(天)", "number"),
 ])

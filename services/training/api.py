@@ -11,7 +11,7 @@ from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import BusinessDate, CityCode
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from services.training import exports, policy, service
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number
@@ -123,10 +123,11 @@ async def enrol_batch(class_id: ClassId, body: EnrolmentBatchIn, principal: Mana
 
 
 @router.get("/classes/{class_id}/enrolments", response_model=list[EnrolmentOut], tags=TRAINEES,
-            summary="学员名单 trainees of a class")
-async def list_enrolments(class_id: ClassId, principal: CurrentPrincipal, rt: RT,
-                          include_withdrawn: bool = False) -> list[EnrolmentOut]:
-    return [enrolment_out(e, n) for e, n in await service.list_enrolments(rt, principal, class_id, include_withdrawn)]
+            summary="学员名单 trainees of a class", responses=SHEET_RESPONSES)
+async def list_enrolments(class_id: ClassId, principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                          include_withdrawn: bool = False) -> list[EnrolmentOut] | StreamingResponse:
+    out = [enrolment_out(e, n) for e, n in await service.list_enrolments(rt, principal, class_id, include_withdrawn)]
+    return await export_response(exports.ENROLMENTS, in_chunks(out), f"{class_id}") if xlsx else out
 
 
 @router.get("/enrolments/{enrolment_id}", response_model=EnrolmentOut, tags=TRAINEES, summary="报名记录 one trainee")

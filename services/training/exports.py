@@ -24,3 +24,13 @@ CERTIFICATES = Sheet("结业证书", "certificates", [
     Column("city", "培训班所在市州", names=CITIES),
     Column("enterprise_city", "所在单位市州"), Column("issued_on", "发证日期", "date"), Column("issued_by", "发证人"),
 ])
+
+ENROLMENTS = Sheet("学员名单", "enrolments", [
+    Column("id", "报名记录编号", "int"), Column("class_id", "培训班序号", "int"), Column("name", "姓名"),
+    Column("id_masked", "身份证号（脱敏）"), Column("person_key", "学员标识"), Column("position", "职务"),
+    Column("uscc", "所在企业统一社会信用代码"), Column("enterprise_name", "所在企业名称"),
+    Column("enterprise_city", "所在企业市州", names=CITIES), Column("is_private", "民营企业", "bool"),
+    Column("status", "状态"), Column("attended_days", "出勤天数", "int"), Column("completed", "已结业", "bool"),
+    Column("exam_score", "考试成绩", "number"), Column("exam_date", "考试日期", "date"),
+    Column("exam_passed", "考试合格", "bool"), Column("certificate_number", "证书编号"),
+])

@@ -4,8 +4,8 @@ from __future__ import annotations
 from libs.common import list_export
 from libs.common.export_testing import assert_export_matches, bodies_from_export, list_and_export
 from libs.common.list_export import XLSX
-from services.finance.exports import ACTIVITIES, PLEDGES
-from services.finance.schemas import PledgeCreate
+from services.finance.exports import ACTIVITIES, PLEDGES, WHITELIST
+from services.finance.schemas import PledgeCreate, WhitelistEntryIn
 from services.finance.tests.helpers import (
     WUHAN,
     YICHANG,
@@ -17,6 +17,7 @@ from services.finance.tests.helpers import (
     register,
 )
 from services.finance.tests.test_activities_api import activity
+from services.finance.tests.test_whitelist_api import body as whitelist_body
 
 
 async def _loans(api, runtime) -> None:
@@ -96,3 +97,18 @@ async def test_a_loan_export_loads_back_through_the_bulk_import(api, runtime):
     assert r.status_code == 200, r.text
     assert r.json()["written"] == []  # re-sending the same loans writes nothing twice
     assert {e["rule"] for e in r.json()["errors"]} == {"pledge.duplicate_contract"}, r.json()["errors"]
+
+
+async def test_a_whitelist_exports_as_the_entries_of_a_publication(api, runtime):
+    a, b = await known(runtime, WUHAN, "private"), await known(runtime, YICHANG, "state")
+    r = await api.post("/api/v1/whitelists", json=whitelist_body([(a, "1000000"), (b, "2000000.50")]),
+                       headers=admin())
+    assert r.status_code == 201, r.text
+    for path, params in (("/api/v1/whitelists/current", {}), ("/api/v1/whitelists/1", {"city": YICHANG})):
+        listed = await api.get(path, params=params, headers=bank())
+        exported = await api.get(path, params={**params, "format": "xlsx"}, headers=bank())
+        assert_export_matches(exported, WHITELIST, listed.json()["entries"])
+    exported = await api.get("/api/v1/whitelists/current", params={"format": "xlsx"}, headers=bank())
+    entries = bodies_from_export(exported.content, WhitelistEntryIn)
+    assert entries == [{"uscc": a, "suggested_credit_line": "1000000.0"},
+                       {"uscc": b, "suggested_credit_line": "2000000.5"}]

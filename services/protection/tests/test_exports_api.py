@@ -2,8 +2,18 @@
 from __future__ import annotations
 
 from libs.common.export_testing import assert_export_matches, list_and_export, read_sheet
-from services.protection.exports import CASES, VISITS, WORKSTATIONS
-from services.protection.tests.helpers import WUHAN, YICHANG, admin, centre, known, new_case, officer
+from services.protection.exports import CASES, CENTRES, OVERDUE, VISITS, WORKSTATIONS
+from services.protection.tests.helpers import (
+    WUHAN,
+    YICHANG,
+    admin,
+    centre,
+    days_ago,
+    iso,
+    known,
+    new_case,
+    officer,
+)
 from services.protection.tests.test_api import ws_body
 
 
@@ -40,3 +50,15 @@ async def test_workstation_and_visit_exports_equal_the_json_lists(api, runtime):
         items, exported = await list_and_export(api, "/api/v1/visits", params, who)
         assert items
         assert_export_matches(exported, VISITS, items)
+
+
+async def test_centres_and_overdue_cases_export(api, runtime):
+    await new_case(api, runtime, WUHAN, received_at=iso(days_ago(10)))
+    await new_case(api, runtime, YICHANG, received_at=iso(days_ago(5)))
+    for path, sheet, key in (("/api/v1/centres", CENTRES, None), ("/api/v1/cases/overdue", OVERDUE, "items")):
+        for who in (admin(), officer(YICHANG)):
+            listed = (await api.get(path, headers=who)).json()
+            exported = await api.get(path, params={"format": "xlsx"}, headers=who)
+            items = listed[key] if key else listed
+            assert items
+            assert_export_matches(exported, sheet, items)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from libs.common.export_testing import assert_export_matches, list_and_export, read_sheet
 from libs.common.testing import auth
-from services.training.exports import CERTIFICATES, CLASSES
+from services.training.exports import CERTIFICATES, CLASSES, ENROLMENTS
 from services.training.tests.helpers import (
     ADMIN,
     OFFICER,
@@ -37,6 +37,12 @@ async def test_class_and_certificate_exports_equal_the_json_lists(api, runtime):
         items, exported = await list_and_export(api, "/api/v1/certificates", params, who)
         assert items
         assert_export_matches(exported, CERTIFICATES, items)
+    for who in (auth(ADMIN), auth(OFFICER, city=YICHANG)):
+        classes = (await api.get("/api/v1/classes", params={"city": YICHANG}, headers=who)).json()["items"]
+        path = f"/api/v1/classes/{classes[0]['id']}/enrolments"
+        listed = (await api.get(path, headers=who)).json()
+        assert len(listed) == 2
+        assert_export_matches(await api.get(path, params={"format": "xlsx"}, headers=who), ENROLMENTS, listed)
     _, exported = await list_and_export(api, "/api/v1/certificates", {}, auth(OFFICER, city=YICHANG))
     _, codes, data = read_sheet(exported.content)
     assert len(data) == 2 and {row[codes.index("city")] for row in data} == {YICHANG}
