@@ -312,7 +312,8 @@ def wants_workbook(format: str | None, accept: str | None) -> bool:
     """``format`` decides when given; otherwise the xlsx media type must be preferred over JSON in Accept."""
     if format is not None:
         return format == "xlsx"
-    if not accept or XLSX not in accept:
+    accept = (accept or "").lower()
+    if XLSX not in accept:
         return False
     quality: dict[str, float] = {}
     for part in accept.split(","):
