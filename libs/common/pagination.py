@@ -1,6 +1,7 @@
 """Offset pagination shared by list endpoints: one ``Paging`` dependency, bounded on both ends."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -20,6 +21,12 @@ MAX_OFFSET = 1_000_000_000
 class PageParams(BaseModel):
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+    async def fetch(self, session: Any, stmt: Select[Any], order_by: Sequence[Any]) -> tuple[list[Any], int]:
+        """This page of ``stmt`` and the total (a workbook export overrides it: ``libs.common.list_export``)."""
+        total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = (await session.scalars(stmt.order_by(*order_by).limit(self.limit).offset(self.offset))).all()
+        return list(rows), int(total or 0)
 
 
 def page_params(
@@ -41,7 +48,6 @@ class Page(BaseModel, Generic[T]):
 
 
 async def fetch_page(session: Any, stmt: Select[Any], page: PageParams, *order_by: Any) -> tuple[list[Any], int]:
-    """One page of ``stmt`` in ``order_by`` order and the total number of rows it selects."""
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = (await session.scalars(stmt.order_by(*order_by).limit(page.limit).offset(page.offset))).all()
-    return list(rows), int(total or 0)
+    """One page of ``stmt`` in ``order_by`` order and the total number of rows it selects (for a workbook
+    request, every row streamed into the workbook and no page: see ``libs.common.list_export``)."""
+    return await page.fetch(session, stmt, order_by)

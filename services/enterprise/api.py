@@ -4,13 +4,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, RecordId, parse_uscc
-from libs.common.pagination import Page, Paging
-from services.enterprise import service
+from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.pagination import Page
+from services.enterprise import exports, service
 from services.enterprise.domain import TIER_NAMES, TierChange
 from services.enterprise.policy import ProvinceAdmin, Writer
 from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
@@ -43,18 +45,19 @@ async def create_enterprise(body: EnterpriseCreate, principal: Writer, rt: RT, r
 
 
 @router.get("/enterprises", response_model=Page[EnterpriseOut], tags=["企业 enterprises"],
-            summary="企业列表 list enterprises")
+            summary="企业列表 list enterprises", responses=SHEET_RESPONSES)
 async def list_enterprises(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
     tier: Annotated[Literal["growth", "seed", "advantage", "none"] | None,
                     Query(description="梯队；none=未入梯队")] = None,
     industry: Annotated[str | None, Query()] = None,
     ownership: Annotated[Literal["private", "state", "foreign", "other"] | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=100, description="名称或信用代码包含")] = None,
-) -> Page[EnterpriseOut]:
+) -> Page[EnterpriseOut] | StreamingResponse:
+    page.shape(exports.ENTERPRISES, to_out)
     rows, total = await service.search(rt, principal, page, city, tier, industry, ownership, q)
-    return Page(items=[to_out(e) for e in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterpriseOut, tags=["企业 enterprises"],
@@ -90,15 +93,15 @@ async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, r
 
 
 @router.get("/tier-recommendations", response_model=Page[RecommendationOut], tags=["梯队 tiers"],
-            summary="梯队推荐列表 recommendations")
+            summary="梯队推荐列表 recommendations", responses=SHEET_RESPONSES)
 async def list_recommendations(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
     city: Annotated[CityCode | None, Query()] = None,
-) -> Page[RecommendationOut]:
+) -> Page[RecommendationOut] | StreamingResponse:
+    page.shape(exports.RECOMMENDATIONS, RecommendationOut.model_validate)
     rows, total = await service.list_recommendations(rt, principal, page, status, city)
-    return Page(items=[RecommendationOut.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.post("/tier-recommendations/{rec_id}/approve", response_model=TierDecisionOut, tags=["梯队 tiers"],

@@ -5,13 +5,15 @@ from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, TermDate, parse_uscc
-from libs.common.pagination import Page, Paging
-from services.finance import service
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
+from libs.common.pagination import Page
+from services.finance import exports, service
 from services.finance.domain import (
     ACTIVITY_KIND_NAMES,
     CHAINS,
@@ -79,21 +81,22 @@ async def import_pledges(body: PledgeBulkIn, principal: LoanWriter, rt: RT,
 
 
 @router.get("/pledges", response_model=Page[PledgeOut], tags=PLEDGES, summary="质押贷款列表 list loans",
-            description="银行只看到本行贷款，市州只看到本市州企业的贷款。")
+            description="银行只看到本行贷款，市州只看到本市州企业的贷款。", responses=SHEET_RESPONSES)
 async def list_pledges(
-    principal: LoanReader, rt: RT, page: Paging, year: YearQ = None,
+    principal: LoanReader, rt: RT, page: Listing, year: YearQ = None,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
     status: Annotated[LoanStatus | None, Query(description="状态")] = None,
     uscc: Annotated[str | None, Query(description="企业统一社会信用代码")] = None,
     lender_bank: Annotated[str | None, Query(max_length=64, description="贷款银行标识")] = None,
     is_private: Annotated[bool | None, Query(description="是否民营企业")] = None,
     maturing_before: Annotated[TermDate | None, Query(description="在此日期前到期、仍在质押期间的贷款")] = None,
-) -> Page[PledgeOut]:
+) -> Page[PledgeOut] | StreamingResponse:
+    page.shape(exports.PLEDGES, pledge_out)
     rows, total = await service.list_pledges(
         rt, principal, page, city=city, status=status.value if status else None, year=year,
         uscc=parse_uscc(uscc) if uscc else None, lender_bank=lender_bank, is_private=is_private,
         maturing_before=maturing_before)
-    return Page(items=[pledge_out(x) for x in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/pledges/summary", response_model=PledgeSummary, tags=PLEDGES,
@@ -140,7 +143,8 @@ async def publish_whitelist(body: WhitelistPublish, principal: ProvinceAdmin, rt
                             response: Response) -> WhitelistOut:
     version = await service.publish_whitelist(rt, principal, body)
     response.headers["Location"] = f"/api/v1/whitelists/{version.number}"
-    return await get_whitelist(version.number, principal, rt)
+    version, entries = await service.get_whitelist(rt, version.number, None)
+    return _whitelist_out(version, entries)
 
 
 @router.get("/whitelists", response_model=list[WhitelistVersionOut], tags=WHITELIST,
@@ -150,14 +154,13 @@ async def list_whitelists(principal: CurrentPrincipal, rt: RT) -> list[Whitelist
 
 
 @router.get("/whitelists/current", response_model=WhitelistOut, tags=WHITELIST,
-            responses={404: {"description": "尚未发布任何白名单"}},
-            summary="现行白名单 the current (latest) version")
-async def current_whitelist(principal: CurrentPrincipal, rt: RT,
+            responses={404: {"description": "尚未发布任何白名单"}, **SHEET_RESPONSES},
+            summary="现行白名单 the current (latest) version", description="`format=xlsx`：名单下载为 Excel 工作簿。")
+async def current_whitelist(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
                             city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
-                            ) -> WhitelistOut:
+                            ) -> WhitelistOut | StreamingResponse:
     version, entries = await service.get_whitelist(rt, None, city)
-    return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
-                        entries=[entry_out(e) for e in entries])
+    return await _whitelist_answer(version, entries, xlsx)
 
 
 @router.get("/whitelists/diff", response_model=WhitelistDiffOut, tags=WHITELIST,
@@ -175,15 +178,26 @@ async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
         unchanged=diff.unchanged)
 
 
-@router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST,
-            summary="某一版白名单 one version")
+@router.get("/whitelists/{number}", response_model=WhitelistOut, tags=WHITELIST, responses=SHEET_RESPONSES,
+            summary="某一版白名单 one version", description="`format=xlsx`：名单下载为 Excel 工作簿。")
 async def get_whitelist(number: Annotated[int, Path(ge=1, le=2**63 - 1, description="版本号")],
-                        principal: CurrentPrincipal,
-                        rt: RT, city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
-                        ) -> WhitelistOut:
+                        principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                        city: Annotated[CityCode | None, Query(description="只列出该市州的企业")] = None
+                        ) -> WhitelistOut | StreamingResponse:
     version, entries = await service.get_whitelist(rt, number, city)
+    return await _whitelist_answer(version, entries, xlsx)
+
+
+def _whitelist_out(version, entries) -> WhitelistOut:
     return WhitelistOut(**WhitelistVersionOut.model_validate(version).model_dump(),
                         entries=[entry_out(e) for e in entries])
+
+
+async def _whitelist_answer(version, entries, xlsx: bool) -> WhitelistOut | StreamingResponse:
+    out = _whitelist_out(version, entries)
+    if xlsx:  # the entries, laid out as a white-list publication lists them
+        return await export_response(exports.WHITELIST, in_chunks(out.entries), f"第{out.number}版")
+    return out
 
 
 # ================================================================================== activities
@@ -197,17 +211,19 @@ async def record_activity(body: ActivityCreate, principal: ActivityWriter, rt: R
     return activity_out(activity)
 
 
-@router.get("/activities", response_model=Page[ActivityOut], tags=ACTIVITIES, summary="活动列表 list activities")
+@router.get("/activities", response_model=Page[ActivityOut], tags=ACTIVITIES, summary="活动列表 list activities",
+            responses=SHEET_RESPONSES)
 async def list_activities(
-    principal: CurrentPrincipal, rt: RT, page: Paging, year: YearQ = None,
+    principal: CurrentPrincipal, rt: RT, page: Listing, year: YearQ = None,
     kind: Annotated[ActivityKind | None, Query()] = None,
     city: Annotated[CityCode | None, Query(description="举办地市州")] = None,
     chain: Annotated[str | None, Query(max_length=10, description="产业链代码")] = None,
     include_cancelled: Annotated[bool, Query(description="包含已撤销的登记")] = False,
-) -> Page[ActivityOut]:
+) -> Page[ActivityOut] | StreamingResponse:
+    page.shape(exports.ACTIVITIES, activity_out)
     rows, total = await service.list_activities(rt, page, kind.value if kind else None, city, year, chain,
                                                 include_cancelled)
-    return Page(items=[activity_out(a) for a in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES, summary="活动详情 one activity")

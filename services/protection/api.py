@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
 
 from libs.common import clock, divisions
 from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal
 from libs.common.db import utcnow
 from libs.common.fields import USCC, BusinessMonth, CityCode, RecordId
-from libs.common.pagination import Page, Paging
-from services.protection import service
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
+from libs.common.pagination import Page
+from services.protection import exports, service
 from services.protection.domain import (
     CASE_KIND_NAMES,
     CENTRE_KIND_NAMES,
@@ -70,10 +72,12 @@ async def create_centre(body: CentreCreate, principal: CurrentPrincipal, rt: RT,
     return centre_out(centre)
 
 
-@router.get("/centres", response_model=list[CentreOut], tags=[CENTRES], summary="中心列表 centres")
-async def list_centres(principal: CurrentPrincipal, rt: RT, city: CityQ = None,
-                       kind: Annotated[CentreKind | None, Query()] = None) -> list[CentreOut]:
-    return [centre_out(c) for c in await service.list_centres(rt, principal, city, kind.value if kind else None)]
+@router.get("/centres", response_model=list[CentreOut], tags=[CENTRES], summary="中心列表 centres",
+            responses=SHEET_RESPONSES)
+async def list_centres(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, city: CityQ = None,
+                       kind: Annotated[CentreKind | None, Query()] = None) -> list[CentreOut] | StreamingResponse:
+    out = [centre_out(c) for c in await service.list_centres(rt, principal, city, kind.value if kind else None)]
+    return await export_response(exports.CENTRES, in_chunks(out)) if xlsx else out
 
 
 @router.get("/centres/{centre_id}", response_model=CentreOut, tags=[CENTRES], summary="中心详情 one centre")
@@ -98,17 +102,18 @@ async def create_workstation(body: WorkstationCreate, principal: CurrentPrincipa
 
 
 @router.get("/workstations", response_model=Page[WorkstationOut], tags=[WORKSTATIONS],
-            summary="保护工作站列表 workstations")
+            summary="保护工作站列表 workstations", responses=SHEET_RESPONSES)
 async def list_workstations(
-    principal: CurrentPrincipal, rt: RT, page: Paging, city: CityQ = None,
+    principal: CurrentPrincipal, rt: RT, page: Listing, city: CityQ = None,
     level: Annotated[WorkstationLevel | None, Query(description="级别")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="设立年度")] = None,
     active: Annotated[bool | None, Query(description="true=在运行，false=已撤销")] = None,
     host_uscc: Annotated[USCC | None, Query(description="依托企业信用代码")] = None,
-) -> Page[WorkstationOut]:
+) -> Page[WorkstationOut] | StreamingResponse:
+    page.shape(exports.WORKSTATIONS, workstation_out)
     rows, total = await service.list_workstations(rt, principal, page, city, level.value if level else None, year,
                                                   active, host_uscc)
-    return Page(items=[workstation_out(w) for w in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/workstations/{ws_id}", response_model=WorkstationOut, tags=[WORKSTATIONS],
@@ -135,24 +140,26 @@ async def create_case(body: CaseCreate, principal: CurrentPrincipal, rt: RT, res
     return case_out(rt, case, steps)
 
 
-@router.get("/cases", response_model=Page[CaseOut], tags=[CASES], summary="案件列表 cases")
+@router.get("/cases", response_model=Page[CaseOut], tags=[CASES], summary="案件列表 cases", responses=SHEET_RESPONSES)
 async def list_cases(
-    principal: CurrentPrincipal, rt: RT, page: Paging, city: CityQ = None, centre_id: CentreQ = None,
+    principal: CurrentPrincipal, rt: RT, page: Listing, city: CityQ = None, centre_id: CentreQ = None,
     kind: Annotated[CaseKind | None, Query()] = None, status: Annotated[CaseStatus | None, Query()] = None,
     uscc: Annotated[USCC | None, Query()] = None,
     case_no: Annotated[str | None, Query(max_length=40, description="案件编号")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="接收年度")] = None,
-) -> Page[CaseOut]:
+) -> Page[CaseOut] | StreamingResponse:
+    now = utcnow()
+    page.shape(exports.CASES, lambda c: case_out(rt, c, now=now))
     rows, total = await service.list_cases(rt, principal, page, city, centre_id, kind.value if kind else None,
                                            status.value if status else None, uscc, case_no, year)
-    now = utcnow()
-    return Page(items=[case_out(rt, c, now=now) for c in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/cases/overdue", response_model=OverdueList, tags=[CASES],
-            summary="超期案件清单 open cases past their step's time limit")
-async def list_overdue(principal: CurrentPrincipal, rt: RT, city: CityQ = None, centre_id: CentreQ = None,
-                       kind: Annotated[CaseKind | None, Query()] = None) -> OverdueList:
+            summary="超期案件清单 open cases past their step's time limit", responses=SHEET_RESPONSES)
+async def list_overdue(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, city: CityQ = None,
+                       centre_id: CentreQ = None,
+                       kind: Annotated[CaseKind | None, Query()] = None) -> OverdueList | StreamingResponse:
     pairs = await service.overdue_cases(rt, principal, city, centre_id, kind.value if kind else None)
     limits = service.limits_of(rt)
     items = [OverdueCaseOut(
@@ -160,6 +167,8 @@ async def list_overdue(principal: CurrentPrincipal, rt: RT, city: CityQ = None, 
         enterprise_name=c.enterprise_name, title=c.title, status=late.status, status_name=STATUS_NAMES[late.status],
         entered_at=late.entered_at, limit_days=late.limit_days, due_at=late.due_at,
         overdue_days=duration_days(late.overdue_seconds)) for c, late in pairs]
+    if xlsx:
+        return await export_response(exports.OVERDUE, in_chunks(items))
     return OverdueList(as_of=utcnow(), items=items, total=len(items),
                        limits={"accept_days": limits.accept_days, "start_days": limits.start_days,
                                "close_days": limits.close_days})
@@ -219,12 +228,14 @@ async def create_visit(body: VisitCreate, principal: CurrentPrincipal, rt: RT, r
     return visit_out(visit)
 
 
-@router.get("/visits", response_model=Page[VisitOut], tags=[VISITS], summary="上门服务记录 visits")
-async def list_visits(principal: CurrentPrincipal, rt: RT, page: Paging, city: CityQ = None,
+@router.get("/visits", response_model=Page[VisitOut], tags=[VISITS], summary="上门服务记录 visits",
+            responses=SHEET_RESPONSES)
+async def list_visits(principal: CurrentPrincipal, rt: RT, page: Listing, city: CityQ = None,
                       centre_id: CentreQ = None, month: MonthQ = None,
-                      uscc: Annotated[USCC | None, Query()] = None) -> Page[VisitOut]:
+                      uscc: Annotated[USCC | None, Query()] = None) -> Page[VisitOut] | StreamingResponse:
+    page.shape(exports.VISITS, visit_out)
     rows, total = await service.list_visits(rt, principal, page, city, centre_id, month, uscc)
-    return Page(items=[visit_out(v) for v in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/visits/compliance", response_model=ComplianceOut, tags=[VISITS],

@@ -7,6 +7,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from sse_starlette.sse import EventSourceResponse
 
 from libs.common.app import RT
@@ -14,8 +15,9 @@ from libs.common.auth import CurrentPrincipal, Principal, Role, Unauthorized, de
 from libs.common.clock import today
 from libs.common.divisions import CITIES
 from libs.common.errors import ProblemError, field_error
+from libs.common.list_export import SHEET_RESPONSES, WantsSheet, export_response, in_chunks
 from libs.common.rules import RuleViolation
-from services.reporting import periods, service
+from services.reporting import exports, periods, service
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
 from services.reporting.kpi import (
     city_label,
@@ -87,17 +89,25 @@ def _indicator(code: str) -> str:
             description="`year` 读全年（流量为年内累计、存量为期末值）；"
                         "`period` 读某季度或某月（流量另给年初至期末累计 `ytd`）。"
                         "`expected` 为按今日应达到的值，`status` 为 met / on_track / at_risk / off_track / no_data，"
-                        "`forecast` 为按当前进度推算的年末值。")
-async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, city: CityQ = None,
+                        "`forecast` 为按当前进度推算的年末值。`format=xlsx` 下载 Excel 工作簿。",
+            responses=SHEET_RESPONSES)
+async def indicators(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, year: YearQ = None, city: CityQ = None,
                      period: PeriodQ = None) -> Response:
     p, cities = _period(period), _cities(city)
     y = p.year if p else _year(year)
 
-    async def render() -> bytes:
+    async def answer() -> IndicatorsOut:
         async with rt.sessions() as session:
             rows = await read_kpis(session, y, cities, period=p)
         return IndicatorsOut(year=y, city=city or PROVINCE, period=p.code if p else str(y),
-                             items=[KpiOut(**kpi_dict(r)) for r in rows]).model_dump_json().encode()
+                             items=[KpiOut(**kpi_dict(r)) for r in rows])
+
+    if xlsx:
+        out = await answer()
+        return await export_response(exports.INDICATORS, in_chunks(out.items), f"{out.period}_{out.city}")
+
+    async def render() -> bytes:
+        return (await answer()).model_dump_json().encode()
 
     # The same answer for everyone who may read it: served from memory until the next KPI change.
     cache = rt.extras.get("kpi_cache")
@@ -107,33 +117,44 @@ async def indicators(principal: CurrentPrincipal, rt: RT, year: YearQ = None, ci
 
 
 @router.get("/indicators/series", response_model=SeriesOut, tags=["指标 indicators"],
-            summary="逐月或逐季数据 monthly or quarterly series of an indicator")
-async def series(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, city: CityQ = None, year: YearQ = None,
+            summary="逐月或逐季数据 monthly or quarterly series of an indicator", responses=SHEET_RESPONSES)
+async def series(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, xlsx: WantsSheet, city: CityQ = None,
+                 year: YearQ = None,
                  period: Annotated[Literal["month", "quarter"], Query(description="month（12个点）或 quarter（4个点）")]
-                 = "month") -> SeriesOut:
+                 = "month") -> SeriesOut | StreamingResponse:
     code, (place,) = _indicator(indicator), _cities(city if city != "all" else None)
     y = _year(year)
     async with rt.sessions() as session:
         rows = await read_series(session, code, place, y, period)
     ind = INDICATORS[code]
-    return SeriesOut(indicator=code, name=ind.name, unit=ind.unit, kind=ind.kind, city=place,
-                     city_name=city_label(place), year=y, granularity=period,
-                     target=fmt_decimal(rows[0].target) if rows else None,
-                     points=[SeriesPoint(period=r.period, label=periods.parse(r.period).label(),
-                                         value=fmt_decimal(r.value), ytd=fmt_decimal(r.ytd),
-                                         expected=fmt_decimal(r.expected), status=r.status) for r in rows])
+    out = SeriesOut(indicator=code, name=ind.name, unit=ind.unit, kind=ind.kind, city=place,
+                    city_name=city_label(place), year=y, granularity=period,
+                    target=fmt_decimal(rows[0].target) if rows else None,
+                    points=[SeriesPoint(period=r.period, label=periods.parse(r.period).label(),
+                                        value=fmt_decimal(r.value), ytd=fmt_decimal(r.ytd),
+                                        expected=fmt_decimal(r.expected), status=r.status) for r in rows])
+    if xlsx:  # one row per point, each with the indicator and place it belongs to
+        head = out.model_dump(exclude={"points"})
+        return await export_response(exports.SERIES, in_chunks({**head, **p.model_dump()} for p in out.points),
+                                     f"{code}_{place}_{y}")
+    return out
 
 
 @router.get("/indicators/ranking", response_model=RankingOut, tags=["指标 indicators"],
             summary="市州排名 the 17 cities ranked on an indicator",
-            description="按各市州对本市州目标的完成度排序（无目标时按数值；“≤”类指标数值越小越好），无数据者排在最后。")
-async def ranking(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, year: YearQ = None) -> RankingOut:
+            description="按各市州对本市州目标的完成度排序（无目标时按数值；“≤”类指标数值越小越好），无数据者排在最后。",
+            responses=SHEET_RESPONSES)
+async def ranking(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, xlsx: WantsSheet,
+                  year: YearQ = None) -> RankingOut | StreamingResponse:
     code, y = _indicator(indicator), _year(year)
     async with rt.sessions() as session:
         rows = await read_ranking(session, code, y)
     ind = INDICATORS[code]
-    return RankingOut(indicator=code, name=ind.name, unit=ind.unit, year=y, comparator=ind.comparator,
-                      items=[RankOut(rank=i + 1, **kpi_dict(r)) for i, r in enumerate(rows)])
+    out = RankingOut(indicator=code, name=ind.name, unit=ind.unit, year=y, comparator=ind.comparator,
+                     items=[RankOut(rank=i + 1, **kpi_dict(r)) for i, r in enumerate(rows)])
+    if xlsx:
+        return await export_response(exports.RANKING, in_chunks(out.items), f"{code}_{y}")
+    return out
 
 
 @router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions")

@@ -16,7 +16,6 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -33,6 +32,7 @@ from libs.common.auth import CurrentPrincipal
 from libs.common.clock import now_in_china
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, ProblemError, field_error
+from libs.common.list_export import XLSX, content_disposition
 from services.reporting import periods
 from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
@@ -45,7 +45,6 @@ from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATES = Path(__file__).parent / "templates"
 NO_TARGET_LABEL = "未设目标"
 HEADLINE_GROUP = "主要预期目标"
@@ -356,11 +355,6 @@ def progress_html(report: ProgressReport) -> str:
 
 
 # --- the progress report: route -------------------------------------------------------------------
-
-def content_disposition(filename: str, fallback: str, disposition: str = "attachment") -> str:
-    """RFC 6266 / RFC 5987: an ASCII ``filename`` for old clients and the UTF-8 ``filename*``."""
-    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
 
 def _one_place(city: str | None) -> str:
     if city == "all":

@@ -5,13 +5,15 @@ from enum import Enum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import BusinessDate, CityCode
-from libs.common.pagination import Page, Paging
-from services.training import policy, service
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
+from libs.common.pagination import Page
+from services.training import exports, policy, service
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number
 from services.training.schemas import (
     AttendanceOut,
@@ -55,20 +57,21 @@ async def create_class(body: ClassCreate, principal: Manager, rt: RT, response: 
     return class_out(cls, rt.settings.completion_percent)
 
 
-@router.get("/classes", response_model=Page[ClassOut], tags=CLASSES, summary="培训班列表 list classes")
+@router.get("/classes", response_model=Page[ClassOut], tags=CLASSES, summary="培训班列表 list classes",
+            responses=SHEET_RESPONSES)
 async def list_classes(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
     track: Annotated[Track | None, Query(description="培训类别")] = None,
     status: Annotated[ClassStatus | None, Query(description="状态")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="年度（开班日期）")] = None,
     code: Annotated[str | None, Query(max_length=40, description="班次编号")] = None,
     organiser_org: Annotated[str | None, Query(max_length=100, description="承办培训基地机构标识")] = None,
-) -> Page[ClassOut]:
+) -> Page[ClassOut] | StreamingResponse:
+    page.shape(exports.CLASSES, lambda c: class_out(c, rt.settings.completion_percent))
     rows, total = await service.list_classes(rt, principal, page, city=city, track=track, status=status, year=year,
                                              code=code, organiser_org=organiser_org)
-    return Page(items=[class_out(c, rt.settings.completion_percent) for c in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/classes/{class_id}", response_model=ClassOut, tags=CLASSES, summary="培训班详情 one class")
@@ -120,10 +123,11 @@ async def enrol_batch(class_id: ClassId, body: EnrolmentBatchIn, principal: Mana
 
 
 @router.get("/classes/{class_id}/enrolments", response_model=list[EnrolmentOut], tags=TRAINEES,
-            summary="学员名单 trainees of a class")
-async def list_enrolments(class_id: ClassId, principal: CurrentPrincipal, rt: RT,
-                          include_withdrawn: bool = False) -> list[EnrolmentOut]:
-    return [enrolment_out(e, n) for e, n in await service.list_enrolments(rt, principal, class_id, include_withdrawn)]
+            summary="学员名单 trainees of a class", responses=SHEET_RESPONSES)
+async def list_enrolments(class_id: ClassId, principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                          include_withdrawn: bool = False) -> list[EnrolmentOut] | StreamingResponse:
+    out = [enrolment_out(e, n) for e, n in await service.list_enrolments(rt, principal, class_id, include_withdrawn)]
+    return await export_response(exports.ENROLMENTS, in_chunks(out), f"{class_id}") if xlsx else out
 
 
 @router.get("/enrolments/{enrolment_id}", response_model=EnrolmentOut, tags=TRAINEES, summary="报名记录 one trainee")
@@ -188,18 +192,19 @@ async def issue_class_certificates(class_id: ClassId, principal: Manager, rt: RT
     return BatchCertificatesOut(issued=[CertificateOut.model_validate(c) for c in issued], skipped=skipped)
 
 
-@router.get("/certificates", response_model=Page[CertificateOut], tags=CERTS, summary="证书列表 certificates")
+@router.get("/certificates", response_model=Page[CertificateOut], tags=CERTS, summary="证书列表 certificates",
+            responses=SHEET_RESPONSES)
 async def list_certificates(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     class_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     track: Annotated[Track | None, Query()] = None,
     city: Annotated[CityCode | None, Query(description="培训班所在市州")] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="发证年度")] = None,
-) -> Page[CertificateOut]:
+) -> Page[CertificateOut] | StreamingResponse:
+    page.shape(exports.CERTIFICATES, CertificateOut.model_validate)
     rows, total = await service.list_certificates(rt, principal, page, class_id=class_id, track=track, city=city,
                                                   year=year)
-    return Page(items=[CertificateOut.model_validate(c) for c in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/certificates/{number}", response_model=CertificateOut, tags=CERTS,

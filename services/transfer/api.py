@@ -5,15 +5,17 @@ from enum import Enum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import CityCode, RecordId, parse_uscc
 from libs.common.identifiers import IdentifierError, validate_patent_number
-from libs.common.pagination import Page, Paging
+from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.pagination import Page
 from libs.common.rules import RuleViolation
-from services.transfer import library, matching_events, needs, open_licences, policy, records
+from services.transfer import exports, library, matching_events, needs, open_licences, policy, records
 from services.transfer.domain import (
     IPC_POINTS,
     KEYWORD_CAP,
@@ -97,9 +99,9 @@ async def bulk_transfers(body: BulkIn, principal: BulkWriter, rt: RT,
 
 
 @router.get("/transfers", response_model=Page[TransferOut], response_model_by_alias=True, tags=T_RECORDS,
-            summary="转让许可记录 list (city officers see their city)")
+            summary="转让许可记录 list (city officers see their city)", responses=SHEET_RESPONSES)
 async def list_transfers(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
     year: Annotated[int | None, Query(ge=1985, le=2100)] = None,
     kind: Annotated[Kind | None, Query()] = None,
@@ -109,12 +111,13 @@ async def list_transfers(
     status: Annotated[Literal["registered", "cancelled"] | None, Query()] = None,
     batch_id: Annotated[str | None, Query(max_length=32)] = None,
     q: Annotated[str | None, Query(max_length=100, description="名称或编号包含")] = None,
-) -> Page[TransferOut]:
+) -> Page[TransferOut] | StreamingResponse:
+    page.shape(exports.TRANSFERS, to_out)
     rows, total = await records.search_records(
         rt, principal, page, city=city, year=year, kind=kind.value if kind else None,
         uscc=parse_uscc(uscc) if uscc else None, patent=_patent_query(patent), university_origin=university_origin,
         status=status, batch_id=batch_id, q=q)
-    return Page(items=[to_out(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/transfers/stats", response_model=StatsOut, tags=T_RECORDS,
@@ -149,18 +152,19 @@ async def publish_open_licence(body: OpenLicenceCreate, principal: Writer, rt: R
 
 
 @router.get("/open-licences", response_model=Page[OpenLicenceOut], tags=T_OPEN,
-            summary="开放许可清单 open licences (readable by every signed-in role)")
+            summary="开放许可清单 open licences (readable by every signed-in role)", responses=SHEET_RESPONSES)
 async def list_open_licences(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query()] = None,
     status: Annotated[Literal["active", "withdrawn"] | None, Query()] = None,
     in_force: Annotated[bool | None, Query(description="今天在有效期内且未撤回")] = None,
     patent: Annotated[str | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[OpenLicenceOut]:
+) -> Page[OpenLicenceOut] | StreamingResponse:
+    page.shape(exports.OPEN_LICENCES, lambda counted: licence_out(*counted), open_licences.with_licensees)
     rows, total = await open_licences.search_open_licences(rt, page, city=city, status=status, in_force=in_force,
                                                            patent=_patent_query(patent), q=q)
-    return Page(items=[licence_out(r, n) for r, n in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/open-licences/{licence_id}", response_model=OpenLicenceOut, tags=T_OPEN, summary="开放许可详情")
@@ -184,9 +188,9 @@ async def create_entry(body: LibraryEntryCreate, principal: Writer, rt: RT) -> L
 
 
 @router.get("/library", response_model=Page[LibraryEntryOut], tags=T_LIBRARY,
-            summary="可转化专利资源库 browse the library (every signed-in role)")
+            summary="可转化专利资源库 browse the library (every signed-in role)", responses=SHEET_RESPONSES)
 async def list_entries(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query()] = None,
     status: Annotated[Literal["available", "withdrawn"] | None, Query()] = None,
     ipc: Annotated[str | None, Query(description="IPC 小类或组前缀，如 H01M 或 H01M 4/")] = None,
@@ -194,12 +198,12 @@ async def list_entries(
     owner_kind: Annotated[Literal["enterprise", "university", "institute", "other_enterprise", "individual", "other"]
                           | None, Query()] = None,
     use_first_pay_later: Annotated[bool | None, Query()] = None,
-) -> Page[LibraryEntryOut]:
+) -> Page[LibraryEntryOut] | StreamingResponse:
+    page.shape(exports.LIBRARY, LibraryEntryOut.model_validate)
     ipc_prefix = None if ipc is None else ipc.strip().upper() if "/" in ipc else normalise_ipc(ipc)  # 422 ipc.format
     rows, total = await library.search_entries(rt, page, city=city, status=status, ipc=ipc_prefix, keyword=keyword,
                                                owner_kind=owner_kind, use_first_pay_later=use_first_pay_later)
-    return Page(items=[LibraryEntryOut.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/library/{entry_id}", response_model=LibraryEntryOut, tags=T_LIBRARY, summary="资源库条目详情")
@@ -222,16 +226,18 @@ async def create_need(body: NeedCreate, principal: Writer, rt: RT) -> NeedOut:
 
 
 @router.get("/needs", response_model=Page[NeedOut], tags=T_NEEDS,
-            summary="企业需求库 needs (city officers: their city; agencies and province: all)")
+            summary="企业需求库 needs (city officers: their city; agencies and province: all)",
+            responses=SHEET_RESPONSES)
 async def list_needs(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query()] = None,
     status: Annotated[Literal["open", "resolved", "withdrawn"] | None, Query()] = None,
     uscc: Annotated[str | None, Query()] = None,
-) -> Page[NeedOut]:
+) -> Page[NeedOut] | StreamingResponse:
+    page.shape(exports.NEEDS, NeedOut.model_validate)
     rows, total = await needs.search_needs(rt, principal, page, city=city, status=status,
                                            uscc=parse_uscc(uscc) if uscc else None)
-    return Page(items=[NeedOut.model_validate(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/needs/{need_id}", response_model=NeedOut, tags=T_NEEDS, summary="企业需求详情")
@@ -265,17 +271,17 @@ async def plan_event(body: MatchingEventCreate, principal: Writer, rt: RT) -> Ma
 
 
 @router.get("/matching-events", response_model=Page[MatchingEventOut], tags=T_EVENTS,
-            summary="供需对接活动 matching events (every signed-in role)")
+            summary="供需对接活动 matching events (every signed-in role)", responses=SHEET_RESPONSES)
 async def list_events(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     city: Annotated[CityCode | None, Query()] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     status: Annotated[Literal["planned", "held", "cancelled"] | None, Query()] = None,
     ref: Annotated[str | None, Query(max_length=64)] = None,
-) -> Page[MatchingEventOut]:
+) -> Page[MatchingEventOut] | StreamingResponse:
+    page.shape(exports.MATCHING_EVENTS, MatchingEventOut.model_validate)
     rows, total = await matching_events.search_matching_events(rt, page, city=city, year=year, status=status, ref=ref)
-    return Page(items=[MatchingEventOut.model_validate(r) for r in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer(rows, total)
 
 
 @router.get("/matching-events/{event_id}", response_model=MatchingEventOut, tags=T_EVENTS, summary="对接活动详情")

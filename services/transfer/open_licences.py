@@ -56,6 +56,12 @@ async def licensee_counts(session: AsyncSession, ids: list[int]) -> dict[int, in
     return {i: n for i, n in rows.all() if i is not None}  # (in ids: never None)
 
 
+async def with_licensees(session: AsyncSession, rows: list[OpenLicence]) -> list[tuple[OpenLicence, int]]:
+    """Each open licence with its registered licensees (a page, or a chunk of a workbook export)."""
+    counts = await licensee_counts(session, [r.id for r in rows])
+    return [(r, counts.get(r.id, 0)) for r in rows]
+
+
 async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | None = None, status: str | None = None,
                                in_force: bool | None = None, patent: str | None = None,
                                q: str | None = None) -> tuple[list[tuple[OpenLicence, int]], int]:
@@ -70,8 +76,7 @@ async def search_open_licences(rt: Runtime, page: PageParams, *, city: str | Non
         stmt = stmt.where(contains(q.strip(), OpenLicence.title, OpenLicence.licensor_name))
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, OpenLicence.id.desc())
-        counts = await licensee_counts(session, [r.id for r in rows])
-    return [(r, counts.get(r.id, 0)) for r in rows], total
+        return await with_licensees(session, rows), total
 
 
 async def get_open_licence(rt: Runtime, licence_id: int) -> tuple[OpenLicence, int]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal, Principal
 from libs.common.fields import BusinessDate, CityCode, RecordId, parse_uscc
-from libs.common.pagination import Page, Paging
+from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.pagination import Page
+from services.enterprise.exports import MEMBERSHIPS
 from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
 from services.enterprise.pool import domain, export, lists, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES
@@ -57,17 +59,18 @@ async def apply(body: ApplicationIn, principal: CityOfficer, rt: RT) -> Membersh
     return await _one(rt, principal, m.id)
 
 
-@router.get("/pool/memberships", response_model=Page[MembershipOut], summary="入库记录列表 applications and members")
+@router.get("/pool/memberships", response_model=Page[MembershipOut], summary="入库记录列表 applications and members",
+            responses=SHEET_RESPONSES)
 async def list_memberships(
-    principal: CurrentPrincipal, rt: RT, page: Paging,
+    principal: CurrentPrincipal, rt: RT, page: Listing,
     status: Annotated[Literal["applied", "rejected", "admitted", "graduated", "removed"] | None, Query()] = None,
     city: Annotated[CityCode | None, Query(description="市州代码")] = None,
     uscc: Annotated[str | None, Query(description="统一社会信用代码")] = None,
-) -> Page[MembershipOut]:
+) -> Page[MembershipOut] | StreamingResponse:
+    page.shape(MEMBERSHIPS, lambda named: membership_out(*named), service.with_names)
     rows, names, total = await service.list_memberships(rt, principal, page, status, city,
                                                         parse_uscc(uscc) if uscc else None)
-    return Page(items=[membership_out(m, names.get(m.uscc, "")) for m in rows], total=total, limit=page.limit,
-                offset=page.offset)
+    return page.answer([(m, names.get(m.uscc, "")) for m in rows], total)
 
 
 @router.get("/pool/memberships/{membership_id}", response_model=MembershipOut,

@@ -341,6 +341,12 @@ async def names_of(session, usccs: set[str]) -> dict[str, str]:
                                        .where(Enterprise.uscc.in_(usccs)))).all())
 
 
+async def with_names(session, rows: list[PoolMembership]) -> list[tuple[PoolMembership, str]]:
+    """Each membership with its enterprise's name (a chunk of a workbook export)."""
+    names = await names_of(session, {m.uscc for m in rows})
+    return [(m, names.get(m.uscc, "")) for m in rows]
+
+
 async def history_of(session, membership_ids: list[int]) -> dict[int, list[PoolHistory]]:
     out: dict[int, list[PoolHistory]] = {i: [] for i in membership_ids}
     if membership_ids:

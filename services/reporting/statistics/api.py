@@ -4,13 +4,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Role, ensure_city_access
 from libs.common.errors import Forbidden, ProblemError, field_error
+from libs.common.list_export import SHEET_RESPONSES, WantsSheet, export_response, in_chunks
 from libs.common.rules import RuleViolation
+from services.reporting import exports
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
 from services.reporting.statistics.domain import RowProblem, check_org_unit, check_period
@@ -84,11 +86,13 @@ async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
     return JSONResponse(summary, status_code=status)
 
 
-@router.get("/datavaluesets", response_model=list[DataValueOut], summary="已报送的统计数据 submitted values")
-async def values(principal: CurrentPrincipal, rt: RT,
+@router.get("/datavaluesets", response_model=list[DataValueOut], summary="已报送的统计数据 submitted values",
+            responses=SHEET_RESPONSES)
+async def values(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
                  period: Annotated[str | None, Query(max_length=10)] = None,
                  org_unit: Annotated[str | None, Query(max_length=10)] = None,
-                 element: Annotated[str | None, Query(max_length=50)] = None) -> list[DataValueOut]:
+                 element: Annotated[str | None, Query(max_length=50)] = None
+                 ) -> list[DataValueOut] | StreamingResponse:
     period_code = _period(period) if period is not None else None
     org_unit_code = _org_unit(org_unit) if org_unit is not None else None
     # Submitted values include drafts not yet approved: the province sees every org unit, a city
@@ -99,8 +103,11 @@ async def values(principal: CurrentPrincipal, rt: RT,
             raise Forbidden("未审核的统计数据仅对省局和市州统计报送人员开放；已审核数据见指标接口")
         if org_unit_code is not None:
             ensure_city_access(principal, org_unit_code)
-    return await service.submitted_values(rt, period_code, org_unit_code, element,
+    rows = await service.submitted_values(rt, period_code, org_unit_code, element,
                                           own_city_only=own_city_only, city=principal.city)
+    if xlsx:
+        return await export_response(exports.DATA_VALUES, in_chunks(rows))
+    return rows
 
 
 @router.post("/approvals", response_model=ApprovalOut, summary="审核并锁定 approve (and lock) a period and org unit",
@@ -115,10 +122,15 @@ async def reopen(body: ReopenIn, principal: CurrentPrincipal, rt: RT) -> Approva
     return service.approval_out(await service.reopen(rt, principal, body.period, body.org_unit, body.reason))
 
 
-@router.get("/approvals", response_model=list[ApprovalOut], summary="审核状态 approval states")
-async def approvals(principal: CurrentPrincipal, rt: RT,
-                    period: Annotated[str | None, Query(max_length=10)] = None) -> list[ApprovalOut]:
-    return await service.approvals(rt, _period(period) if period is not None else None)
+@router.get("/approvals", response_model=list[ApprovalOut], summary="审核状态 approval states",
+            responses=SHEET_RESPONSES)
+async def approvals(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                    period: Annotated[str | None, Query(max_length=10)] = None
+                    ) -> list[ApprovalOut] | StreamingResponse:
+    rows = await service.approvals(rt, _period(period) if period is not None else None)
+    if xlsx:
+        return await export_response(exports.APPROVALS, in_chunks(rows))
+    return rows
 
 
 def _period(code: str) -> str:

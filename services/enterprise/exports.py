@@ -1,0 +1,46 @@
+"""The enterprise registry's lists as workbooks (``?format=xlsx``): enterprises, tier recommendations and
+pool memberships.
+
+Field codes are the JSON fields, so an enterprise or recommendation export is laid out as the bulk
+imports read it."""
+from __future__ import annotations
+
+from libs.common.divisions import CITIES, COUNTIES
+from libs.common.list_export import Column, Sheet
+from services.enterprise.domain import TIER_NAMES
+from services.enterprise.pool.domain import REMOVAL_REASON_NAMES
+from services.enterprise.pool.domain import STATUS_NAMES as POOL_STATUS_NAMES
+from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, SIZE_CLASS_NAMES
+
+ENTERPRISES = Sheet("企业", "enterprises", [
+    Column("uscc", "统一社会信用代码"), Column("name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("county", "县市区", names=COUNTIES), Column("registered_division", "登记机关区划"),
+    Column("industry", "产业", names=INDUSTRIES), Column("size_class", "企业规模", names=SIZE_CLASS_NAMES),
+    Column("ownership", "所有制", names=OWNERSHIP_NAMES), Column("qualifications", "资质", "list"),
+    Column("ip_management_certified", "贯标认证", "bool"), Column("own_brand", "自主品牌", "bool"),
+    Column("patent_product_filed", "专利产品备案", "bool"), Column("tier", "梯队", names=TIER_NAMES),
+    Column("tier_since", "入梯队日期", "date"), Column("version", "版本", "int"),
+    Column("created_at", "登记时间", "datetime"), Column("updated_at", "更新时间", "datetime"),
+])
+
+RECOMMENDATIONS = Sheet("梯队推荐", "tier-recommendations", [
+    Column("id", "推荐编号", "int"), Column("uscc", "统一社会信用代码"), Column("city", "市州", names=CITIES),
+    Column("tier", "推荐梯队", names=TIER_NAMES), Column("reason", "推荐理由"), Column("status", "状态"),
+    Column("recommended_by", "推荐人"), Column("recommended_at", "推荐时间", "datetime"),
+    Column("decided_by", "审定人"), Column("decided_at", "审定时间", "datetime"),
+    Column("decision_reason", "审定意见"),
+])
+
+MEMBERSHIPS = Sheet("培育库入库记录", "pool-memberships", [
+    Column("id", "入库记录编号", "int"), Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"),
+    Column("city", "市州", names=CITIES), Column("status", "状态", names=POOL_STATUS_NAMES),
+    Column("applied_on", "申请日期", "date"), Column("applied_by", "申请人"),
+    Column("application_reason", "申请理由"), Column("evaluation_year", "评价年度", "int"),
+    Column("failed_criteria", "不符合的条件", "list"), Column("unknown_criteria", "无法判断的条件", "list"),
+    Column("decided_on", "审核日期", "date"), Column("decided_by", "审核人"), Column("decision_reason", "审核意见"),
+    Column("admitted_on", "入库日期", "date"), Column("admission_rate", "入库时通过率", "number"),
+    Column("review_from", "复核起始日期", "date"), Column("ended_on", "出库日期", "date"),
+    Column("ended_by", "出库经办人"), Column("end_reason", "出库说明"),
+    Column("removal_reason", "移出原因", names=REMOVAL_REASON_NAMES),
+    Column("last_progress_on", "最近进展日期", "date"),
+])
