@@ -498,11 +498,15 @@ def test_dockerfile():
         if line.upper().startswith("FROM "):
             image = line.split()[1]
             image = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), m.group(0)), image)
-            assert image == "python:3.11-slim", line
+            assert image in {"python:3.11-slim", "node:20-slim"}, line
         if line.upper().startswith("COPY ") and "--from" not in line:
             for source in line.split()[1:-1]:
                 assert (ROOT / source).exists(), f"COPY source {source} is not in the repository"
     assert re.search(r"pip install \.", text)
+    # The dashboard's pinned ECharts (npm ci of the committed lock) lands where the reporting API serves it from.
+    assert "npm ci" in text and "services/reporting/dashboard/package-lock.json" in text
+    assert re.search(r"COPY --from=assets \S+/echarts/dist\s+\S+/site-packages/services/reporting/dashboard/"
+                     r"node_modules/echarts/dist", re.sub(r"\\\n", " ", text))
     users = [ln.split()[1] for ln in lines if ln.upper().startswith("USER ")]
     assert users and users[-1].split(":")[0] not in {"root", "0"}
     assert [ln for ln in lines if ln.upper().startswith("ENTRYPOINT")][-1] == 'ENTRYPOINT ["ipp"]'
