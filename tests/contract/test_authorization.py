@@ -281,8 +281,9 @@ async def seed_transfer(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
     mev = await ok(await api.post("/api/v1/matching-events", json=event(), headers=admin))
 
     def carrier() -> dict:
-        return {"kind": "navigation_base", "name": f"专利导航服务基地-{uuid.uuid4().hex[:8]}", "host_kind": "enterprise",
-                "host_uscc": uscc, "city": CITY, "level": "provincial", "approved_on": days_ago(60)}
+        return {"kind": "navigation_base", "name": f"专利导航服务基地-{uuid.uuid4().hex[:8]}",
+                "host_kind": "enterprise", "host_uscc": uscc, "city": CITY, "level": "provincial",
+                "approved_on": days_ago(60)}
 
     car = await ok(await api.post("/api/v1/carriers", json=carrier(), headers=admin))
     return Seeds(
