@@ -2,7 +2,8 @@
 ``ipp up --demo``).
 
 First the enterprises (``enterprises``: registry, figures, tiers), then each programme in turn —
-``pool`` (the industrialisation pool), ``finance``, ``protection``, ``transfer``, ``training`` — about
+``pool`` (the industrialisation pool), ``finance``, ``protection``, ``transfer``, ``carriers`` (the
+transfer service's register of innovation carriers), ``training`` — about
 those same enterprises. A programme service learns of enterprises from their events, so before
 loading it the demo waits until the service's read model knows them
 (``GET /api/v1/known-enterprises/{uscc}``). Every loader is a pure function of the seed and today's
@@ -25,7 +26,7 @@ from ipp.demo.enterprises import (
 )
 
 #: Programme loaders, in order: module ``ipp.demo.<name>`` with ``load(urls, enterprises, seed) -> str``.
-PROGRAMMES = ("pool", "finance", "protection", "transfer", "training", "statistics")
+PROGRAMMES = ("pool", "finance", "protection", "transfer", "carriers", "training", "statistics")
 
 __all__ = ["load_demo", "build_plan", "allocate_cities", "PlannedEnterprise", "Action", "DemoError",
            "DemoEnterprise", "FIGURE_YEARS", "CITY_WEIGHTS", "PROGRAMMES"]
