@@ -68,3 +68,28 @@ def test_approved_and_operating_carriers_reach_reporting(platform):
     time.sleep(2)  # anything counted twice would show by now
     seen = indicator_values(platform, YEAR)
     assert {k: seen.get(k, "0") for k in expected} == expected
+
+
+def test_demo_carriers_in_every_city_and_a_second_run_writes_nothing(platform):
+    from ipp.demo import carriers as demo
+    from ipp.demo.common import DemoEnterprise
+    from libs.common.divisions import CITIES
+
+    hosts = []
+    with EnterpriseClient(url(platform, "enterprise"), ADMIN) as ent:
+        for city in ("420100", "420500", CITY):
+            e = ent.create_enterprise(EnterpriseCreate(uscc=random_uscc(city), name=f"演示载体依托企业{city}有限公司",
+                                                       industry="A01", size_class="small", ownership="private"))
+            hosts.append(DemoEnterprise(e.uscc, e.name, city, "A01", "private", True, None, ()))
+    with TransferClient(url(platform, "transfer"), ADMIN) as tc:
+        for h in hosts:
+            wait_known(tc, h.uscc)
+        urls = {"transfer": url(platform, "transfer")}
+        seed = int(uuid.uuid4().int % 10**6)
+        first = demo.load(urls, hosts, seed)
+        assert "本次新写入：认定 0 个" not in first
+        again = demo.load(urls, hosts, seed)
+        assert "认定 0 个、建成运行 0 个、年度评价 0 条、撤销 0 个" in again, again
+        listed = tc.list_carriers(limit=500)
+    assert {c.city for c in listed.items} == set(CITIES)
+    assert any(c.status == "revoked" and c.reviews and c.reviews[0].result == "failed" for c in listed.items)
