@@ -38,13 +38,15 @@ KINDS: dict[str, tuple[str, str, str | None]] = {
     "service_cluster": ("知识产权服务业集聚区", f"{WORK_POINTS} 第22条",
                         f"{SERVICES_PLAN} 一(二)：到2025年全省重点建设5至8个省级知识产权服务业集聚示范区"),
 }
+#: 003 § 11 *selects* (选定) the parks; the other clauses build (新建/新组建) carriers.
+NEW_WORDS = {"industrialisation_park": "新选定"}
 COUNTED_LEVELS = frozenset({"national", "provincial"})
 
 INDICATORS = [
     ind
     for kind, (name, source, note) in KINDS.items()
     for ind in (
-        Indicator(f"carriers_new_{kind}", f"新建{name}", "家", "flow", ">=", source,
+        Indicator(f"carriers_new_{kind}", f"{NEW_WORDS.get(kind, '新建')}{name}", "家", "flow", ">=", source,
                   note="计国家级、省级认定（认定日期所在月）；市级载体在册不计" + (f"；{note}" if note else "")),
         Indicator(f"carriers_operating_{kind}", f"运行中的{name}", "家", "stock", ">=", source,
                   note="各级，建成运行起计、撤销认定时减"),

@@ -73,6 +73,7 @@ def test_every_kind_has_both_indicators_in_the_catalogue():
         assert (new.kind, new.comparator, operating.kind) == ("flow", ">=", "stock")
         assert PROGRAMME[new.code] == PROGRAMME[operating.code] == "carriers"
     assert INDICATORS["carriers_new_high_value_cultivation_centre"].name == "新建高价值专利培育中心"
+    assert INDICATORS["carriers_new_industrialisation_park"].name == "新选定专利产业化重点科技园区"  # 003 § 11 “选定”
 
 
 def test_targets_of_2025_and_the_standing_two_operations_centres():
