@@ -175,3 +175,31 @@ async def test_list_filters_and_paging(api, runtime):
                    "kind", "enum")
     ref = (await api.get("/api/v1/reference", headers=headers("viewer"))).json()
     assert ref["carrier_kinds"]["university_conversion_base"] == "高校院所专利转化基地"
+
+
+async def test_state_and_date_rules_on_the_later_steps_write_nothing(api, runtime):
+    c = (await api.post("/api/v1/carriers", json=carrier_body(), headers=headers(ADMIN))).json()
+    path = f"/api/v1/carriers/{c['id']}"
+    since = await mark(runtime)
+    assert_problem(await api.post(f"{path}/reviews", json={"year": 2025, "result": "qualified"},
+                                  headers=headers(ADMIN)), 409, slug="carrier.review.not_allowed")
+    assert_problem(await api.post(f"{path}/established", json={"established_on": "2025-03-31"},
+                                  headers=headers(ADMIN)), 422, "established_on", "established_on.before_approval")
+    future = (china_today() + timedelta(days=1)).isoformat()
+    assert_problem(await api.post(f"{path}/established", json={"established_on": future}, headers=headers(ADMIN)),
+                   422, "established_on", "date.future")
+    assert_problem(await api.post(f"{path}/reviews", json={"year": 2025, "result": "good"}, headers=headers(ADMIN)),
+                   422, "result", "enum")
+    assert_problem(await api.post("/api/v1/carriers/999999/established", json={"established_on": "2025-05-01"},
+                                  headers=headers(ADMIN)), 404)
+    assert await nothing_written(runtime, since)
+    assert (await api.get(path, headers=headers(ADMIN))).json()["status"] == "approved"
+    assert (await api.post(f"{path}/established", json={"established_on": "2025-04-01"},
+                           headers=headers(ADMIN))).status_code == 200           # on the approval day
+    since = await mark(runtime)
+    assert_problem(await api.post(f"{path}/reviews", json={"year": 2024, "result": "qualified"},
+                                  headers=headers(ADMIN)), 422, "year", "review.year_before_establishment")
+    assert_problem(await api.post(f"{path}/reviews", json={"year": china_today().year + 1, "result": "qualified"},
+                                  headers=headers(ADMIN)), 422, "year", "review.year_future")
+    assert await nothing_written(runtime, since)
+    assert await count(runtime, CarrierReview) == 0
