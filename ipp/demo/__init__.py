@@ -2,10 +2,11 @@
 ``ipp up --demo``).
 
 First the enterprises (``enterprises``: registry, figures, tiers), then every programme at once —
-``pool`` (the industrialisation pool), ``finance``, ``protection``, ``transfer``, ``training``,
-``statistics`` — each in its own thread against its own service, about those same enterprises. A
-programme service learns of enterprises from their events, so before loading it the demo waits until
-the service's read model knows them (``GET /api/v1/known-enterprises/{uscc}``). Inside a programme,
+``pool`` (the industrialisation pool), ``finance``, ``protection``, ``transfer``, ``carriers`` (the
+transfer service's register of innovation carriers), ``training``, ``statistics`` — each in its own
+thread against its own service, about those same enterprises. A programme service learns of
+enterprises from their events, so before loading it the demo waits until the service's read model
+knows them (``GET /api/v1/known-enterprises/{uscc}``). Inside a programme,
 independent items (enterprises, cases, classes, loans of different enterprises) go in parallel
 (:func:`ipp.demo.common.in_parallel`). Last, the demo waits until every event has reached the
 reporting worker, so the dashboards show the loaded data. With ``progress=True`` a progress bar per
@@ -37,10 +38,11 @@ from ipp.demo.enterprises import (
 )
 
 #: Programme loaders, in order: module ``ipp.demo.<name>`` with ``load(urls, enterprises, seed) -> str``.
-PROGRAMMES = ("pool", "finance", "protection", "transfer", "training", "statistics")
+PROGRAMMES = ("pool", "finance", "protection", "transfer", "carriers", "training", "statistics")
 #: The progress bars' labels.
 LABELS = {"enterprises": "企业与梯队", "pool": "样板企业培育库", "finance": "质押融资",
-          "protection": "知识产权保护", "transfer": "转化运用", "training": "培训",
+          "protection": "知识产权保护", "transfer": "转化运用", "carriers": "创新载体与基地",
+          "training": "培训",
           "statistics": "统计数据与目标", "pipeline": "指标汇总（事件处理）"}
 
 __all__ = ["load_demo", "build_plan", "allocate_cities", "PlannedEnterprise", "Action", "DemoError",

@@ -10,21 +10,27 @@ from fastapi.responses import StreamingResponse
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
-from libs.common.fields import CityCode, RecordId, parse_uscc
+from libs.common.fields import USCC, CityCode, RecordId, parse_uscc
 from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.list_export import SHEET_RESPONSES, Listing
 from libs.common.pagination import Page
 from libs.common.rules import RuleViolation
-from services.transfer import exports, library, matching_events, needs, open_licences, policy, records
+from services.transfer import carriers, exports, library, matching_events, needs, open_licences, policy, records
 from services.transfer.domain import (
+    CARRIER_KIND_NAMES,
+    CARRIER_LEVEL_NAMES,
+    HOST_KIND_NAMES,
     IPC_POINTS,
     KEYWORD_CAP,
     KEYWORD_EXACT,
     KEYWORD_IN_TEXT,
     KIND_NAMES,
     PARTY_KIND_NAMES,
+    REVIEW_RESULT_NAMES,
     SAME_CITY,
     USE_FIRST_FOR_SME,
+    CarrierKind,
+    CarrierLevel,
     Kind,
     normalise_ipc,
 )
@@ -32,7 +38,11 @@ from services.transfer.schemas import (
     BulkIn,
     BulkOut,
     CancelIn,
+    CarrierCreate,
+    CarrierOut,
+    CarrierReviewIn,
     CloseNeedIn,
+    EstablishIn,
     HeldIn,
     LibraryEntryCreate,
     LibraryEntryOut,
@@ -45,12 +55,13 @@ from services.transfer.schemas import (
     NeedOut,
     OpenLicenceCreate,
     OpenLicenceOut,
+    RevokeIn,
     StatsOut,
     StatsRow,
     TransferCreate,
     TransferOut,
 )
-from services.transfer.views import licence_out, to_out
+from services.transfer.views import carrier_out, licence_out, to_out
 
 router = APIRouter(prefix="/api/v1")
 Writer = Annotated[Principal, Depends(require_roles(*policy.WRITERS))]
@@ -60,6 +71,7 @@ T_OPEN: list[str | Enum] = ["开放许可 open licences"]
 T_LIBRARY: list[str | Enum] = ["可转化专利资源库 convertible patent library"]
 T_NEEDS: list[str | Enum] = ["企业需求与匹配 needs & matching"]
 T_EVENTS: list[str | Enum] = ["供需对接活动 matching events"]
+T_CARRIERS: list[str | Enum] = ["创新载体与基地 innovation carriers"]
 SCORING = (f"IPC：同组 {IPC_POINTS['group']} 分，同小类 {IPC_POINTS['subclass']} 分，"
            f"同大类 {IPC_POINTS['class']} 分（取最高一对）；"
            f"关键词：与条目关键词一致每个 {KEYWORD_EXACT} 分，出现在标题或简介中每个 {KEYWORD_IN_TEXT} 分，"
@@ -302,6 +314,56 @@ async def cancel_event(event_id: RecordId, body: CancelIn, principal: Writer, rt
     return MatchingEventOut.model_validate(mev)
 
 
+# ---------------------------------------------------------------------------- innovation carriers
+
+@router.post("/carriers", status_code=201, response_model=CarrierOut, tags=T_CARRIERS,
+             summary="登记认定的载体 enter an approved carrier (national/provincial: province admin; city-level: "
+                     "the city's officer)")
+async def approve_carrier(body: CarrierCreate, principal: Writer, rt: RT) -> CarrierOut:
+    return carrier_out(*await carriers.approve_carrier(rt, principal, body))
+
+
+@router.get("/carriers", response_model=Page[CarrierOut], tags=T_CARRIERS,
+            summary="载体名录 the carriers register (province-wide roles; a city officer their city's)",
+            responses=SHEET_RESPONSES)
+async def list_carriers(
+    principal: CurrentPrincipal, rt: RT, page: Listing,
+    kind: Annotated[CarrierKind | None, Query()] = None,
+    city: Annotated[CityCode | None, Query()] = None,
+    level: Annotated[CarrierLevel | None, Query()] = None,
+    status: Annotated[Literal["approved", "operating", "revoked"] | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="认定年度")] = None,
+    host_uscc: Annotated[USCC | None, Query()] = None,
+) -> Page[CarrierOut] | StreamingResponse:
+    page.shape(exports.CARRIERS, lambda row: carrier_out(*row), carriers.with_reviews)
+    rows, total = await carriers.search_carriers(rt, principal, page, kind=kind, city=city, level=level, status=status,
+                                                 year=year, host_uscc=host_uscc)
+    return page.answer(rows, total)
+
+
+@router.get("/carriers/{carrier_id}", response_model=CarrierOut, tags=T_CARRIERS, summary="载体详情")
+async def get_carrier(carrier_id: RecordId, principal: CurrentPrincipal, rt: RT) -> CarrierOut:
+    return carrier_out(*await carriers.get_carrier(rt, principal, carrier_id))
+
+
+@router.post("/carriers/{carrier_id}/established", response_model=CarrierOut, tags=T_CARRIERS,
+             summary="登记建成运行 record that it started operating")
+async def establish_carrier(carrier_id: RecordId, body: EstablishIn, principal: Writer, rt: RT) -> CarrierOut:
+    return carrier_out(*await carriers.establish_carrier(rt, principal, carrier_id, body))
+
+
+@router.post("/carriers/{carrier_id}/reviews", response_model=CarrierOut, tags=T_CARRIERS,
+             summary="登记年度评价 record a yearly review (优秀/合格/不合格)")
+async def review_carrier(carrier_id: RecordId, body: CarrierReviewIn, principal: Writer, rt: RT) -> CarrierOut:
+    return carrier_out(*await carriers.review_carrier(rt, principal, carrier_id, body))
+
+
+@router.post("/carriers/{carrier_id}/revoke", response_model=CarrierOut, tags=T_CARRIERS,
+             summary="撤销认定 revoke, with the reason")
+async def revoke_carrier(carrier_id: RecordId, body: RevokeIn, principal: Writer, rt: RT) -> CarrierOut:
+    return carrier_out(*await carriers.revoke_carrier(rt, principal, carrier_id, body))
+
+
 @router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")
 async def reference(principal: CurrentPrincipal) -> dict:
     return {"cities": divisions.CITIES, "kinds": {k.value: n for k, n in KIND_NAMES.items()},
@@ -310,4 +372,8 @@ async def reference(principal: CurrentPrincipal) -> dict:
             "payments": {"lump_sum": "一次性支付", "instalments": "分期支付", "royalty": "提成",
                          "use_first_pay_later": "先使用后付费", "free": "免费"},
             "fee_kinds": {"free": "免费", "lump_sum": "每年固定许可费", "royalty": "按销售额提成"},
-            "matching_scoring": SCORING}
+            "matching_scoring": SCORING,
+            "carrier_kinds": {k.value: n for k, n in CARRIER_KIND_NAMES.items()},
+            "carrier_levels": {k.value: n for k, n in CARRIER_LEVEL_NAMES.items()},
+            "carrier_host_kinds": {k.value: n for k, n in HOST_KIND_NAMES.items()},
+            "carrier_review_results": {k.value: n for k, n in REVIEW_RESULT_NAMES.items()}}

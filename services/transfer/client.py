@@ -17,7 +17,11 @@ from libs.common.pagination import Page
 from services.transfer.schemas import (
     BulkOut,
     CancelIn,
+    CarrierCreate,
+    CarrierOut,
+    CarrierReviewIn,
     CloseNeedIn,
+    EstablishIn,
     HeldIn,
     LibraryEntryCreate,
     LibraryEntryOut,
@@ -28,6 +32,7 @@ from services.transfer.schemas import (
     NeedOut,
     OpenLicenceCreate,
     OpenLicenceOut,
+    RevokeIn,
     StatsOut,
     TransferCreate,
     TransferOut,
@@ -118,6 +123,26 @@ class _Methods(ClientCalls):
     def cancel_matching_event(self, event_id: int, reason: str) -> MatchingEventOut:
         return self._call(post(f"/api/v1/matching-events/{event_id}/cancel", MatchingEventOut,
                                CancelIn(reason=reason)))
+
+    # innovation carriers and bases
+    def approve_carrier(self, data: CarrierCreate | dict) -> CarrierOut:
+        return self._call(post("/api/v1/carriers", CarrierOut, data))
+
+    def list_carriers(self, **filters: Any) -> Page[CarrierOut]:
+        """Filters: kind, city, level, status, year (of approval), host_uscc, limit, offset."""
+        return self._call(get("/api/v1/carriers", Page[CarrierOut], **filters))
+
+    def get_carrier(self, carrier_id: int) -> CarrierOut:
+        return self._call(get(f"/api/v1/carriers/{carrier_id}", CarrierOut))
+
+    def establish_carrier(self, carrier_id: int, data: EstablishIn | dict) -> CarrierOut:
+        return self._call(post(f"/api/v1/carriers/{carrier_id}/established", CarrierOut, data))
+
+    def review_carrier(self, carrier_id: int, data: CarrierReviewIn | dict) -> CarrierOut:
+        return self._call(post(f"/api/v1/carriers/{carrier_id}/reviews", CarrierOut, data))
+
+    def revoke_carrier(self, carrier_id: int, data: RevokeIn | dict) -> CarrierOut:
+        return self._call(post(f"/api/v1/carriers/{carrier_id}/revoke", CarrierOut, data))
 
     # the enterprise read model
     def known_enterprise(self, uscc: str) -> dict:

@@ -376,8 +376,10 @@ class Machine:
 
 
 STATUS_NAMES = {"registered": "已登记", "cancelled": "已撤销", "active": "有效", "withdrawn": "已撤回",
-                "available": "可转化", "open": "征集中", "resolved": "已解决", "planned": "计划中", "held": "已举办"}
-ACTION_NAMES = {"cancel": "撤销", "withdraw": "撤回", "resolve": "标记已解决", "hold": "登记举办结果"}
+                "available": "可转化", "open": "征集中", "resolved": "已解决", "planned": "计划中", "held": "已举办",
+                "approved": "已认定", "operating": "运行中", "revoked": "已撤销认定"}
+ACTION_NAMES = {"cancel": "撤销", "withdraw": "撤回", "resolve": "标记已解决", "hold": "登记举办结果",
+                "establish": "登记建成运行", "revoke": "撤销认定", "review": "登记年度评价"}
 
 RECORD = Machine("record", "转让许可记录", {"cancel": (frozenset({"registered"}), "cancelled")})
 OPEN_LICENCE = Machine("open_licence", "开放许可", {"withdraw": (frozenset({"active"}), "withdrawn")})
@@ -467,3 +469,111 @@ def score_match(need_ipcs: list[str], need_keywords: list[str], need_city: str, 
     if use_first_pay_later and need_size in SME_SIZES:
         reasons.append(Reason("use_first_pay_later", USE_FIRST_FOR_SME, "先使用后付费，降低中小企业使用门槛"))
     return MatchScore(sum(r.points for r in reasons), tuple(reasons))
+
+
+# ------------------------------------------------------------------------------ innovation carriers 载体
+
+class CarrierKind(StrEnum):
+    HIGH_VALUE_CULTIVATION_CENTRE = "high_value_cultivation_centre"  # 003 § 5; 000 § 二.1; 004 § 二(一)1
+    NAVIGATION_BASE = "navigation_base"                                # 003 § 7; 000 § 二.2
+    OPERATIONS_CENTRE = "operations_centre"                            # 003 § 9; 004 § 二(二)3; 000 § 二.4
+    UNIVERSITY_CONVERSION_BASE = "university_conversion_base"          # 003 § 9
+    INNOVATION_CONSORTIUM = "innovation_consortium"                    # 003 § 9; 001 § 二(二)
+    PATENT_POOL = "patent_pool"                                        # 003 § 9; 001 § 二(二)
+    INDUSTRIALISATION_PARK = "industrialisation_park"                  # 003 § 11
+    SERVICE_CLUSTER = "service_cluster"                                # 003 § 22; 001 § 一(二)
+
+
+CARRIER_KIND_NAMES = {
+    CarrierKind.HIGH_VALUE_CULTIVATION_CENTRE: "高价值专利培育中心",
+    CarrierKind.NAVIGATION_BASE: "省级专利导航服务基地",
+    CarrierKind.OPERATIONS_CENTRE: "重点产业知识产权运营中心",
+    CarrierKind.UNIVERSITY_CONVERSION_BASE: "高校院所专利转化基地",
+    CarrierKind.INNOVATION_CONSORTIUM: "产业知识产权创新联合体",
+    CarrierKind.PATENT_POOL: "产业专利池",
+    CarrierKind.INDUSTRIALISATION_PARK: "专利产业化重点科技园区",
+    CarrierKind.SERVICE_CLUSTER: "知识产权服务业集聚区",
+}
+
+
+class CarrierLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    CITY = "city"
+
+
+CARRIER_LEVEL_NAMES = {CarrierLevel.NATIONAL: "国家级", CarrierLevel.PROVINCIAL: "省级", CarrierLevel.CITY: "市级"}
+#: Levels the province approves (and revokes); a city-level carrier is its city's own.
+PROVINCE_LEVELS = frozenset({CarrierLevel.NATIONAL, CarrierLevel.PROVINCIAL})
+
+
+class HostKind(StrEnum):
+    ENTERPRISE = "enterprise"    # a registered enterprise, by USCC (read model)
+    UNIVERSITY = "university"    # 高校
+    INSTITUTE = "institute"      # 科研院所
+    PARK = "park"                # 园区
+    OTHER = "other"              # 行业协会、服务机构等其他组织
+
+
+HOST_KIND_NAMES = {HostKind.ENTERPRISE: "已登记企业", HostKind.UNIVERSITY: "高校", HostKind.INSTITUTE: "科研院所",
+                   HostKind.PARK: "园区", HostKind.OTHER: "其他组织"}
+
+
+class ReviewResult(StrEnum):
+    EXCELLENT = "excellent"
+    QUALIFIED = "qualified"
+    FAILED = "failed"
+
+
+REVIEW_RESULT_NAMES = {ReviewResult.EXCELLENT: "优秀", ReviewResult.QUALIFIED: "合格", ReviewResult.FAILED: "不合格"}
+
+CARRIER = Machine("carrier", "载体", {"establish": (frozenset({"approved"}), "operating"),
+                                      "revoke": (frozenset({"approved", "operating"}), "revoked"),
+                                      "review": (frozenset({"operating"}), "operating")})
+
+
+def check_carrier_host(host_kind: HostKind, host_uscc: str | None, host_name: str | None) -> None:
+    """An enterprise host is named by its USCC (the registry gives its name); any other host by its name,
+    without a USCC (only registered enterprises are named by USCC here)."""
+    if host_kind == HostKind.ENTERPRISE:
+        if not host_uscc:
+            raise RuleViolation("host_uscc.required", "依托单位为企业时须填写统一社会信用代码", field="host_uscc")
+    else:
+        if host_uscc:
+            raise RuleViolation("host_uscc.not_enterprise", "只有依托单位为企业时才填写统一社会信用代码",
+                                field="host_uscc")
+        if not host_name or not host_name.strip():
+            raise RuleViolation("host_name.required", "依托单位为高校、院所、园区或其他组织时须填写名称",
+                                field="host_name")
+
+
+def check_carrier_dates(approved_on: date, established_on: date | None, today: date) -> None:
+    """Approval is not in the future; establishment (start of operation) is on or after approval and
+    not in the future."""
+    if approved_on > today:
+        raise RuleViolation("date.future", f"认定日期 {approved_on} 晚于今天", field="approved_on")
+    if established_on is not None:
+        if established_on < approved_on:
+            raise RuleViolation("established_on.before_approval",
+                                f"建成运行日期 {established_on} 早于认定日期 {approved_on}", field="established_on")
+        if established_on > today:
+            raise RuleViolation("date.future", f"建成运行日期 {established_on} 晚于今天", field="established_on")
+
+
+def check_revocation_date(revoked_on: date, approved_on: date, established_on: date | None, today: date) -> None:
+    """A revocation falls after the carrier's approval (and establishment), and not in the future."""
+    latest = max(approved_on, established_on or approved_on)
+    if revoked_on < latest:
+        raise RuleViolation("revoked_on.before_start", f"撤销日期 {revoked_on} 早于认定或建成运行日期 {latest}",
+                            field="revoked_on")
+    if revoked_on > today:
+        raise RuleViolation("date.future", f"撤销日期 {revoked_on} 晚于今天", field="revoked_on")
+
+
+def check_review_year(year: int, established_on: date, today: date) -> None:
+    """A yearly review is of a year the carrier operated in (from its establishment year) and that has begun."""
+    if year < established_on.year:
+        raise RuleViolation("review.year_before_establishment",
+                            f"评价年度 {year} 早于建成运行年度 {established_on.year}", field="year")
+    if year > today.year:
+        raise RuleViolation("review.year_future", f"评价年度 {year} 尚未开始", field="year")

@@ -192,6 +192,71 @@ class MatchingEventCancelled(EventData):
     reason: str
 
 
+CarrierKindCode = Literal["high_value_cultivation_centre", "navigation_base", "operations_centre",
+                          "university_conversion_base", "innovation_consortium", "patent_pool",
+                          "industrialisation_park", "service_cluster"]
+CarrierLevelCode = Literal["national", "provincial", "city"]
+
+
+class CarrierApproved(EventData):
+    event_type: ClassVar[str] = "ipp.transfer.carrier.approved.v1"
+    subject_field: ClassVar[str] = "carrier_id"
+
+    carrier_id: str = Field(description="the aggregate id (as a string: the event key)")
+    kind: CarrierKindCode
+    level: CarrierLevelCode
+    name: str
+    host_kind: Literal["enterprise", "university", "institute", "park", "other"]
+    host_name: str
+    host_uscc: str | None = Field(description="registered enterprise hosts only")
+    city: str = Field(description="city-level division code the carrier counts for")
+    approved_on: date
+    year: int = Field(description="year of approved_on: the period it is new in")
+
+
+class CarrierEstablished(EventData):
+    event_type: ClassVar[str] = "ipp.transfer.carrier.established.v1"
+    subject_field: ClassVar[str] = "carrier_id"
+
+    carrier_id: str = Field(description="the aggregate id (as a string: the event key)")
+    kind: CarrierKindCode
+    level: CarrierLevelCode
+    city: str
+    approved_on: date
+    established_on: date = Field(description="the day it started operating")
+    year: int = Field(description="year of established_on: from then on it is operating")
+
+
+class CarrierRevoked(EventData):
+    event_type: ClassVar[str] = "ipp.transfer.carrier.revoked.v1"
+    subject_field: ClassVar[str] = "carrier_id"
+
+    carrier_id: str = Field(description="the aggregate id (as a string: the event key)")
+    kind: CarrierKindCode
+    level: CarrierLevelCode
+    city: str
+    approved_on: date
+    established_on: date | None
+    was_operating: bool = Field(description="it was operating when revoked (it leaves the operating count)")
+    revoked_on: date
+    year: int = Field(description="year of revoked_on")
+    reason: str
+
+
+class CarrierReviewed(EventData):
+    event_type: ClassVar[str] = "ipp.transfer.carrier.reviewed.v1"
+    subject_field: ClassVar[str] = "carrier_id"
+
+    carrier_id: str = Field(description="the aggregate id (as a string: the event key)")
+    kind: CarrierKindCode
+    level: CarrierLevelCode
+    city: str
+    year: int = Field(description="the year reviewed")
+    result: Literal["excellent", "qualified", "failed"]
+    note: str | None
+
+
 ALL_EVENTS: list[type[EventData]] = [TransferRegistered, TransferCancelled, OpenLicencePublished, OpenLicenceWithdrawn,
                                      LibraryEntryListed, LibraryEntryWithdrawn, NeedRegistered, NeedClosed,
-                                     MatchingEventPlanned, MatchingEventHeld, MatchingEventCancelled]
+                                     MatchingEventPlanned, MatchingEventHeld, MatchingEventCancelled,
+                                     CarrierApproved, CarrierEstablished, CarrierRevoked, CarrierReviewed]

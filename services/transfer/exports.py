@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from libs.common.divisions import CITIES
 from libs.common.list_export import Column, Sheet
-from services.transfer.domain import KIND_NAMES, PARTY_KIND_NAMES, STATUS_NAMES
+from services.transfer.domain import (
+    CARRIER_KIND_NAMES,
+    CARRIER_LEVEL_NAMES,
+    HOST_KIND_NAMES,
+    KIND_NAMES,
+    PARTY_KIND_NAMES,
+    STATUS_NAMES,
+)
 
 
 def _party(side: str, label: str) -> list[Column]:
@@ -72,3 +79,14 @@ MATCHING_EVENTS = Sheet("供需对接活动", "matching-events", [
     Column("deals_intended", "意向成交数", "int"), Column("amount_intended", "意向金额", "money"),
     Column("cancelled_reason", "取消原因"), Column("created_at", "登记时间", "datetime"),
 ])
+
+CARRIERS = Sheet("创新载体与基地", "carriers", [
+    Column("id", "载体编号", "int"), Column("kind", "载体类型", names=CARRIER_KIND_NAMES), Column("name", "载体名称"),
+    Column("host_kind", "依托单位类型", names=HOST_KIND_NAMES), Column("host_name", "依托单位名称"),
+    Column("host_uscc", "依托单位统一社会信用代码"), Column("city", "市州", names=CITIES),
+    Column("level", "级别", names=CARRIER_LEVEL_NAMES), Column("field", "领域"),
+    Column("approved_on", "认定日期", "date"), Column("established_on", "建成运行日期", "date"),
+    Column("status", "状态", names=STATUS_NAMES), Column("revoked_on", "撤销日期", "date"),
+    Column("revoked_reason", "撤销原因"), Column("created_at", "登记时间", "datetime"),
+])
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from libs.common.db import BigId, Timestamped, UTCDateTime, new_metadata
@@ -160,3 +160,42 @@ class MatchingEvent(Timestamped, Base):
     amount_intended: Mapped[Decimal | None] = mapped_column(Money)
     cancelled_reason: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+
+class Carrier(Timestamped, Base):
+    """An innovation carrier or base 创新载体/基地 (003 §§ 5, 7, 9, 11, 22): one register of every kind."""
+
+    __tablename__ = "carriers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    host_kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    host_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    host_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
+    level: Mapped[str] = mapped_column(String(12), nullable=False)
+    field: Mapped[str | None] = mapped_column(String(100))
+    approved_on: Mapped[date] = mapped_column(Date, nullable=False)
+    established_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="approved", index=True)
+    revoked_on: Mapped[date | None] = mapped_column(Date)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    __table_args__ = (UniqueConstraint("kind", "name", name="uq_carriers_kind_name"),)
+
+
+class CarrierReview(Timestamped, Base):
+    """A yearly review result of a carrier 年度评价 (优秀 / 合格 / 不合格): one per carrier and year."""
+
+    __tablename__ = "carrier_reviews"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    carrier_id: Mapped[int] = mapped_column(BigId, ForeignKey("carriers.id"), nullable=False, index=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    result: Mapped[str] = mapped_column(String(12), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[str] = mapped_column(String(200), nullable=False)
+
+    __table_args__ = (UniqueConstraint("carrier_id", "year", name="uq_carrier_reviews_carrier_year"),)

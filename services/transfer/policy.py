@@ -1,7 +1,8 @@
 """Who may do what in the transfer service: the role sets the routes gate on and the city scoping the
 use cases apply, in one place.
 
-Province admins and city officers write (a city officer only in their own city); the integration
+Province admins and city officers write (a city officer only in their own city); national and
+provincial innovation carriers are approved and revoked by province admins only; the integration
 client may also bulk import. Records and needs are read province-wide by the province-wide roles, by
 city officers in their city, and needs by agencies too. Open licences, the library and matching
 events are published listings every signed-in role reads.
@@ -56,5 +57,13 @@ def ensure_may_read(principal: Principal, city: str, extra_readers: frozenset[Ro
         ensure_city_access(principal, city)
 
 
-__all__ = ["BULK_WRITERS", "NEED_READERS", "WRITERS", "city_row_error", "ensure_may_read", "ensure_may_write",
-           "ensure_role", "readable_city"]
+def ensure_may_approve(principal: Principal, province_level: bool, city: str) -> None:
+    """Approve or revoke a carrier: the province approves national and provincial carriers; a city
+    officer records (and revokes) only city-level carriers of their own city (403 otherwise)."""
+    if province_level and principal.role != Role.PROVINCE_ADMIN:
+        raise Forbidden(f"角色 {principal.role.value} 无权认定或撤销国家级、省级载体（由省知识产权局认定）")
+    ensure_may_write(principal, city)
+
+
+__all__ = ["BULK_WRITERS", "NEED_READERS", "WRITERS", "city_row_error", "ensure_may_approve", "ensure_may_read",
+           "ensure_may_write", "ensure_role", "readable_city"]

@@ -10,7 +10,18 @@ from pydantic_core import PydanticCustomError
 
 from libs.common.fields import USCC, BusinessDate, CityCode, PatentNumber, RecordRef, TermDate
 from libs.common.rules import RuleViolation
-from services.transfer.domain import FeeKind, Kind, PartyKind, Payment, Region, normalise_ipc
+from services.transfer.domain import (
+    CarrierKind,
+    CarrierLevel,
+    FeeKind,
+    HostKind,
+    Kind,
+    PartyKind,
+    Payment,
+    Region,
+    ReviewResult,
+    normalise_ipc,
+)
 
 #: 15 significant digits: what every backend keeps exactly (SQLite stores NUMERIC as a double).
 NonNegMoney = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
@@ -338,3 +349,77 @@ class StatsOut(BaseModel):
     city: str | None
     records: int
     rows: list[StatsRow]
+
+
+# ------------------------------------------------------------------------------ innovation carriers 载体
+
+class CarrierCreate(_Strict):
+    kind: CarrierKind = Field(description=(
+        "high_value_cultivation_centre=高价值专利培育中心；navigation_base=省级专利导航服务基地；"
+        "operations_centre=重点产业知识产权运营中心；"
+        "university_conversion_base=高校院所专利转化基地；innovation_consortium=产业知识产权创新联合体；"
+        "patent_pool=产业专利池；industrialisation_park=专利产业化重点科技园区；"
+        "service_cluster=知识产权服务业集聚区"))
+    name: Title = Field(description="载体名称（同一类别内唯一）")
+    host_kind: HostKind = Field(description=("依托单位：enterprise=已登记企业；university=高校；"
+                                             "institute=科研院所；park=园区；other=其他组织"))
+    host_uscc: USCC | None = Field(None, description=("依托企业的统一社会信用代码"
+                                                      "（host_kind=enterprise 时必填，须已登记）"))
+    host_name: str | None = Field(None, max_length=200, description="依托单位名称（非企业时必填；企业取企业库名称）")
+    city: CityCode = Field(description="所在市州")
+    level: CarrierLevel = Field(description="national=国家级；provincial=省级；city=市级")
+    field: str | None = Field(None, max_length=100, description="产业领域，如“光电子信息”")
+    approved_on: BusinessDate = Field(description="认定（批准）日期；不得晚于今天")
+    established_on: BusinessDate | None = Field(None, description="建成运行日期（已运行时填写）；不早于认定日期")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "high_value_cultivation_centre", "name": "光电子信息高价值专利培育中心", "host_kind": "university",
+        "host_name": "华中科技大学", "city": "420100", "level": "provincial", "field": "光电子信息",
+        "approved_on": "2025-04-01"}]})
+
+
+class EstablishIn(_Strict):
+    established_on: BusinessDate = Field(description="建成运行日期；不早于认定日期，不得晚于今天")
+
+
+class RevokeIn(_Strict):
+    revoked_on: BusinessDate = Field(description="撤销认定日期；不早于认定和建成运行日期，不得晚于今天")
+    reason: Reason
+
+
+class CarrierReviewIn(_Strict):
+    year: int = Field(ge=2000, le=2100, description="评价年度")
+    result: ReviewResult = Field(description="excellent=优秀；qualified=合格；failed=不合格")
+    note: str | None = Field(None, max_length=2000, description="说明")
+
+
+class CarrierReviewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    year: int
+    result: str
+    result_name: str
+    note: str | None
+
+
+class CarrierOut(BaseModel):
+    id: int
+    kind: str
+    kind_name: str
+    name: str
+    host_kind: str
+    host_name: str
+    host_uscc: str | None
+    city: str
+    city_name: str
+    level: str
+    level_name: str
+    field: str | None
+    approved_on: date
+    established_on: date | None
+    status: str
+    status_name: str
+    revoked_on: date | None
+    revoked_reason: str | None
+    reviews: list[CarrierReviewOut]
+    created_at: datetime

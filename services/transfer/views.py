@@ -1,11 +1,22 @@
-"""Response models of the transfer service's records: transfers and open licences as the API shows them."""
+"""Response models of the transfer service's records: transfers, open licences and carriers as the API shows them."""
 from __future__ import annotations
 
 from libs.common import divisions
 from libs.common.clock import today
-from services.transfer.domain import KIND_NAMES, Kind, open_licence_in_force
-from services.transfer.models import OpenLicence, TransferRecord
-from services.transfer.schemas import OpenLicenceOut, PartyOut, TransferOut
+from services.transfer.domain import (
+    CARRIER_KIND_NAMES,
+    CARRIER_LEVEL_NAMES,
+    KIND_NAMES,
+    REVIEW_RESULT_NAMES,
+    STATUS_NAMES,
+    CarrierKind,
+    CarrierLevel,
+    Kind,
+    ReviewResult,
+    open_licence_in_force,
+)
+from services.transfer.models import Carrier, CarrierReview, OpenLicence, TransferRecord
+from services.transfer.schemas import CarrierOut, CarrierReviewOut, OpenLicenceOut, PartyOut, TransferOut
 
 
 def _party(kind, name, uscc, city, region, is_private) -> PartyOut:
@@ -29,3 +40,14 @@ def licence_out(lic: OpenLicence, licensees: int) -> OpenLicenceOut:
     out.in_force = open_licence_in_force(lic.status, lic.valid_from, lic.valid_to, today())
     out.licensees = licensees
     return out
+
+
+def carrier_out(c: Carrier, reviews: list[CarrierReview]) -> CarrierOut:
+    return CarrierOut(
+        id=c.id, kind=c.kind, kind_name=CARRIER_KIND_NAMES[CarrierKind(c.kind)], name=c.name, host_kind=c.host_kind,
+        host_name=c.host_name, host_uscc=c.host_uscc, city=c.city, city_name=divisions.CITIES[c.city], level=c.level,
+        level_name=CARRIER_LEVEL_NAMES[CarrierLevel(c.level)], field=c.field, approved_on=c.approved_on,
+        established_on=c.established_on, status=c.status, status_name=STATUS_NAMES[c.status], revoked_on=c.revoked_on,
+        revoked_reason=c.revoked_reason, created_at=c.created_at,
+        reviews=[CarrierReviewOut(year=r.year, result=r.result, result_name=REVIEW_RESULT_NAMES[ReviewResult(r.result)],
+                                  note=r.note) for r in sorted(reviews, key=lambda r: r.year)])

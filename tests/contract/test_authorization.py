@@ -292,9 +292,16 @@ async def seed_transfer(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
     lib = await ok(await api.post("/api/v1/library", json=entry(), headers=admin))
     need = await ok(await api.post("/api/v1/needs", json=need_body, headers=admin))
     mev = await ok(await api.post("/api/v1/matching-events", json=event(), headers=admin))
+
+    def carrier() -> dict:
+        return {"kind": "navigation_base", "name": f"专利导航服务基地-{uuid.uuid4().hex[:8]}",
+                "host_kind": "enterprise", "host_uscc": uscc, "city": CITY, "level": "provincial",
+                "approved_on": days_ago(60)}
+
+    car = await ok(await api.post("/api/v1/carriers", json=carrier(), headers=admin))
     return Seeds(
         path={"record_id": rec["id"], "licence_id": lic["id"], "entry_id": lib["id"], "need_id": need["id"],
-              "event_id": mev["id"], "uscc": uscc},
+              "event_id": mev["id"], "carrier_id": car["id"], "uscc": uscc},
         query={"year": china_today().year},
         bodies={
             "POST /api/v1/transfers": record(),
@@ -309,6 +316,10 @@ async def seed_transfer(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
             "POST /api/v1/matching-events": event(),
             "POST /api/v1/matching-events/{event_id}/held": {"participants_enterprises": 20, "deals_intended": 3},
             "POST /api/v1/matching-events/{event_id}/cancel": {"reason": "取消"},
+            "POST /api/v1/carriers": carrier(),
+            "POST /api/v1/carriers/{carrier_id}/established": {"established_on": days_ago(30)},
+            "POST /api/v1/carriers/{carrier_id}/reviews": {"year": china_today().year, "result": "qualified"},
+            "POST /api/v1/carriers/{carrier_id}/revoke": {"revoked_on": days_ago(1), "reason": "撤销认定"},
         })
 
 
