@@ -100,7 +100,7 @@ def _find_header(table: list[list[Any]], spec: SheetSpec) -> int:
     for i, row in enumerate(table[:HEADER_SEARCH_ROWS]):
         filled = [_heading(v) for v in row if not blank(v)]
         matched = sum(1 for h in filled if h in lookup)
-        if matched and matched * 2 >= len(filled) and (matched >= 2 or len(spec.columns) == 1):
+        if matched and (matched == len(filled) or (matched >= 2 and matched * 2 >= len(filled))):
             return i
     labels = "、".join(c.label for c in spec.columns[:6])
     raise _file_error("file.header", f"前 {HEADER_SEARCH_ROWS} 行中没有找到表头：应有列 {labels}……"

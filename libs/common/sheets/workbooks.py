@@ -65,6 +65,8 @@ def template(spec: SheetSpec) -> bytes:
                 "validate": "list", "source": f"=代码表!${letter}$2:${letter}${len(options) + 1}",
                 "error_title": "无效的代码", "error_message": f"请从下拉列表中选择{c.label}", "show_error": True})
             list_col += 1
+        elif c.kind is Kind.BOOL:
+            data.data_validation(2, i, _TEMPLATE_ROWS, i, {"validate": "list", "source": ["是", "否"]})
     data.freeze_panes(2, 0)
     data.set_row(0, 30)
     lists.hide()
