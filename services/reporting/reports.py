@@ -33,6 +33,7 @@ from libs.common.auth import CurrentPrincipal
 from libs.common.clock import now_in_china
 from libs.common.divisions import CITIES
 from libs.common.errors import FieldInvalid, ProblemError, field_error
+from libs.common.sheets import decode_csv
 from services.reporting import periods
 from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
@@ -41,7 +42,6 @@ from services.reporting.models import Target
 from services.reporting.progress import STATUS_LABELS
 from services.reporting.schemas import TargetOut
 from services.reporting.service import upsert_targets
-from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
 

@@ -8,17 +8,19 @@ the row number Excel shows (``sheet_row``) and the column's header (``column``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
-from libs.common.errors import FieldInvalid, ProblemError, problem_response
+from libs.common.errors import FieldInvalid, ProblemError, problem_response, validation_errors
 from libs.common.sheets import workbooks
 from libs.common.sheets.reader import XLSX_SUFFIXES, Sheet, parse
 from libs.common.sheets.spec import SheetSpec
@@ -69,14 +71,23 @@ async def read_bulk(request: Request, model: type[M], rows_field: str, spec: She
     try:
         return BulkRequest(model.model_validate(doc), sheet)
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
+        if sheet is None:
+            raise RequestValidationError(exc.errors()) from None
+        errors = annotate(sheet, validation_errors(exc), rows_field)
+        raise ProblemError(422, "validation-error", "请求参数校验失败", "上传文件中有不合法的行",
+                           errors=errors) from None
 
 
-def annotate(sheet: Sheet, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Row errors (``row`` = index of the row in the upload) with ``sheet_row`` and ``column``; an
-    error on a cell that could not be read gets that cell's reason. Every such cell is reported."""
+def annotate(sheet: Sheet, errors: list[dict[str, Any]], rows_field: str | None = None) -> list[dict[str, Any]]:
+    """Row errors (``row`` = index of the row in the upload, or a field ``{rows_field}.N.…``) with
+    ``sheet_row`` and ``column``; an error on a cell that could not be read gets that cell's reason.
+    Every such cell is reported."""
     reported: set[tuple[int, str]] = set()
+    nested = re.compile(rf"^{re.escape(rows_field)}\.(\d+)(?:\.(.*))?$") if rows_field else None
     for e in errors:
+        m = nested.match(str(e.get("field") or "")) if nested and not isinstance(e.get("row"), int) else None
+        if m:
+            e["row"], e["field"] = int(m[1]), m[2] or ""
         i = e.get("row")
         if not isinstance(i, int) or not 0 <= i < len(sheet.rows):
             continue
@@ -123,12 +134,12 @@ def _workbook(sheet: Sheet, result: dict[str, Any], errors: list[dict[str, Any]]
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
 
-def respond(request: Request, result: BaseModel | dict[str, Any], sheet: Sheet | None,
-            dry_run: bool = False, status: int = 200) -> Response:
+def respond(request: Request, result: Any, sheet: Sheet | None, dry_run: bool = False,
+            status: int = 200) -> Response:
     """The import's answer: JSON (with ``sheet_row``/``column`` on row errors of an upload) or the
     result workbook when the request asks for xlsx."""
-    doc = result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else result
-    if sheet is None:
+    doc = jsonable_encoder(result, by_alias=True)
+    if sheet is None or not isinstance(doc, dict):
         return JSONResponse(doc, status_code=status)
     doc["errors"] = annotate(sheet, list(doc.get("errors") or []))
     if wants_xlsx(request):
@@ -136,8 +147,8 @@ def respond(request: Request, result: BaseModel | dict[str, Any], sheet: Sheet |
     return JSONResponse(doc, status_code=status)
 
 
-async def run(request: Request, sheet: Sheet | None, call: Callable[[], Awaitable[BaseModel | dict[str, Any]]],
-              dry_run: bool = False) -> Response:
+async def run(request: Request, sheet: Sheet | None, call: Callable[[], Awaitable[Any]],
+              dry_run: bool = False, rows_field: str | None = None, status: int = 200) -> Response:
     """Run the import and :func:`respond`; a rejected import's (``atomic=true``) row errors are
     annotated the same way (and, asked for xlsx, come back as the result workbook with its status)."""
     try:
@@ -145,12 +156,12 @@ async def run(request: Request, sheet: Sheet | None, call: Callable[[], Awaitabl
     except ProblemError as exc:
         if sheet is None or not exc.errors:
             raise
-        errors = annotate(sheet, list(exc.errors))
+        errors = annotate(sheet, list(exc.errors), rows_field)
         if wants_xlsx(request):
             return _workbook(sheet, {}, errors, dry_run, exc.status)
         return problem_response(request, exc.status, exc.slug, exc.title, exc.detail, errors, headers=exc.headers,
                                 **exc.extra)
-    return respond(request, result, sheet, dry_run)
+    return respond(request, result, sheet, dry_run, status)
 
 
 def template_response(spec: SheetSpec, filename: str) -> Response:
@@ -160,7 +171,8 @@ def template_response(spec: SheetSpec, filename: str) -> Response:
 
 def openapi(model: type[BaseModel], what: str) -> dict[str, Any]:
     """``openapi_extra`` of a bulk route: the JSON body ``model`` or a multipart upload, and the two answers."""
-    schema = model.model_json_schema()
+    # nested models are the API's own components (the single-record request they repeat)
+    schema = json.loads(json.dumps(model.model_json_schema()).replace("#/$defs/", "#/components/schemas/"))
     schema.pop("$defs", None)
     suffixes = "、".join(XLSX_SUFFIXES[:2])
     return {

@@ -90,8 +90,8 @@ def _heading(value: Any) -> str:
 def _lookup(spec: SheetSpec) -> dict[str, Column]:
     out: dict[str, Column] = {}
     for c in spec.columns:
-        out[_heading(c.label)] = c
-        out[c.code] = c
+        for name in (c.label, c.code, *c.aliases):
+            out[_heading(name)] = c
     return out
 
 
@@ -102,9 +102,11 @@ def _find_header(table: list[list[Any]], spec: SheetSpec) -> int:
         matched = sum(1 for h in filled if h in lookup)
         if matched and (matched == len(filled) or (matched >= 2 and matched * 2 >= len(filled))):
             return i
+    first = next((row for row in table if any(not blank(v) for v in row)), [])
+    seen = "、".join(str(v).strip() for v in first if not blank(v))[:200]
     labels = "、".join(c.label for c in spec.columns[:6])
-    raise _file_error("file.header", f"前 {HEADER_SEARCH_ROWS} 行中没有找到表头：应有列 {labels}……"
-                                     "（请使用下载的模板）")
+    raise _file_error("file.columns", f"前 {HEADER_SEARCH_ROWS} 行中没有可识别的表头（首行为：{seen}）；"
+                                      f"应有列 {labels}……（请使用下载的模板）")
 
 
 def _column_letter(i: int) -> str:

@@ -43,6 +43,8 @@ class Column:
     """Several values in one cell, separated by ``；`` ``;`` ``,`` ``、`` or line breaks: a list."""
     note: str = ""
     width: int = 18
+    aliases: tuple[str, ...] = ()
+    """Other headers the column is known by in files made before the template."""
 
 
 def nest(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,7 +94,7 @@ def test_csv_in_gbk_and_utf8_with_bom():
     ("统一社会信用代码,企业名称,备注栏\nX,Y,Z\n", "file.columns", "备注栏"),
     ("企业名称,所属市州\n甲,武汉市\n", "file.columns", "统一社会信用代码"),
     ("统一社会信用代码,企业名称,企业名称\nX,Y,Z\n", "file.columns", "两次"),
-    ("无关,内容\n1,2\n", "file.header", "表头"),
+    ("无关,内容\n1,2\n", "file.columns", "表头"),
     ("统一社会信用代码,企业名称\n", "file.empty", "数据"),
 ])
 def test_files_that_cannot_be_imported_are_a_422_naming_why(content, rule, words):
