@@ -51,6 +51,7 @@ bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performanc
 	$(BIN)/python -m bench.enterprise_write
 	$(BIN)/python -m bench.freshness
 	$(BIN)/python -m bench.transfer_bulk
+	$(BIN)/python -m bench.transfer_xlsx
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs
