@@ -94,7 +94,7 @@ async def import_pledges(request: Request, principal: LoanWriter, rt: RT,
 @router.get("/pledges/bulk/template", tags=PLEDGES, response_class=Response,
             summary="质押贷款导入模板 the import template (.xlsx)",
             responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
-async def pledge_template(principal: LoanWriter) -> Response:
+async def pledge_template(principal: CurrentPrincipal) -> Response:
     return sheets_http.template_response(PLEDGE_SHEET, "知识产权质押贷款-导入模板.xlsx")
 
 

@@ -138,7 +138,7 @@ async def enrol_batch(request: Request, class_id: ClassId, principal: Manager, r
 @router.get("/enrolments/template", tags=TRAINEES, response_class=Response,
             summary="学员名单导入模板 the enrolment list template (.xlsx)",
             responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
-async def enrolment_template(principal: Manager) -> Response:
+async def enrolment_template(principal: CurrentPrincipal) -> Response:
     return sheets_http.template_response(ENROLMENTS, "培训班学员名单-导入模板.xlsx")
 
 
