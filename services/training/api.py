@@ -122,7 +122,8 @@ async def enrol(class_id: ClassId, body: EnrolmentIn, principal: Manager, rt: RT
                          "也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），"
                          "错误另注明 Excel 行号（sheet_row）与列名（column）；"
                          "dry_run=true 只校验不写入（返回空列表）。",
-             openapi_extra=sheets_http.openapi(EnrolmentBatchIn, "学员名单"))
+             openapi_extra=sheets_http.openapi(EnrolmentBatchIn, "学员名单"),
+             responses={200: {"description": "dry_run=true：校验通过，未写入（空列表）"}})
 async def enrol_batch(request: Request, class_id: ClassId, principal: Manager, rt: RT,
                       dry_run: Annotated[bool, Query(description="只校验、不写入")] = False) -> Response:
     bulk = await sheets_http.read_bulk(request, EnrolmentBatchIn, "items", ENROLMENTS, MAX_BATCH)
