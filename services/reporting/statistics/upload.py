@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from libs.common.sheets import Column, Kind, SheetSpec, parse
+from libs.common.sheets import Column, Kind, Sheet, SheetSpec, parse
 
 MAX_ROWS = 100_000
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-\d{2}$")
@@ -34,6 +34,23 @@ VALUES = SheetSpec(
 )
 
 
+def read_sheet(filename: str, data: bytes) -> Sheet:
+    return parse(filename, data, VALUES, MAX_ROWS)
+
+
 def read_rows(filename: str, data: bytes) -> list[dict[str, Any]]:
     """Data rows as dicts with the canonical keys (``None`` for an empty cell)."""
-    return [VALUES.build(r.values) for r in parse(filename, data, VALUES, MAX_ROWS).rows]
+    return [VALUES.build(r.values) for r in read_sheet(filename, data).rows]
+
+
+def locate(sheet: Sheet, conflicts: list[dict[str, Any]]) -> None:
+    """Give each conflict of an uploaded set (``index``, ``field`` ``values.N.…``) the row number Excel
+    shows (``sheet_row``) and the header of its column (``column``)."""
+    for c in conflicts:
+        i = c.get("index")
+        if not isinstance(i, int) or not 0 <= i < len(sheet.rows):
+            continue
+        c["sheet_row"] = sheet.rows[i].sheet_row
+        column = VALUES.column_of(str(c.get("field", "")).split(".", 2)[-1])
+        if column is not None:
+            c["column"] = sheet.label(column.code)
