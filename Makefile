@@ -66,6 +66,7 @@ bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performanc
 	$(BIN)/python -m bench.kpi_read
 	$(BIN)/python -m bench.transfer_bulk
 	$(BIN)/python -m bench.demo_load
+	$(BIN)/python -m bench.transfer_xlsx
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs

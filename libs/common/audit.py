@@ -43,3 +43,16 @@ async def record_audit(session: AsyncSession, principal: Principal, action: str,
         at=utcnow(), actor=principal.sub, actor_role=principal.role.value, actor_city=principal.city,
         action=action, entity_type=entity_type, entity_id=entity_id,
         before=_jsonable(before), after=_jsonable(after)))
+
+
+async def record_audits(session: AsyncSession, principal: Principal,
+                        entries: list[tuple[str, str, str, dict[str, Any] | None, dict[str, Any] | None]]) -> None:
+    """Many :func:`record_audit` rows in one statement: ``(action, entity_type, entity_id, before, after)``
+    each (a bulk import writes the audit rows the single calls would)."""
+    if not entries:
+        return
+    at = utcnow()
+    await session.execute(audit_table.insert(), [
+        {"at": at, "actor": principal.sub, "actor_role": principal.role.value, "actor_city": principal.city,
+         "action": action, "entity_type": entity_type, "entity_id": entity_id, "before": _jsonable(before),
+         "after": _jsonable(after)} for action, entity_type, entity_id, before, after in entries])

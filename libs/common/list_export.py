@@ -25,7 +25,7 @@ from enum import Enum
 from typing import IO, Annotated, Any, Literal
 from urllib.parse import quote
 
-import xlsxwriter  # type: ignore[import-untyped]
+import xlsxwriter
 from fastapi import Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, PrivateAttr

@@ -229,3 +229,39 @@ def service_app_fixtures(service: str, create_app: Callable[[Any], FastAPI],
         return rt
 
     return {"db_url": db_url, "app": app, "api": api, "runtime": runtime}
+
+
+# --- spreadsheets the import tests upload -----------------------------------------------------------
+
+def workbook(rows: list[list[Any]], title: str | None = None) -> bytes:
+    """An .xlsx as an office would make it: an optional merged title row above ``rows`` (header first).
+    A cell may be a ``("=formula", cached_value)`` pair, or a ``datetime.date`` (written as a date)."""
+    import io
+    from datetime import date, datetime
+
+    import xlsxwriter
+
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False})
+    ws = book.add_worksheet("Sheet1")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    top = 0
+    if title is not None:
+        ws.merge_range(0, 0, 0, max(len(rows[0]) - 1, 1), title)
+        top = 1
+    for r, row in enumerate(rows, start=top):
+        for c, value in enumerate(row):
+            if isinstance(value, tuple):
+                ws.write_formula(r, c, value[0], None, value[1])
+            elif isinstance(value, (date, datetime)):
+                ws.write_datetime(r, c, datetime(value.year, value.month, value.day), date_format)
+            elif value is not None:
+                ws.write(r, c, value)
+    book.close()
+    return out.getvalue()
+
+
+def upload(content: bytes, name: str = "import.xlsx") -> dict[str, Any]:
+    """``files=`` for httpx: the multipart field ``file``."""
+    kind = "text/csv" if name.endswith(".csv") else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return {"file": (name, content, kind)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
@@ -12,15 +12,20 @@ from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, RecordId, parse_uscc
 from libs.common.list_export import SHEET_RESPONSES, Listing
 from libs.common.pagination import Page
-from services.enterprise import exports, service
+from libs.common.sheets import http as sheets_http
+from services.enterprise import bulk, exports, service
 from services.enterprise.domain import TIER_NAMES, TierChange
 from services.enterprise.policy import ProvinceAdmin, Writer
 from services.enterprise.reference import INDUSTRIES, OWNERSHIP_NAMES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
 from services.enterprise.schemas import (
     ApproveIn,
+    EnterpriseBulkIn,
+    EnterpriseBulkOut,
     EnterpriseCreate,
     EnterpriseOut,
     EnterpriseUpdate,
+    RecommendationBulkIn,
+    RecommendationBulkOut,
     RecommendationIn,
     RecommendationOut,
     RejectIn,
@@ -30,10 +35,12 @@ from services.enterprise.schemas import (
     YearFiguresIn,
     YearFiguresOut,
 )
+from services.enterprise.sheets import ENTERPRISES, RECOMMENDATIONS
 from services.enterprise.views import to_out
 
 router = APIRouter(prefix="/api/v1")
 UsccPath = Annotated[str, Path(description="统一社会信用代码")]
+BULK_MAX_ROWS = 10000
 
 
 @router.post("/enterprises", status_code=201, response_model=EnterpriseOut, tags=["企业 enterprises"],
@@ -42,6 +49,35 @@ async def create_enterprise(body: EnterpriseCreate, principal: Writer, rt: RT, r
     enterprise, warnings = await service.register(rt, principal, body)
     response.headers["Location"] = f"/api/v1/enterprises/{enterprise.uscc}"
     return to_out(enterprise, warnings)
+
+
+_IMPORT_NOTE = ("也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），"
+                "错误另注明 Excel 行号（sheet_row）与列名（column）；"
+                "Accept 为 xlsx 时返回标注错误的工作簿。atomic=true：任一行有错则全部不写入（422 bulk-rejected）；"
+                "dry_run=true：只校验、不写入。")
+Atomic = Annotated[bool, Query(description="任一行有错则全部不写入")]
+DryRun = Annotated[bool, Query(description="只校验、不写入")]
+
+
+@router.post("/enterprises/bulk", response_model=EnterpriseBulkOut, tags=["企业 enterprises"],
+             summary="批量登记/修改企业及年度数据 bulk register or update (JSON, .xlsx or .csv; ≤ 10,000 rows)",
+             description="每行一个企业：未登记的按“登记企业”的规则新登记，已登记的修改所填字段（空值不清空），"
+                         "可附一个年度的年度数据（按“填报年度数据”的规则）。与库中一致的行不写入，重复导入无重复。"
+                         "每个写入的企业记审计并发布与单笔接口相同的事件。市州用户只能登记、修改本市州企业。"
+                         + _IMPORT_NOTE,
+             openapi_extra=sheets_http.openapi(EnterpriseBulkIn, "企业"))
+async def bulk_enterprises(request: Request, principal: Writer, rt: RT, atomic: Atomic = False,
+                           dry_run: DryRun = False) -> Response:
+    req = await sheets_http.read_bulk(request, EnterpriseBulkIn, "rows", ENTERPRISES, BULK_MAX_ROWS)
+    return await sheets_http.run(request, req.sheet, lambda: bulk.bulk_enterprises(
+        rt, principal, req.body.rows, atomic, dry_run), dry_run)
+
+
+@router.get("/enterprises/bulk/template", tags=["企业 enterprises"], response_class=Response,
+            summary="企业批量登记模板 the import template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def enterprise_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(ENTERPRISES, "企业批量登记-导入模板.xlsx")
 
 
 @router.get("/enterprises", response_model=Page[EnterpriseOut], tags=["企业 enterprises"],
@@ -90,6 +126,25 @@ async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> l
              tags=["梯队 tiers"], summary="市州推荐梯队 a city recommends a tier")
 async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, rt: RT) -> RecommendationOut:
     return RecommendationOut.model_validate(await service.recommend(rt, principal, parse_uscc(uscc), body))
+
+
+@router.post("/tier-recommendations/bulk", response_model=RecommendationBulkOut, tags=["梯队 tiers"],
+             summary="市州批量推荐梯队 bulk tier recommendations (JSON, .xlsx or .csv)",
+             description="每行按“市州推荐梯队”的规则校验（企业须已登记、无待审核推荐、不是已在该梯队）。"
+                         + _IMPORT_NOTE,
+             openapi_extra=sheets_http.openapi(RecommendationBulkIn, "梯队推荐"))
+async def bulk_recommend(request: Request, principal: Writer, rt: RT, atomic: Atomic = False,
+                         dry_run: DryRun = False) -> Response:
+    req = await sheets_http.read_bulk(request, RecommendationBulkIn, "rows", RECOMMENDATIONS, BULK_MAX_ROWS)
+    return await sheets_http.run(request, req.sheet, lambda: bulk.bulk_recommendations(
+        rt, principal, req.body.rows, atomic, dry_run), dry_run)
+
+
+@router.get("/tier-recommendations/bulk/template", tags=["梯队 tiers"], response_class=Response,
+            summary="梯队批量推荐模板 the import template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def recommendation_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(RECOMMENDATIONS, "梯队批量推荐-导入模板.xlsx")
 
 
 @router.get("/tier-recommendations", response_model=Page[RecommendationOut], tags=["梯队 tiers"],

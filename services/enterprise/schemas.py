@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -165,3 +165,95 @@ class TierDecisionOut(BaseModel):
     recommendation_id: int | None
     decided_by: str
     decided_at: datetime
+
+
+# ------------------------------------------------------------------------------- bulk imports
+
+class EnterpriseRow(_Strict):
+    """One row of the bulk import: a profile (registered when the USCC is new, else the given fields
+    updated) and, optionally, one year's figures (as ``PUT …/figures/{year}``)."""
+
+    uscc: USCC = Field(description="统一社会信用代码")
+    name: Name | None = None
+    city: CityCode | None = None
+    county: DivisionCode | None = None
+    industry: str | None = None
+    size_class: SizeClass | None = None
+    ownership: Ownership | None = None
+    qualifications: list[Qualification] | None = None
+    ip_management_certified: bool | None = None
+    own_brand: bool | None = None
+    patent_product_filed: bool | None = None
+    year: int | None = Field(None, ge=2000, le=2100, description="年度数据所属年度；填写任一年度数据时必填")
+    revenue: NonNegMoney | None = Field(None, description="营业收入（元）")
+    rd_spend: NonNegMoney | None = Field(None, description="研发投入（元）")
+    staff: int | None = Field(None, ge=0, le=10_000_000)
+    rd_staff: int | None = Field(None, ge=0, le=10_000_000)
+    invention_patents: int | None = Field(None, ge=0, le=10_000_000)
+    industrialisation_rate: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2)
+
+    _industry = field_validator("industry")(_check_industry)
+
+
+class EnterpriseBulkIn(_Strict):
+    rows: list[dict] = Field(min_length=1, max_length=10000,
+                             description="每行：信用代码、企业信息（新企业按“登记企业”必填）及可选的一个年度的年度数据")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rows": [{
+        "uscc": "91420100MA4K0000XJ", "name": "武汉光谷芯联科技有限公司", "industry": "P1", "size_class": "small",
+        "ownership": "private", "year": 2024, "revenue": "82000000", "rd_spend": "9100000", "staff": 210,
+        "rd_staff": 64}]}]})
+
+
+class BulkRowError(BaseModel):
+    row: int = Field(description="行号（从 0 起）")
+    field: str
+    rule: str
+    message: str
+    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
+    column: str | None = Field(None, description="上传文件时：该列的表头")
+
+
+class EnterpriseRowResult(BaseModel):
+    row: int
+    uscc: str
+    action: Literal["registered", "updated", "unchanged"] = Field(description="企业信息：新登记、已修改、无变化")
+    figures: Literal["reported", "unchanged"] | None = Field(None, description="年度数据：已填报、无变化")
+
+
+class EnterpriseBulkOut(BaseModel):
+    atomic: bool
+    dry_run: bool
+    received: int
+    registered: int
+    updated: int
+    unchanged: int
+    figures_reported: int
+    written: int = Field(description="写入了数据的行数（新登记、修改或年度数据）")
+    rejected: int = Field(description="有错误、未写入的行数")
+    results: list[EnterpriseRowResult] = Field(description="每个合格行的处理结果（dry_run：将会的结果）")
+    errors: list[BulkRowError]
+    elapsed_ms: int
+
+
+class RecommendationRow(_Strict):
+    uscc: USCC
+    tier: Tier
+    reason: Reason
+
+
+class RecommendationBulkIn(_Strict):
+    rows: list[dict] = Field(min_length=1, max_length=10000, description="每行与“市州推荐梯队”相同，另加 uscc")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"rows": [{
+        "uscc": "91420100MA4K0000XJ", "tier": "growth", "reason": "研发投入占比高，拥有发明专利 12 件"}]}]})
+
+
+class RecommendationBulkOut(BaseModel):
+    atomic: bool
+    dry_run: bool
+    received: int
+    written: int
+    rejected: int
+    ids: list[int | None] = Field(description="每行创建的推荐 id（未写入为 null）")
+    errors: list[BulkRowError]

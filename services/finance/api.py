@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
@@ -13,6 +13,7 @@ from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, TermDate, parse_uscc
 from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
+from libs.common.sheets import http as sheets_http
 from services.finance import exports, service
 from services.finance.domain import (
     ACTIVITY_KIND_NAMES,
@@ -42,6 +43,7 @@ from services.finance.schemas import (
     WhitelistPublish,
     WhitelistVersionOut,
 )
+from services.finance.sheets import PLEDGES as PLEDGE_SHEET
 from services.finance.views import activity_out, entry_out, pledge_out
 
 router = APIRouter(prefix="/api/v1")
@@ -49,6 +51,7 @@ LoanId = Annotated[int, Path(ge=1, le=2**63 - 1, description="贷款编号")]
 YearQ = Annotated[int | None, Query(ge=2000, le=2100, description="年度（质押登记日期所在年）")]
 
 PLEDGES: list[str | Enum] = ["质押贷款 pledge loans"]
+MAX_BULK_ROWS = 2000  # PledgeBulkIn.rows
 WHITELIST: list[str | Enum] = ["授信白名单 credit white-list"]
 ACTIVITIES: list[str | Enum] = ["对接活动与路演 matchmaking and roadshows"]
 
@@ -69,15 +72,32 @@ async def create_pledge(body: PledgeCreate, principal: LoanWriter, rt: RT, respo
 
 
 @router.post("/pledges/bulk", response_model=PledgeBulkOut, tags=PLEDGES,
-             summary="批量导入质押贷款 import a bank's report",
+             summary="批量导入质押贷款 import a bank's report (JSON, .xlsx or .csv)",
              description="每行按单笔登记的规则校验。默认写入合格行（一个事务）、逐行报告错误；"
                          "atomic=true 时任一行有错则全部不写入"
-                         "（422 bulk-rejected）。已登记的合同号报告为 pledge.duplicate_contract，可重复提交同一报表。")
-async def import_pledges(body: PledgeBulkIn, principal: LoanWriter, rt: RT,
-                         atomic: Annotated[bool, Query(description="任一行有错则全部不写入")] = False
-                         ) -> PledgeBulkOut:
-    written, errors = await service.import_pledges(rt, principal, body.rows, atomic)
-    return PledgeBulkOut(rows=len(body.rows), written=[{"row": r, "id": i} for r, i in written], errors=errors)
+                         "（422 bulk-rejected）；dry_run=true 只校验不写入。"
+                         "已登记的合同号报告为 pledge.duplicate_contract，可重复提交同一报表。"
+                         "也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），错误另注明 Excel 行号与列名；"
+                         "Accept 为 xlsx 时返回标注错误的工作簿。",
+             openapi_extra=sheets_http.openapi(PledgeBulkIn, "质押贷款"))
+async def import_pledges(request: Request, principal: LoanWriter, rt: RT,
+                         atomic: Annotated[bool, Query(description="任一行有错则全部不写入")] = False,
+                         dry_run: Annotated[bool, Query(description="只校验、不写入")] = False) -> Response:
+    bulk = await sheets_http.read_bulk(request, PledgeBulkIn, "rows", PLEDGE_SHEET, MAX_BULK_ROWS)
+
+    async def call() -> PledgeBulkOut:
+        written, errors = await service.import_pledges(rt, principal, bulk.body.rows, atomic, dry_run)
+        return PledgeBulkOut(dry_run=dry_run, rows=len(bulk.body.rows),
+                             written=[{"row": r, "id": i} for r, i in written], errors=errors)
+
+    return await sheets_http.run(request, bulk.sheet, call, dry_run)
+
+
+@router.get("/pledges/bulk/template", tags=PLEDGES, response_class=Response,
+            summary="质押贷款导入模板 the import template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def pledge_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(PLEDGE_SHEET, "知识产权质押贷款-导入模板.xlsx")
 
 
 @router.get("/pledges", response_model=Page[PledgeOut], tags=PLEDGES, summary="质押贷款列表 list loans",

@@ -259,6 +259,8 @@ class RowError(BaseModel):
     field: str
     rule: str
     message: str
+    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
+    column: str | None = Field(None, description="上传文件时：该列的表头")
 
 
 class WrittenRow(BaseModel):
@@ -267,6 +269,7 @@ class WrittenRow(BaseModel):
 
 
 class PledgeBulkOut(BaseModel):
+    dry_run: bool = Field(False, description="只校验、未写入")
     rows: int
     written: list[WrittenRow]
     errors: list[RowError]

@@ -180,14 +180,15 @@ def _row_errors(row: int, exc: ProblemError | RuleViolation) -> list[dict[str, A
     return [{"row": row, "field": field, "rule": exc.slug, "message": exc.detail or exc.title}]
 
 
-async def import_pledges(rt: Runtime, principal: Principal, rows: list[dict[str, Any]], atomic: bool
-                         ) -> tuple[list[tuple[int, int]], list[dict[str, Any]]]:
+async def import_pledges(rt: Runtime, principal: Principal, rows: list[dict[str, Any]], atomic: bool,
+                         dry_run: bool = False) -> tuple[list[tuple[int, int]], list[dict[str, Any]]]:
     """A bank's or a city's report of many loans: every row checked as one registration would be.
 
     The good rows are written in one transaction with one audit row for the import and one
     ``pledge.registered`` event per loan; the bad rows are reported (row, field, rule, message). With
     ``atomic`` any bad row means nothing is written (422 ``bulk-rejected``). A contract already
     registered is reported (``pledge.duplicate_contract``), so a report can be sent again.
+    ``dry_run``: every check, nothing written (and no ids).
     """
     prepared, errors = _prepare_rows(principal, rows)
     written: list[tuple[int, int]] = []
@@ -205,6 +206,8 @@ async def import_pledges(rt: Runtime, principal: Principal, rows: list[dict[str,
         if atomic and errors:
             raise ProblemError(422, "bulk-rejected", "批量导入被拒绝", f"{len(errors)} 处错误，未写入任何数据",
                                errors=errors)
+        if dry_run:
+            return [], errors
         if written:
             await record_audit(uow.session, principal, "pledge.bulk_import", "pledge_import", str(uuid.uuid4()), None,
                                {"rows": len(rows), "loan_ids": [w[1] for w in written], "errors": len(errors)})

@@ -31,8 +31,10 @@ from sqlalchemy import select
 from libs.common.auth import CurrentPrincipal
 from libs.common.clock import now_in_china
 from libs.common.divisions import CITIES
-from libs.common.errors import FieldInvalid, ProblemError, field_error
+from libs.common.errors import ProblemError, field_error
 from libs.common.list_export import XLSX, content_disposition
+from libs.common.rules import RuleViolation
+from libs.common.sheets import decode_csv
 from services.reporting import periods
 from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
@@ -41,7 +43,6 @@ from services.reporting.models import Target
 from services.reporting.progress import STATUS_LABELS
 from services.reporting.schemas import TargetOut
 from services.reporting.service import upsert_targets
-from services.reporting.statistics.upload import decode_csv
 
 router = APIRouter(prefix="/api/v1", tags=["报告 reports"])
 
@@ -358,7 +359,7 @@ def progress_html(report: ProgressReport) -> str:
 
 def _one_place(city: str | None) -> str:
     if city == "all":
-        raise FieldInvalid("city", "city.unknown", "报告针对全省（420000）或一个市州，请给出其代码")
+        raise RuleViolation("city.unknown", "报告针对全省（420000）或一个市州，请给出其代码", field="city")
     return _cities(city)[0]
 
 
@@ -543,11 +544,11 @@ def read_table(filename: str, data: bytes) -> list[list[Any]]:
     """The cells of the targets sheet (a sheet named 目标, else the first) or of the CSV file."""
     name = (filename or "").lower()
     if name.endswith(".xls"):
-        raise FieldInvalid("file", "file.type", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后上传")
+        raise RuleViolation("file.type", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后上传", field="file")
     if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
     if b"\x00" in data[:4096]:  # some other binary file
-        raise FieldInvalid("file", "file.type", "仅支持 .xlsx 或 .csv 文件")
+        raise RuleViolation("file.type", "仅支持 .xlsx 或 .csv 文件", field="file")
     return [list(row) for row in csv.reader(io.StringIO(decode_csv(data)))]
 
 
@@ -555,7 +556,7 @@ def _read_xlsx(data: bytes) -> list[list[Any]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # not a workbook, or a damaged one
-        raise FieldInvalid("file", "file.xlsx", "无法读取该 Excel 文件，请确认是 .xlsx 格式") from None
+        raise RuleViolation("file.xlsx", "无法读取该 Excel 文件，请确认是 .xlsx 格式", field="file") from None
     try:
         ws = wb[TARGET_SHEET] if TARGET_SHEET in wb.sheetnames else wb.worksheets[0]
         table = []
@@ -583,10 +584,11 @@ def find_header(table: list[list[Any]]) -> tuple[int, dict[str, int]]:
         if "indicator" in columns and "value" in columns:
             missing = [k for k in REQUIRED_COLUMNS if k not in columns]
             if missing:
-                raise FieldInvalid("file", "file.columns", f"缺少列：{'、'.join(missing)}（表头见导出的目标工作簿）")
+                raise RuleViolation("file.columns", f"缺少列：{'、'.join(missing)}（表头见导出的目标工作簿）",
+                                    field="file")
             return index, columns
-    raise FieldInvalid("file", "file.columns", "找不到表头：应有 指标代码(indicator)、组织机构代码(city)、"
-                                               "目标值(value) 列，可选 依据(source)")
+    raise RuleViolation("file.columns", "找不到表头：应有 指标代码(indicator)、组织机构代码(city)、"
+                                               "目标值(value) 列，可选 依据(source)", field="file")
 
 
 def parse_value(cell: Any) -> Decimal:
@@ -667,7 +669,7 @@ def parse_rows(table: list[list[Any]]) -> tuple[list[ImportRow], int, list[dict]
             continue
         rows.append(row)
     if len(rows) + len(errors) > MAX_ROWS:
-        raise FieldInvalid("file", "file.too_many_rows", f"一次最多导入 {MAX_ROWS} 行")
+        raise RuleViolation("file.too_many_rows", f"一次最多导入 {MAX_ROWS} 行", field="file")
     return rows, skipped, errors
 
 
@@ -742,7 +744,7 @@ async def import_targets(principal: ProvinceAdmin, rt: RT,
                                             Query(description="true：只校验，不写入")] = False) -> TargetsImportOut:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise FieldInvalid("file", "file.size", f"文件不能超过 {MAX_UPLOAD // (1024 * 1024)} MB")
+        raise RuleViolation("file.size", f"文件不能超过 {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
     table = await asyncio.to_thread(read_table, file.filename or "", data)
     rows, skipped, errors = parse_rows(table)
     if errors:

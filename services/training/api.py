@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
@@ -13,6 +13,7 @@ from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import BusinessDate, CityCode
 from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
+from libs.common.sheets import http as sheets_http
 from services.training import exports, policy, service
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number
 from services.training.schemas import (
@@ -34,10 +35,12 @@ from services.training.schemas import (
     TraineeRecord,
     WithdrawIn,
 )
+from services.training.sheets import ENROLMENTS
 from services.training.views import class_out, enrolment_out
 
 router = APIRouter(prefix="/api/v1")
 Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGERS))]
+MAX_BATCH = 300  # EnrolmentBatchIn.items
 ClassId = Annotated[int, Path(ge=1, le=2**63 - 1, description="培训班 id")]
 EnrolmentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="报名记录 id")]
 #: Tags as FastAPI types them (``list[str | Enum]``).
@@ -117,9 +120,30 @@ async def enrol(class_id: ClassId, body: EnrolmentIn, principal: Manager, rt: RT
 
 
 @router.post("/classes/{class_id}/enrolments/batch", status_code=201, response_model=list[EnrolmentOut],
-             tags=TRAINEES, summary="批量报名 enrol a list (all or none)")
-async def enrol_batch(class_id: ClassId, body: EnrolmentBatchIn, principal: Manager, rt: RT) -> list[EnrolmentOut]:
-    return [enrolment_out(e) for e in await service.enrol(rt, principal, class_id, body.items, batch=True)]
+             tags=TRAINEES, summary="批量报名 enrol a list (all or none; JSON, .xlsx or .csv)",
+             description="全部合格才写入，否则 422 逐个报告错误。"
+                         "也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），"
+                         "错误另注明 Excel 行号（sheet_row）与列名（column）；"
+                         "dry_run=true 只校验不写入（返回空列表）。",
+             openapi_extra=sheets_http.openapi(EnrolmentBatchIn, "学员名单"),
+             responses={200: {"description": "dry_run=true：校验通过，未写入（空列表）"}})
+async def enrol_batch(request: Request, class_id: ClassId, principal: Manager, rt: RT,
+                      dry_run: Annotated[bool, Query(description="只校验、不写入")] = False) -> Response:
+    bulk = await sheets_http.read_bulk(request, EnrolmentBatchIn, "items", ENROLMENTS, MAX_BATCH)
+
+    async def call() -> list[EnrolmentOut]:
+        return [enrolment_out(e) for e in await service.enrol(rt, principal, class_id, bulk.body.items, batch=True,
+                                                              dry_run=dry_run)]
+
+    return await sheets_http.run(request, bulk.sheet, call, dry_run, rows_field="items",
+                                 status=200 if dry_run else 201)
+
+
+@router.get("/enrolments/template", tags=TRAINEES, response_class=Response,
+            summary="学员名单导入模板 the enrolment list template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def enrolment_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(ENROLMENTS, "培训班学员名单-导入模板.xlsx")
 
 
 @router.get("/classes/{class_id}/enrolments", response_model=list[EnrolmentOut], tags=TRAINEES,

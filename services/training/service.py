@@ -353,8 +353,9 @@ def _enrolment(cls: TrainingClass, item: EnrolmentIn, key: str, enterprise, exis
 
 
 async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[EnrolmentIn],
-                batch: bool = False) -> list[Enrolment]:
-    """Enrol trainees, all or none; capacity is checked under the class's row lock."""
+                batch: bool = False, dry_run: bool = False) -> list[Enrolment]:
+    """Enrol trainees, all or none; capacity is checked under the class's row lock. ``dry_run``:
+    every check, nothing written (an empty list)."""
     secret = rt.settings.person_key_secret.get_secret_value()
     async with rt.unit_of_work() as uow:
         session = uow.session
@@ -376,6 +377,8 @@ async def enrol(rt: Runtime, principal: Principal, class_id: int, items: list[En
                                {"class_id": class_id, "name": e.name, "id_masked": e.id_masked, "uscc": e.uscc})
             uow.emit(ev.TraineeEnrolled(**_trainee_fields(cls, e), enrolled_count=cls.enrolled))
             out.append(e)
+        if dry_run:
+            return []
         await uow.commit()
     return out
 

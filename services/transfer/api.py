@@ -4,7 +4,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from libs.common import divisions
@@ -15,6 +15,7 @@ from libs.common.identifiers import IdentifierError, validate_patent_number
 from libs.common.list_export import SHEET_RESPONSES, Listing
 from libs.common.pagination import Page
 from libs.common.rules import RuleViolation
+from libs.common.sheets import http as sheets_http
 from services.transfer import carriers, exports, library, matching_events, needs, open_licences, policy, records
 from services.transfer.domain import (
     CARRIER_KIND_NAMES,
@@ -61,6 +62,7 @@ from services.transfer.schemas import (
     TransferCreate,
     TransferOut,
 )
+from services.transfer.sheets import TRANSFERS
 from services.transfer.views import carrier_out, licence_out, to_out
 
 router = APIRouter(prefix="/api/v1")
@@ -99,15 +101,29 @@ async def create_transfer(body: TransferCreate, principal: Writer, rt: RT, respo
 
 
 @router.post("/transfers/bulk", response_model=BulkOut, tags=T_RECORDS,
-             summary="批量导入转让许可记录 bulk import (thousands of rows, per-row errors)",
+             summary="批量导入转让许可记录 bulk import (JSON, .xlsx or .csv; per-row errors)",
              description="逐行校验；默认写入全部合法行（一个事务），不合法行不写入并逐行报告错误（行号、字段、规则、说明）。"
-                         "atomic=true 时任一行不合法则全部不写入，返回 422 及全部行错误。每写入一行发布一条 "
-                         "ipp.transfer.record.registered.v1 事件。")
-async def bulk_transfers(body: BulkIn, principal: BulkWriter, rt: RT,
-                         atomic: Annotated[bool, Query(description="全部成功才写入")] = False) -> BulkOut:
-    if len(body.records) > rt.settings.bulk_max_rows:
-        raise RuleViolation("bulk.too_many", f"单次最多导入 {rt.settings.bulk_max_rows} 行", field="records")
-    return await records.bulk_register(rt, principal, body.records, atomic)
+                         "atomic=true 时任一行不合法则全部不写入，返回 422 及全部行错误；dry_run=true 只校验不写入。"
+                         "每写入一行发布一条 ipp.transfer.record.registered.v1 事件。"
+                         "也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），错误另注明 Excel 行号与列名；"
+                         "Accept 为 xlsx 时返回标注错误的工作簿。",
+             openapi_extra=sheets_http.openapi(BulkIn, "转让许可记录"))
+async def bulk_transfers(request: Request, principal: BulkWriter, rt: RT,
+                         atomic: Annotated[bool, Query(description="全部成功才写入")] = False,
+                         dry_run: Annotated[bool, Query(description="只校验、不写入")] = False) -> Response:
+    max_rows = rt.settings.bulk_max_rows
+    bulk = await sheets_http.read_bulk(request, BulkIn, "records", TRANSFERS, max_rows)
+    if len(bulk.body.records) > max_rows:
+        raise RuleViolation("bulk.too_many", f"单次最多导入 {max_rows} 行", field="records")
+    return await sheets_http.run(request, bulk.sheet, lambda: records.bulk_register(
+        rt, principal, bulk.body.records, atomic, dry_run), dry_run)
+
+
+@router.get("/transfers/bulk/template", tags=T_RECORDS, response_class=Response,
+            summary="批量导入模板 the import template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def transfer_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(TRANSFERS, "专利转让许可记录-导入模板.xlsx")
 
 
 @router.get("/transfers", response_model=Page[TransferOut], response_model_by_alias=True, tags=T_RECORDS,

@@ -217,8 +217,10 @@ async def _write_batch(uow, principal: Principal, planned: list[Planned], batch_
         raise RuleViolation("transfer.exists", "部分登记编号已被同时提交的其他请求占用，请重试") from None
 
 
-async def bulk_register(rt: Runtime, principal: Principal, rows: list[dict[str, Any]], atomic: bool) -> BulkOut:
-    """Validate every row; write the good ones in one transaction (``atomic``: all or nothing)."""
+async def bulk_register(rt: Runtime, principal: Principal, rows: list[dict[str, Any]], atomic: bool,
+                        dry_run: bool = False) -> BulkOut:
+    """Validate every row; write the good ones in one transaction (``atomic``: all or nothing;
+    ``dry_run``: nothing, the answer says what would be refused)."""
     started = time.perf_counter()
     policy.ensure_role(principal, policy.BULK_WRITERS, "不能批量导入转让许可记录")
     items, errors = _parse_rows(rows)
@@ -231,13 +233,15 @@ async def bulk_register(rt: Runtime, principal: Principal, rows: list[dict[str, 
             raise ProblemError(422, "bulk-rejected", "批量导入未写入：存在不合法的行",
                                f"{len(bad_rows)} 行不合法（atomic=true：全部不写入）", errors=errors,
                                received=len(rows), rejected=len(bad_rows))
+        if dry_run:
+            planned = []
         if planned:
             await _write_batch(uow, principal, planned, batch_id, {
                 "rows": len(rows), "written": len(planned), "rejected": len(bad_rows), "atomic": atomic})
     ids: list[str | None] = [None] * len(rows)
     for p in planned:
         ids[p.row] = p.values["id"]
-    return BulkOut(atomic=atomic, received=len(rows), written=len(planned), rejected=len(bad_rows),
+    return BulkOut(atomic=atomic, dry_run=dry_run, received=len(rows), written=len(planned), rejected=len(bad_rows),
                    batch_id=batch_id if planned else None, ids=ids, errors=[RowError(**e) for e in errors],
                    elapsed_ms=int((time.perf_counter() - started) * 1000))
 

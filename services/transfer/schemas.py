@@ -144,10 +144,13 @@ class RowError(BaseModel):
     field: str
     rule: str
     message: str
+    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
+    column: str | None = Field(None, description="上传文件时：该列的表头")
 
 
 class BulkOut(BaseModel):
     atomic: bool
+    dry_run: bool = Field(False, description="只校验、未写入")
     received: int
     written: int
     rejected: int = Field(description="有错误、未写入的行数")

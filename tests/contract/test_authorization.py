@@ -84,6 +84,9 @@ PUBLIC: dict[str, str] = {
 #: Bulk imports judge each row: rows of another city or bank are per-row errors (a 200 that writes
 #: nothing), not a 403 for the whole request.
 PER_ROW: dict[str, str] = {
+    "enterprise POST /api/v1/enterprises/bulk": "docs/imports.md: another city's enterprise is a per-row error",
+    "enterprise POST /api/v1/tier-recommendations/bulk":
+        "docs/imports.md: another city's enterprise is a per-row error",
     "finance POST /api/v1/pledges/bulk": "finance: per-row forbidden-city / forbidden-lender",
     "transfer POST /api/v1/transfers/bulk":
         "docs/programmes/transfer.md: in a bulk import another city is a per-row error",
@@ -171,6 +174,8 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
         path={"uscc": uscc, "year": year, "rec_id": rec["id"], "membership_id": membership["id"]},
         bodies={
             "POST /api/v1/enterprises": enterprise(random_uscc(CITY)),
+            "POST /api/v1/enterprises/bulk": {"rows": [enterprise(random_uscc(CITY))]},
+            "POST /api/v1/tier-recommendations/bulk": {"rows": [{"uscc": uscc, **recommendation}]},
             "PATCH /api/v1/enterprises/{uscc}": {"name": "武汉测试科技更名有限公司"},
             "PUT /api/v1/enterprises/{uscc}/figures/{year}": figures,
             "POST /api/v1/enterprises/{uscc}/tier-recommendations": recommendation,

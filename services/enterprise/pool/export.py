@@ -6,7 +6,7 @@ import io
 from datetime import date, datetime
 from urllib.parse import quote
 
-import xlsxwriter  # type: ignore[import-untyped]  # no stubs shipped
+import xlsxwriter  # no stubs shipped
 
 from services.enterprise.pool.domain import CRITERIA_CODES, CRITERIA_TITLES, Outcome
 from services.enterprise.pool.lists import ListedMember

@@ -12,6 +12,7 @@ from libs.common.auth import CurrentPrincipal, Role, ensure_city_access
 from libs.common.errors import Forbidden, ProblemError, field_error
 from libs.common.list_export import SHEET_RESPONSES, WantsSheet, export_response, in_chunks
 from libs.common.rules import RuleViolation
+from libs.common.sheets import Sheet
 from services.reporting import exports
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
@@ -24,7 +25,7 @@ from services.reporting.statistics.schemas import (
     ImportSummary,
     ReopenIn,
 )
-from services.reporting.statistics.upload import read_rows
+from services.reporting.statistics.upload import locate, read_sheet
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["统计数据 statistics"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -44,8 +45,9 @@ async def elements(principal: CurrentPrincipal) -> list[dict]:
     return [e.as_dict() for e in ELEMENTS.values()]
 
 
-async def _value_set(request: Request) -> DataValueSetIn:
+async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
     kind = request.headers.get("content-type", "")
+    sheet: Sheet | None = None
     if kind.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
@@ -54,7 +56,8 @@ async def _value_set(request: Request) -> DataValueSetIn:
         data = await upload.read(MAX_UPLOAD + 1)
         if len(data) > MAX_UPLOAD:
             raise RuleViolation("file.size", "文件不能超过 20 MB", field="file")
-        doc: dict[str, Any] = {"values": read_rows(upload.filename or "", data)}
+        sheet = read_sheet(upload.filename or "", data)
+        doc: dict[str, Any] = {"values": [sheet.spec.build(r.values) for r in sheet.rows]}
         for name in ("period", "org_unit", "source_system"):
             if form.get(name):
                 doc[name] = str(form.get(name))
@@ -64,7 +67,7 @@ async def _value_set(request: Request) -> DataValueSetIn:
         except ValueError:
             raise RuleViolation("json.invalid", "请求体不是合法的 JSON", field="body") from None
     try:
-        return DataValueSetIn.model_validate(doc)
+        return DataValueSetIn.model_validate(doc), sheet
     except ValidationError as exc:
         errors = [field_error(".".join(str(p) for p in e["loc"]) or "body", e["type"], e["msg"])
                   for e in exc.errors()[:100]]
@@ -81,8 +84,15 @@ async def _value_set(request: Request) -> DataValueSetIn:
 async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
                  dry_run: Annotated[bool, Query(description="只校验、不写入")] = False,
                  atomic: Annotated[bool, Query(description="有冲突则全部不写入")] = False):
-    body = await _value_set(request)
-    summary, status = await service.submit(rt, principal, body, dry_run=dry_run, atomic=atomic)
+    body, sheet = await _value_set(request)
+    try:
+        summary, status = await service.submit(rt, principal, body, dry_run=dry_run, atomic=atomic)
+    except ProblemError as exc:
+        if sheet is not None and isinstance(exc.extra.get("conflicts"), list):
+            locate(sheet, exc.extra["conflicts"])
+        raise
+    if sheet is not None:
+        locate(sheet, summary.get("conflicts") or [])
     return JSONResponse(summary, status_code=status)
 
 

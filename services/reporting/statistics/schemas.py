@@ -26,6 +26,8 @@ class Conflict(BaseModel):
     field: str
     rule: str
     message: str
+    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
+    column: str | None = Field(None, description="上传文件时：该列的表头")
 
 
 class Counts(BaseModel):

@@ -205,6 +205,7 @@ async def test_csv_and_xlsx_uploads_go_through_the_same_validator(api):
     assert resp.status_code == 200, resp.text
     assert resp.json()["counts"]["imported"] == 1
     assert [(c["index"], c["rule"]) for c in resp.json()["conflicts"]] == [(1, "value.negative")]
+    assert (resp.json()["conflicts"][0]["sheet_row"], resp.json()["conflicts"][0]["column"]) == (3, "数值")
 
     from io import BytesIO
 

@@ -252,7 +252,10 @@ async def test_openapi_documents_examples_and_problem_codes(api):
     schemas = doc["components"]["schemas"]
     assert schemas["TransferCreate"]["examples"][0]["from"]["kind"] == "university"
     assert "from" in schemas["TransferCreate"]["properties"]
-    for name in ("BulkIn", "OpenLicenceCreate", "LibraryEntryCreate", "NeedCreate", "MatchingEventCreate"):
+    for name in ("OpenLicenceCreate", "LibraryEntryCreate", "NeedCreate", "MatchingEventCreate"):
         assert schemas[name].get("examples"), name
+    bulk = doc["paths"]["/api/v1/transfers/bulk"]["post"]["requestBody"]["content"]  # JSON or a file, inline
+    assert bulk["application/json"]["schema"]["examples"]
+    assert "file" in bulk["multipart/form-data"]["schema"]["properties"]
     assert {"/api/v1/transfers/bulk", "/api/v1/needs/{need_id}/matches", "/api/v1/known-enterprises/{uscc}"} <= set(
         doc["paths"])
