@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import httpx
 from pydantic import BaseModel, TypeAdapter
@@ -64,6 +64,8 @@ class Call:
     body: Any = None
     params: Mapping[str, Any] | None = None
     none_on_404: bool = False
+    #: a multipart upload instead of a JSON body: ``{"file": (filename, content)}``
+    files: Mapping[str, tuple[str, bytes]] | None = None
 
     def json(self, options: Mapping[str, Any]) -> Any:
         """The body as JSON-ready data, pydantic models written with ``options``."""
@@ -110,6 +112,16 @@ def patch(path: str, out: Any, body: Any = None, /, **params: Any) -> Call:
     return _build("PATCH", path, out, body, params, False)
 
 
+def upload(path: str, out: Any, filename: str, content: bytes, /, **params: Any) -> Call:
+    """A POST of a workbook or CSV (multipart field ``file``) to a bulk import path."""
+    values = {k: _param(v) for k, v in params.items() if v is not None}
+    return Call("POST", path, out, None, values or None, files={"file": (filename, content)})
+
+
+#: ``out`` of a call whose answer is a file (a workbook): the raw bytes come back.
+FILE = bytes
+
+
 def parse_response(response: httpx.Response, out: Any, none_on_404: bool = False) -> Any:
     if none_on_404 and response.status_code == 404:
         return None
@@ -121,6 +133,8 @@ def parse_response(response: httpx.Response, out: Any, none_on_404: bool = False
         raise ApiError(response.status_code, problem)
     if out is None:
         return response.json()
+    if out is FILE:
+        return response.content
     return TypeAdapter(out).validate_python(response.json())
 
 
@@ -133,6 +147,20 @@ class ClientCalls:
     def _call(self, call: Call) -> Any:  # implemented by ApiClient and AsyncApiClient
         raise NotImplementedError
 
+    # --- workbooks, the same for every service (docs/exports.md, docs/imports.md)
+    def export_list(self, path: str, **filters: Any) -> bytes:
+        """Every row of the list at ``path`` (``/api/v1/pledges``) with these filters, as .xlsx bytes."""
+        return cast(bytes, self._call(get(path, FILE, format="xlsx", **filters)))
+
+    def import_file(self, path: str, filename: str, content: bytes, *, dry_run: bool = False,
+                    atomic: bool | None = None) -> Any:
+        """Upload a workbook or CSV to the bulk import at ``path``; the JSON import summary comes back."""
+        return self._call(upload(path, None, filename, content, dry_run=dry_run or None, atomic=atomic))
+
+    def import_template(self, path: str) -> bytes:
+        """The .xlsx template of the bulk import whose template is at ``path`` (``…/bulk/template``)."""
+        return cast(bytes, self._call(get(path, FILE)))
+
 
 class ApiClient(ClientCalls):
     """Synchronous client: ``with XClient(base_url, token) as c: c.method(...)``."""
@@ -144,7 +172,8 @@ class ApiClient(ClientCalls):
                                  headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     def _call(self, call: Call) -> Any:
-        response = self.http.request(call.method, call.path, json=call.json(self.body_options), params=call.params)
+        response = self.http.request(call.method, call.path, json=None if call.files else call.json(self.body_options),
+                                     params=call.params, files=call.files)
         return parse_response(response, call.out, call.none_on_404)
 
     def close(self) -> None:
@@ -167,8 +196,9 @@ class AsyncApiClient(ClientCalls):
                                       headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
     async def _call(self, call: Call) -> Any:  # the awaitable of what ClientCalls._call types
-        response = await self.http.request(call.method, call.path, json=call.json(self.body_options),
-                                           params=call.params)
+        response = await self.http.request(call.method, call.path,
+                                           json=None if call.files else call.json(self.body_options),
+                                           params=call.params, files=call.files)
         return parse_response(response, call.out, call.none_on_404)
 
     async def aclose(self) -> None:

@@ -29,9 +29,11 @@ from services.enterprise.pool.schemas import (
 from services.enterprise.pool.schemas import RejectIn as PoolRejectIn
 from services.enterprise.schemas import (
     ApproveIn,
+    EnterpriseBulkOut,
     EnterpriseCreate,
     EnterpriseOut,
     EnterpriseUpdate,
+    RecommendationBulkOut,
     RecommendationIn,
     RecommendationOut,
     RejectIn,
@@ -48,6 +50,16 @@ class _Methods(ClientCalls):
 
     def create_enterprise(self, data: EnterpriseCreate) -> EnterpriseOut:
         return self._call(post("/api/v1/enterprises", EnterpriseOut, data))
+
+    def import_enterprises(self, rows: list[dict], atomic: bool = False, dry_run: bool = False) -> EnterpriseBulkOut:
+        """Register or update up to 10,000 enterprises (with a year's figures) in one request."""
+        return self._call(post("/api/v1/enterprises/bulk", EnterpriseBulkOut, {"rows": rows}, atomic=atomic,
+                               dry_run=dry_run))
+
+    def import_recommendations(self, rows: list[dict], atomic: bool = False,
+                               dry_run: bool = False) -> RecommendationBulkOut:
+        return self._call(post("/api/v1/tier-recommendations/bulk", RecommendationBulkOut, {"rows": rows},
+                               atomic=atomic, dry_run=dry_run))
 
     def get_enterprise(self, uscc: str) -> EnterpriseOut:
         return self._call(get(f"/api/v1/enterprises/{uscc}", EnterpriseOut))
