@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date
@@ -178,7 +179,9 @@ async def assert_oversized_bodies_refused(app: FastAPI, client: httpx.AsyncClien
 
     tried = 0
     for path, ops in app.openapi()["paths"].items():
-        url = path.replace("{", "").replace("}", "")  # the size is judged before any id is looked up
+        # Any id will do (the size is judged before a record is looked up); a number also passes an
+        # int path parameter, so an endpoint that reads its body itself (uploads) gets to read it.
+        url = re.sub(r"\{[^}]+\}", "1", path)
         for method, op in ops.items():
             if method not in ("post", "put", "patch"):
                 continue

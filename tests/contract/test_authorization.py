@@ -76,6 +76,9 @@ PUBLIC: dict[str, str] = {
     "reporting GET /api/v1/indicators/ranking": _REPORTING_PUBLIC,
     "reporting GET /api/v1/statistics/approvals": _REPORTING_PUBLIC,
     "reporting GET /api/v1/targets": _REPORTING_PUBLIC,
+    "reporting POST /api/v1/indicators/stream/tickets": (
+        "a 60-second credential that opens only the live stream of the indicators, which every signed-in role "
+        "reads (" + _REPORTING_PUBLIC + ")"),
     "enterprise GET /api/v1/pool/bank-list": (
         "docs/programmes/pool.md: the members' list is pushed to every bank (成长计划 三(三) 面向银行业金融机构推送"
         "入库企业名单), so any bank reads all cities; a city officer still reads only its own city"),
@@ -102,6 +105,7 @@ VIEWER_FORBIDDEN_READS: dict[str, str] = {
 #: POSTs that only read ("service METHOD /path" -> why); they are judged as reads.
 READ_POSTS: dict[str, str] = {
     "training POST /api/v1/trainees/lookup": "a person's record by 身份证号; viewers and integration read everything",
+    "reporting POST /api/v1/indicators/stream/tickets": "issues a ticket to read the live stream; writes nothing",
 }
 
 #: Never called with a valid token: the response is an endless event stream.

@@ -253,6 +253,6 @@ def test_a_lost_connection_to_the_api_says_so_reconnects_and_clears_the_banner(p
     assert platform.wait_ready(names=["reporting"], timeout=90)["reporting"]
     expect(page.locator("#banner")).to_be_hidden(timeout=WAIT_MS)
     expect(page.locator("#live")).to_have_text("实时更新中")
-    expect(page.locator("#tiles .tile")).to_have_count(7)
+    expect(page.locator("#tiles .tile")).to_have_count(8)
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
     page.close()

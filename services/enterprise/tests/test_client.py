@@ -180,23 +180,23 @@ async def test_sync_client_over_http(live_url):
 async def test_async_client_bulk_imports_uploads_templates_and_exports(api, app):
     """The workbook calls every client has (export_list, import_file, import_template) and the
     enterprise bulk calls, against the service."""
-    c = async_client(app, "province-admin")
-    rows = [enterprise_body(random_uscc("420500")) for _ in range(3)]
-    dry = await c.import_enterprises(rows, dry_run=True)
-    assert (dry.dry_run, dry.registered, dry.written) == (True, 3, 0)
-    done = await c.import_enterprises(rows)
-    assert (done.registered, done.rejected) == (3, 0)
-    again = await c.import_enterprises(rows)
-    assert (again.registered, again.unchanged) == (0, 3)
+    async with async_client(app, "province-admin") as c:
+        rows = [enterprise_body(random_uscc("420500")) for _ in range(3)]
+        dry = await c.import_enterprises(rows, dry_run=True)
+        assert (dry.dry_run, dry.registered, dry.written) == (True, 3, 0)
+        done = await c.import_enterprises(rows)
+        assert (done.registered, done.rejected) == (3, 0)
+        again = await c.import_enterprises(rows)
+        assert (again.registered, again.unchanged) == (0, 3)
 
-    template = await c.import_template("/api/v1/enterprises/bulk/template")
-    assert template[:2] == b"PK"  # a zip: .xlsx
-    csv = "uscc,name,industry,size_class,ownership\n" f"{random_uscc('420500')},宜昌示例材料有限公司,P1,small,private\n"
-    summary = await c.import_file("/api/v1/enterprises/bulk", "企业.csv", csv.encode("gb18030"))
-    assert summary["registered"] == 1 and summary["rejected"] == 0
+        template = await c.import_template("/api/v1/enterprises/bulk/template")
+        assert template[:2] == b"PK"  # a zip: .xlsx
+        csv = ("uscc,name,industry,size_class,ownership\n"
+               f"{random_uscc('420500')},宜昌示例材料有限公司,P1,small,private\n")
+        summary = await c.import_file("/api/v1/enterprises/bulk", "企业.csv", csv.encode("gb18030"))
+        assert summary["registered"] == 1 and summary["rejected"] == 0
 
-    book = await c.export_list("/api/v1/enterprises")
-    sheet = CalamineWorkbook.from_filelike(io.BytesIO(book)).get_sheet_by_index(0).to_python()
-    exported = [row[sheet[1].index("uscc")] for row in sheet[2:]]
-    assert {r["uscc"] for r in rows} <= set(exported) and len(exported) == 4
-    await c.aclose()
+        book = await c.export_list("/api/v1/enterprises")
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(book)).get_sheet_by_index(0).to_python()
+        exported = [row[sheet[1].index("uscc")] for row in sheet[2:]]
+        assert {r["uscc"] for r in rows} <= set(exported) and len(exported) == 4
