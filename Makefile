@@ -51,6 +51,8 @@ bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performanc
 	$(BIN)/python -m bench.enterprise_write
 	$(BIN)/python -m bench.freshness
 	$(BIN)/python -m bench.transfer_bulk
+	$(BIN)/python -m bench.rebuild --events 100000
+	$(BIN)/python -m bench.restart --events 20000
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs
