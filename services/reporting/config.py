@@ -16,9 +16,7 @@ class ReportingSettings(ServiceSettings):
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
                                                             "training", "reporting")]
     #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
-    #: A batch's KPI rows cost about the same whatever its size, so a rebuild (a backlog of events)
-    #: folds in large batches; live traffic is cut by ``batch_within`` long before.
-    batch_max: int = 5000
+    batch_max: int = 1000
     batch_within: float = 0.02
     #: Longest a fetch may wait at the broker when nothing is there (faust's own default is 1500 ms).
     fetch_max_wait_ms: int = 50

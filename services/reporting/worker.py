@@ -121,8 +121,6 @@ def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
         broker_session_timeout=settings.worker_session_timeout,
         broker_heartbeat_interval=settings.worker_session_timeout / 3,
         broker_rebalance_timeout=settings.worker_session_timeout,
-        # the stream's buffer holds two full batches, so a backlog is folded batch_max at a time
-        stream_buffer_maxsize=max(4096, 2 * settings.batch_max),
     )
 
     async def dead_letter(rec: Incoming, exc: BaseException) -> None:
