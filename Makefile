@@ -67,6 +67,8 @@ bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performanc
 	$(BIN)/python -m bench.transfer_bulk
 	$(BIN)/python -m bench.demo_load
 	$(BIN)/python -m bench.transfer_xlsx
+	$(BIN)/python -m bench.rebuild --events 100000
+	$(BIN)/python -m bench.restart --events 20000
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs

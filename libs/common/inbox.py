@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,12 +113,15 @@ class IdempotentProcessor:
                 inbox_table.c.consumer == self.consumer,
                 inbox_table.c.event_id.in_([r.cloud_event.id for r in records])))).all())
             fresh: list[Incoming] = []
+            duplicates: Counter[str] = Counter()
             for rec in records:
                 if rec.cloud_event.id in seen:
-                    CONSUMER_EVENTS.labels(self.service, rec.topic, "duplicate").inc()
+                    duplicates[rec.topic] += 1
                     continue
                 seen.add(rec.cloud_event.id)
                 fresh.append(rec)
+            for topic, count in duplicates.items():
+                CONSUMER_EVENTS.labels(self.service, topic, "duplicate").inc(count)
             if not fresh:
                 return
             with consume_span(self.consumer, fresh[0].topic, [r.cloud_event.traceparent for r in fresh]):
@@ -129,8 +133,8 @@ class IdempotentProcessor:
                     for r in fresh])
                 if self._before_commit:
                     await self._before_commit(session, result)
-        for rec in fresh:
-            CONSUMER_EVENTS.labels(self.service, rec.topic, "applied").inc()
+        for topic, count in Counter(rec.topic for rec in fresh).items():
+            CONSUMER_EVENTS.labels(self.service, topic, "applied").inc(count)
         if self._after_commit:
             maybe = self._after_commit(result)
             if asyncio.iscoroutine(maybe):

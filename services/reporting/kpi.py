@@ -82,11 +82,13 @@ async def apply_deltas(session: AsyncSession, deltas: Iterable[Delta]) -> set[tu
     if not summed:
         return set()
     table = IndicatorDelta.__table__
-    stmt = _insert(session)(table).values([
-        {"indicator": i, "city": c, "year": y, "month": m, "amount": a} for (i, c, y, m), a in sorted(summed.items())])
+    # One statement executed for many parameter sets: compiled once and cached (a multi-row VALUES
+    # clause would be a new statement to compile for every batch).
+    stmt = _insert(session)(table)
     stmt = stmt.on_conflict_do_update(index_elements=["indicator", "city", "year", "month"],
                                       set_={"amount": table.c.amount + stmt.excluded.amount})
-    await session.execute(stmt)
+    await session.execute(stmt, [
+        {"indicator": i, "city": c, "year": y, "month": m, "amount": a} for (i, c, y, m), a in sorted(summed.items())])
     return {(i, c, y) for i, c, y, _ in summed}
 
 
@@ -100,13 +102,12 @@ async def apply_stat_deltas(session: AsyncSession, deltas: Iterable[StatDelta]) 
     if not summed:
         return set()
     table = StatFolded.__table__
-    stmt = _insert(session)(table).values([
-        {"element": e, "org_unit": o, "period": p, "amount": a, "count": n}
-        for (e, o, p), (a, n) in sorted(summed.items())])
+    stmt = _insert(session)(table)
     stmt = stmt.on_conflict_do_update(index_elements=["element", "org_unit", "period"],
                                       set_={"amount": table.c.amount + stmt.excluded.amount,
                                             "count": table.c.count + stmt.excluded.count})
-    await session.execute(stmt)
+    await session.execute(stmt, [{"element": e, "org_unit": o, "period": p, "amount": a, "count": n}
+                                 for (e, o, p), (a, n) in sorted(summed.items())])
     return {(STAT_INDICATOR[e], o, periods.parse(p).year) for e, o, p in summed if e in STAT_INDICATOR}
 
 
@@ -136,29 +137,44 @@ class Snapshot:
     @classmethod
     async def load(cls, session: AsyncSession, year: int, codes: Iterable[str] | None = None,
                    today: date | None = None) -> Snapshot:
+        return (await cls.load_years(session, [year], codes, today))[year]
+
+    @classmethod
+    async def load_years(cls, session: AsyncSession, years: Iterable[int], codes: Iterable[str] | None = None,
+                         today: date | None = None) -> dict[int, Snapshot]:
+        """Snapshots of several years from one read of each table (the stream worker's KpiUpdated rows
+        of a batch span every year a stock change carries into)."""
+        wanted = sorted(set(years))
         codes = list(codes or INDICATORS)
         stored = _stored(codes)
+        today = today or today_in_china()
+        # One dict of sums up to the last year serves every year: a value only reads the months it needs.
         deltas: dict[tuple[str, str], dict[tuple[int, int], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         plain = [c for c in stored if not INDICATORS[c].statistic and INDICATORS[c].kind != "ratio"]
         if plain:
             # plain rows, not ORM objects: a city=all read loads tens of thousands of them
-            d = IndicatorDelta
-            for indicator, city, y, month, amount in (await session.execute(
-                    select(d.indicator, d.city, d.year, d.month, d.amount).where(
-                        d.indicator.in_(plain), d.year <= year))).tuples():
-                deltas[(indicator, city)][(y, month)] += amount
-                deltas[(indicator, PROVINCE)][(y, month)] += amount
-        stats: dict[tuple[str, str], dict[Period, Decimal]] = defaultdict(dict)
+            t = IndicatorDelta.__table__
+            for indicator, city, y, m, amount in (await session.execute(
+                    select(t.c.indicator, t.c.city, t.c.year, t.c.month, t.c.amount).where(
+                        t.c.indicator.in_(plain), t.c.year <= wanted[-1]))).tuples():
+                deltas[(indicator, city)][(y, m)] += amount
+                deltas[(indicator, PROVINCE)][(y, m)] += amount
+        stats: dict[int, dict[tuple[str, str], dict[Period, Decimal]]] = {y: defaultdict(dict) for y in wanted}
         elements = [INDICATORS[c].statistic for c in stored if INDICATORS[c].statistic]
         if elements:
-            for s in (await session.execute(select(StatFolded).where(
-                    StatFolded.element.in_(elements), StatFolded.count > 0))).scalars():
-                p = periods.parse(s.period)
-                if year - 1 <= p.year <= year:
-                    stats[(STAT_INDICATOR[s.element], s.org_unit)][p] = s.amount
-        targets = {(t.indicator, t.city): t for t in (await session.execute(
-            select(Target).where(Target.year == year, Target.indicator.in_(codes)))).scalars()}
-        return cls(year, codes, deltas, stats, targets, today or today_in_china())
+            t = StatFolded.__table__
+            for element, org_unit, period, amount in (await session.execute(
+                    select(t.c.element, t.c.org_unit, t.c.period, t.c.amount).where(
+                        t.c.element.in_(elements), t.c.count > 0))).tuples():
+                p = periods.parse(period)
+                for y in (p.year, p.year + 1):
+                    if y in stats:
+                        stats[y][(STAT_INDICATOR[element], org_unit)][p] = amount
+        targets: dict[int, dict[tuple[str, str], Target]] = {y: {} for y in wanted}
+        for target in (await session.execute(
+                select(Target).where(Target.year.in_(wanted), Target.indicator.in_(codes)))).scalars():
+            targets[target.year][(target.indicator, target.city)] = target
+        return {y: cls(y, codes, deltas, stats[y], targets[y], today) for y in wanted}
 
     # --- values ---------------------------------------------------------------------------------
     def value(self, code: str, city: str, period: Period) -> Decimal | None:
@@ -290,10 +306,12 @@ async def rows_for_keys(session: AsyncSession, keys: set[tuple[str, str, int]], 
     for key in keys:
         for code, city, y in affected_keys(key, up_to_year):
             wanted[y].add((code, city))
+    if not wanted:
+        return []
+    snaps = await Snapshot.load_years(session, wanted, sorted({i for pairs in wanted.values() for i, _ in pairs}))
     out: list[KpiRow] = []
     for y, pairs in sorted(wanted.items()):
-        snap = await Snapshot.load(session, y, sorted({i for i, _ in pairs}))
-        out.extend(snap.row(code, city) for code, city in sorted(pairs))
+        out.extend(snaps[y].row(code, city) for code, city in sorted(pairs))
     return out
 
 
