@@ -66,13 +66,16 @@ def build_plan(enterprises: list[DemoEnterprise], seed: int, today: date) -> lis
         for kind, counts in BATCHES.items():
             for i in range(counts[1] if year == 2025 else counts[0]):
                 city = "420100" if i == 0 else cities[(n + i) % len(cities)]
-                approved = min(today, date(year, 1, 1) + timedelta(days=rng.randint(30, 300)))
+                # 2024's first operations centre opens early that year: it is the one whose failed
+                # review and revocation the demo shows, whatever the seed.
+                shown_revoked = year == 2024 and kind == "operations_centre" and i == 0
+                approved = min(today, date(year, 1, 1) + timedelta(days=rng.randint(30, 60 if shown_revoked else 300)))
                 body = {"kind": kind, "name": f"{CITIES[city]}{rng.choice(FIELDS)}{LABELS[kind]}（{year}-{i + 1:02d}）",
                         "city": city, "level": "national" if kind == "patent_pool" and i == 0 else "provincial",
                         "field": rng.choice(FIELDS), "approved_on": approved.isoformat(),
                         **_host(rng, kind, city, enterprises)}
                 established = approved + timedelta(days=rng.randint(30, 120))
-                operating = established <= today and rng.random() < 0.8
+                operating = established <= today and (rng.random() < 0.8 or shown_revoked)
                 review = ({"year": 2024, "result": rng.choice(["excellent", "qualified", "qualified"])}
                           if operating and year == 2024 and established.year == 2024 else None)
                 plan.append(PlannedCarrier(body, established if operating else None, review, None))
