@@ -44,7 +44,7 @@ def migrate(service: str = typer.Argument("all", help="a service name or 'all'")
 @app.command()
 def worker(service: str = typer.Argument("reporting"), metrics_port: int = WORKER_METRICS_PORT,
            log_level: str = "warning") -> None:
-    """Run the reporting stream worker (faust-streaming)."""
+    """Run the reporting stream worker."""
     if service != "reporting":
         raise typer.BadParameter("only the reporting service has a stream worker")
     from services.reporting.worker import run_worker

@@ -170,12 +170,42 @@ def producer_dead_letter(producer_getter: Callable[[], Any],
     return _send
 
 
+class DeadLetters:
+    """The ``dead_letter`` of a consumer: its own producer, started at the first dead letter (most
+    consumers never send one) and stopped with ``close()``."""
+
+    def __init__(self, bootstrap: str, client_id: str, consumer: str) -> None:
+        from libs.common.kafka import new_producer
+
+        self._producer = new_producer(bootstrap, client_id)
+        self._started = False
+        self._send = producer_dead_letter(lambda: self._producer, consumer)
+
+    async def __call__(self, rec: Incoming, exc: BaseException) -> None:
+        if not self._started:
+            await self._producer.start()
+            self._started = True
+        await self._send(rec, exc)
+
+    async def close(self) -> None:
+        if self._started:
+            self._started = False
+            await self._producer.stop()
+
+
 class KafkaEventConsumer:
-    """A plain aiokafka consumer loop around an IdempotentProcessor (batched, manual commits)."""
+    """A plain aiokafka consumer loop around an IdempotentProcessor (batched, manual commits).
+
+    Each ``getmany`` (at most ``max_records`` records, over every assigned partition) is handed to the
+    processor as one batch — one transaction — and only then are the partitions' offsets committed.
+    Records of one partition keep their order within the batch. A failure (broker away, rebalance
+    during the commit) ends the session without a commit: the batch is delivered again and the inbox
+    drops what was already applied."""
 
     def __init__(self, service: str, bootstrap: str, topics: list[str], group_id: str,
                  processor: IdempotentProcessor, max_records: int = 500,
-                 prepare: Callable[[], Awaitable[object]] | None = None) -> None:
+                 prepare: Callable[[], Awaitable[object]] | None = None,
+                 fetch_max_wait_ms: int = 100, **consumer_options: Any) -> None:
         self.service = service
         self._bootstrap = bootstrap
         self._topics = topics
@@ -183,6 +213,7 @@ class KafkaEventConsumer:
         self._processor = processor
         self._max_records = max_records
         self._prepare = prepare  # e.g. declare the topics before each connection
+        self._options = {"fetch_max_wait_ms": fetch_max_wait_ms, **consumer_options}
         self._backoff = Backoff(initial=0.5, maximum=30)
         declare_consumer(service, topics)
 
@@ -194,18 +225,18 @@ class KafkaEventConsumer:
             await self._prepare()
         consumer = AIOKafkaConsumer(
             *self._topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
-            enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=100,
-            isolation_level="read_uncommitted")
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            isolation_level="read_uncommitted", **self._options)
         try:
             await consumer.start()
             self._backoff.reset()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=self._max_records)
-                for tp, messages in batches.items():
+                if batches:
                     await self._processor.process([
                         Incoming(m.topic, m.partition, m.offset, m.key, m.value, list(m.headers or []))
-                        for m in messages])
-                    await consumer.commit({tp: messages[-1].offset + 1})
+                        for messages in batches.values() for m in messages])
+                    await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batches.items()})
                 for tp in consumer.assignment():
                     await self._report_lag(consumer, tp)
         finally:

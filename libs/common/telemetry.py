@@ -17,10 +17,16 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 _configured = False
+_exported = False
+
+
+def tracing_exported() -> bool:
+    """Whether this process exports spans (an OTLP endpoint is set): hot loops skip spans nobody sees."""
+    return _exported
 
 
 def setup_tracing(service_name: str, endpoint: str | None) -> None:
-    global _configured
+    global _configured, _exported
     if _configured:
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"ipp-{service_name}"}))
@@ -28,6 +34,7 @@ def setup_tracing(service_name: str, endpoint: str | None) -> None:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")))
+        _exported = True
     trace.set_tracer_provider(provider)
     _configured = True
 
@@ -67,11 +74,15 @@ def publish_span(topic: str, event_type: str, event_id: str, traceparent: str | 
                     "cloudevents.event_type": event_type, "cloudevents.event_id": event_id})
 
 
+#: Links a batch's span keeps to its events' traces (OpenTelemetry's default span limit is 128).
+MAX_LINKS = 128
+
+
 @contextmanager
 def consume_span(consumer: str, topic: str, traceparents: Sequence[str | None]) -> Iterator[trace.Span]:
     """The current span while a batch of events is handled: child of the first event's producer
-    span, linked to the others' (each event's trace reaches the batch)."""
-    links = [trace.Link(ctx) for tp in traceparents[1:] if tp
+    span, linked to the next ``MAX_LINKS`` events' (each event's trace reaches the batch)."""
+    links = [trace.Link(ctx) for tp in traceparents[1:MAX_LINKS + 1] if tp
              if (ctx := trace.get_current_span(_parent(tp)).get_span_context()).is_valid]
     with tracer().start_as_current_span(
             f"consume {consumer}", context=_parent(traceparents[0] if traceparents else None),

@@ -33,8 +33,8 @@ from libs.common.db import UTCDateTime, utcnow
 from libs.common.errors import FieldInvalid, NotFound
 from libs.common.events import DLQ_TOPIC
 from libs.common.fields import parse_uscc
-from libs.common.inbox import IdempotentProcessor, Incoming, KafkaEventConsumer, producer_dead_letter
-from libs.common.kafka import ensure_topics, new_producer
+from libs.common.inbox import DeadLetters, IdempotentProcessor, Incoming, KafkaEventConsumer
+from libs.common.kafka import ensure_topics
 
 if TYPE_CHECKING:
     from libs.common.app import Runtime, StartHook
@@ -153,18 +153,7 @@ def start_enterprise_consumer(table: Table) -> StartHook:
         service = settings.service_name
         consumer_name = f"{service}-known-enterprises"
         bootstrap = settings.kafka_bootstrap_servers
-        producer = new_producer(bootstrap, f"ipp-{service}-dlq")
-        started = False
-
-        def get_producer() -> Any:
-            return producer
-
-        async def dead_letter(rec: Incoming, exc: BaseException) -> None:
-            nonlocal started
-            if not started:
-                await producer.start()
-                started = True
-            await producer_dead_letter(get_producer, consumer_name)(rec, exc)
+        dead_letter = DeadLetters(bootstrap, f"ipp-{service}-dlq", consumer_name)
 
         async def handler(session: AsyncSession, records: list[Incoming]) -> int:
             return await apply_enterprise_events(session, table, records)
@@ -178,8 +167,7 @@ def start_enterprise_consumer(table: Table) -> StartHook:
             try:
                 await consumer.run()
             finally:
-                if started:
-                    await producer.stop()
+                await dead_letter.close()
 
         rt.tasks.append(asyncio.create_task(run(), name=consumer_name))
 

@@ -22,13 +22,13 @@ class ReportingSettings(ServiceSettings):
     #: Domain topics the stream worker folds into indicators.
     source_topics: list[str] = [f"ipp.{s}.events" for s in ("enterprise", "finance", "protection", "transfer",
                                                             "training", "reporting")]
-    #: Batching of the stream worker: at most this many events, or whatever arrived within this time.
-    batch_max: int = 1000
-    batch_within: float = 0.02
-    #: Longest a fetch may wait at the broker when nothing is there (faust's own default is 1500 ms).
+    #: The stream worker's batch: at most this many events a transaction (one ``getmany`` of every
+    #: assigned partition; fewer when fewer are waiting).
+    batch_max: int = 5000
+    #: Longest a fetch may wait at the broker when nothing is there (aiokafka's default is 500 ms).
     fetch_max_wait_ms: int = 50
     #: The worker's consumer-group session: a crashed worker's partitions are handed to its
-    #: successor after at most this long (faust's default is 60 s); heartbeats at a third of it.
+    #: successor after at most this long (Kafka's usual default is 45 s); heartbeats at a third of it.
     worker_session_timeout: float = 5.0
     #: The worker process exits at most this long after SIGTERM, even when the broker is gone.
     worker_stop_timeout: float = 8.0

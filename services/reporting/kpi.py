@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal, overload
 
 from sqlalchemy import select
@@ -289,7 +290,8 @@ async def read_ranking(session: AsyncSession, indicator: str, year: int, today: 
     return sorted(rows, key=key)
 
 
-def affected_keys(key: tuple[str, str, int], up_to_year: int) -> set[tuple[str, str, int]]:
+@lru_cache(maxsize=65536)
+def affected_keys(key: tuple[str, str, int], up_to_year: int) -> frozenset[tuple[str, str, int]]:
     """The (indicator, city, year) values a change at ``key`` affects: the city and the province,
     from the change's year to ``up_to_year`` for stock indicators (a stock change carries into later
     years), and the ratios computed from the indicator."""
@@ -297,7 +299,7 @@ def affected_keys(key: tuple[str, str, int], up_to_year: int) -> set[tuple[str, 
     ind = INDICATORS[indicator]
     last = max(year, up_to_year) if ind.kind == "stock" and not ind.statistic else year
     affected = [indicator, *(r.code for r in ratios_using(indicator))]
-    return {(code, c, y) for y in range(year, last + 1) for code in affected for c in (city, PROVINCE)}
+    return frozenset((code, c, y) for y in range(year, last + 1) for code in affected for c in (city, PROVINCE))
 
 
 async def rows_for_keys(session: AsyncSession, keys: set[tuple[str, str, int]], up_to_year: int) -> list[KpiRow]:

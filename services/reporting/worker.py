@@ -1,31 +1,30 @@
-"""The reporting stream worker (faust-streaming).
+"""The reporting stream worker.
 
-Consumes every domain topic in batches (``take_events``: acks, hence offset commits, only after a
-batch's transaction), folds events into indicator deltas, records each event in the inbox in the
-same transaction, and writes a ``KpiUpdated`` outbox row per changed value; its own outbox relay
-publishes those to ``ipp.reporting.kpi-updates``. Concurrency is 1 (faust can commit past
-unprocessed events otherwise); no faust tables (state lives in the reporting database).
+Consumes every domain topic in batches through a plain aiokafka consumer (consumer group
+``ipp-reporting``): each ``getmany`` of up to ``batch_max`` events, over every assigned partition, is
+one transaction — inbox dedupe, the fold into indicator deltas, a ``KpiUpdated`` outbox row per changed
+value — and only after its commit are the offsets committed. Its own outbox relay publishes the
+KpiUpdated rows to ``ipp.reporting.kpi-updates``. State lives in the reporting database only, so a
+worker that dies loses nothing: what it had not committed is delivered again and deduplicated.
+(The worker was a faust-streaming agent; why it is not any more: docs/architecture.md.)
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import signal
 import threading
 from dataclasses import dataclass, field
-
-import faust
-from aiokafka import TopicPartition
 
 from libs.common.app import self_healing
 from libs.common.clock import today
 from libs.common.db import create_engine, session_factory
 from libs.common.events import DLQ_TOPIC
-from libs.common.inbox import IdempotentProcessor, Incoming, dlq_headers
+from libs.common.inbox import DeadLetters, IdempotentProcessor, Incoming, KafkaEventConsumer
 from libs.common.kafka import ensure_topics, new_producer
-from libs.common.metrics import CONSUMER_LAG, declare_consumer
 from libs.common.outbox import OutboxRelay, add_event, flush_events
-from libs.common.telemetry import event_span, traceparent_of
+from libs.common.telemetry import event_span, traceparent_of, tracing_exported
 from services.reporting import events as ev
 from services.reporting.config import ReportingSettings
 from services.reporting.indicators import fold, fold_statistics
@@ -33,6 +32,8 @@ from services.reporting.kpi import affected_keys, apply_deltas, apply_stat_delta
 
 log = logging.getLogger(__name__)
 CONSUMER = "reporting-indicators"
+#: The worker's consumer group: replicas share the partitions; operators reset its offsets by this name.
+GROUP = "ipp-reporting"
 
 
 @dataclass
@@ -69,14 +70,20 @@ class IndicatorFolder:
     async def _apply(self, session, records: list[Incoming]) -> Folded:
         folded = Folded(year=today().year)
         deltas, stats = [], []
+        traced = tracing_exported()
         for rec in records:
             ce = rec.cloud_event
-            with event_span(CONSUMER, rec.topic, ce.type, ce.id, ce.traceparent) as span:
+            if traced:  # a span per event, so each value changed continues its event's own trace
+                with event_span(CONSUMER, rec.topic, ce.type, ce.id, ce.traceparent) as span:
+                    mine = fold(ce.type, ce.data)
+                    stats.extend(fold_statistics(ce.type, ce.data))
+                cause = traceparent_of(span)
+            else:  # nothing exported: the values continue the event's trace context as it came
                 mine = fold(ce.type, ce.data)
                 stats.extend(fold_statistics(ce.type, ce.data))
+                cause = ce.traceparent
             deltas.extend(mine)
-            cause = traceparent_of(span)
-            for d in mine:  # each value the event changes continues the event's trace
+            for d in mine:
                 for key in affected_keys((d.indicator, d.city, d.year), folded.year):
                     folded.causes[key] = cause
         folded.keys = await apply_deltas(session, deltas) | await apply_stat_deltas(session, stats)
@@ -94,136 +101,66 @@ class IndicatorFolder:
         await self.engine.dispose()
 
 
-class _AiokafkaWithFetchWait:
-    """The ``aiokafka`` module as faust's driver sees it, with our fetch wait for its consumers.
-
-    faust-streaming hard-codes ``fetch_max_wait_ms=1500`` for the worker's consumer. A broker that
-    holds a fetch for the whole wait (Tansu does, see bench/broker_fetch_wait.py) then delays every
-    event by up to 1.5 s. Everything else is the real module.
-    """
-
-    def __init__(self, module, fetch_max_wait_ms: int) -> None:
-        self._module = module
-        wait = fetch_max_wait_ms
-
-        class Consumer(module.AIOKafkaConsumer):
-            def __init__(self, *args, **kwargs) -> None:
-                kwargs["fetch_max_wait_ms"] = wait
-                super().__init__(*args, **kwargs)
-
-        self.AIOKafkaConsumer = Consumer
-
-    def __getattr__(self, name: str):
-        return getattr(self._module, name)
+def event_consumer(settings: ReportingSettings, folder: IndicatorFolder) -> KafkaEventConsumer:
+    """The worker's consumer: every source topic, batches of ``batch_max``, the worker's session timeout."""
+    bootstrap = settings.kafka_bootstrap_servers
+    session_ms = int(settings.worker_session_timeout * 1000)
+    return KafkaEventConsumer(
+        "reporting", bootstrap, list(settings.source_topics), GROUP, folder.processor,
+        max_records=settings.batch_max, fetch_max_wait_ms=settings.fetch_max_wait_ms,
+        prepare=lambda: ensure_topics(bootstrap, [*settings.source_topics, ev.TOPIC, DLQ_TOPIC],
+                                      settings.topic_partitions),
+        client_id="ipp-reporting-worker", session_timeout_ms=session_ms,
+        heartbeat_interval_ms=max(100, session_ms // 3), rebalance_timeout_ms=session_ms)
 
 
-def _set_fetch_wait(fetch_max_wait_ms: int) -> None:
-    import aiokafka
-    from faust.transport.drivers import aiokafka as driver
-
-    driver.aiokafka = _AiokafkaWithFetchWait(aiokafka, fetch_max_wait_ms)
-
-
-def create_worker_app(settings: ReportingSettings | None = None) -> faust.App:
-    settings = settings or ReportingSettings()
-    _set_fetch_wait(settings.fetch_max_wait_ms)
-    app = faust.App(
-        "ipp-reporting",
-        broker=f"kafka://{settings.kafka_bootstrap_servers}",
-        store="memory://",
-        datadir=str(settings.var_dir / "faust"),
-        web_enabled=False,
-        topic_partitions=settings.topic_partitions,
-        topic_replication_factor=1,
-        consumer_auto_offset_reset="earliest",
-        broker_commit_interval=1.0,
-        producer_acks=-1,
-        stream_wait_empty=False,
-        broker_session_timeout=settings.worker_session_timeout,
-        broker_heartbeat_interval=settings.worker_session_timeout / 3,
-        broker_rebalance_timeout=settings.worker_session_timeout,
-    )
-
-    async def dead_letter(rec: Incoming, exc: BaseException) -> None:
-        await app.producer.send_and_wait(DLQ_TOPIC, key=rec.key, value=rec.value, partition=None, timestamp=None,
-                                         headers=dlq_headers(rec, exc, CONSUMER))
-
+async def run_folding(settings: ReportingSettings) -> None:
+    """Consume, fold and relay until cancelled (the worker process's whole life)."""
+    dead_letter = DeadLetters(settings.kafka_bootstrap_servers, "ipp-reporting-worker-dlq", CONSUMER)
     folder = IndicatorFolder(settings, dead_letter)
-    declare_consumer("reporting", list(settings.source_topics))
-    app.folder = folder  # type: ignore[attr-defined]
-    source = app.topic(*settings.source_topics, key_type=bytes, value_type=bytes,
-                       key_serializer="raw", value_serializer="raw")
-
-    @app.agent(source, concurrency=1)
-    async def fold_events(stream):
-        async for events in stream.take_events(settings.batch_max, within=settings.batch_within):
-            batch = [Incoming(e.message.topic, e.message.partition, e.message.offset, e.message.key,
-                              e.message.value, list(e.message.headers or [])) for e in events]
-            await folder.processor.process(batch)
-            _report_lag(app, batch)
-
-    @app.task
-    async def run_relay() -> None:
-        await folder.relay.run()
-
-    return app
-
-
-def _report_lag(app: faust.App, batch: list[Incoming]) -> None:
-    last: dict[tuple[str, int], int] = {}
-    for rec in batch:
-        last[(rec.topic, rec.partition)] = rec.offset
-    for (topic, partition), offset in last.items():
-        try:
-            high = app.consumer.highwater(TopicPartition(topic, partition))
-        except Exception:  # pragma: no cover - consumer not ready
-            continue
-        if high is not None:
-            CONSUMER_LAG.labels("reporting", topic, str(partition)).set(max(0, high - offset - 1))
+    consumer = event_consumer(settings, folder)
+    try:
+        await asyncio.gather(consumer.run(), folder.relay.run())
+    finally:
+        await dead_letter.close()
+        await folder.close()
 
 
 def run_worker(settings: ReportingSettings | None = None, metrics_port: int | None = None,
                loglevel: str = "warning") -> None:
-    """Entry point of ``ipp worker reporting``: migrations are a separate step."""
+    """Entry point of ``ipp worker reporting``: migrations are a separate step.
+
+    SIGTERM or Ctrl-C cancels the work: the consumer leaves its group (a replica or successor takes
+    the partitions at once) and the process exits, at the latest ``worker_stop_timeout`` seconds later
+    even when the broker is gone. Leaving without the broker is safe: every batch's effect, inbox rows
+    and KpiUpdated rows were committed in one transaction before its offsets."""
     from prometheus_client import start_http_server
 
-    settings = settings or ReportingSettings()
-    asyncio.run(ensure_topics(settings.kafka_bootstrap_servers,
-                              [*settings.source_topics, ev.TOPIC, DLQ_TOPIC], settings.topic_partitions))
     from libs.common.telemetry import setup_tracing
 
+    settings = settings or ReportingSettings()
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     setup_tracing("reporting-worker", settings.otel_endpoint)
     start_http_server(metrics_port or settings.worker_metrics_port, addr="0.0.0.0")
-    app = create_worker_app(settings)
-    worker = BoundedStopWorker(app, loglevel=loglevel, quiet=True, stop_timeout=settings.worker_stop_timeout)
-    worker.execute_from_commandline()
+
+    async def main() -> None:
+        work = asyncio.ensure_future(run_folding(settings))
+
+        def stop() -> None:
+            timer = threading.Timer(settings.worker_stop_timeout, os._exit, args=(0,))
+            timer.daemon = True
+            timer.start()
+            work.cancel()
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop)
+        try:
+            await work
+        except asyncio.CancelledError:
+            log.info("reporting worker stopped")
+
+    asyncio.run(main())
 
 
-class BoundedStopWorker(faust.Worker):
-    """A faust worker that exits at most ``stop_timeout`` seconds after SIGTERM or Ctrl-C.
-
-    A clean stop leaves the consumer group (its successor takes over at once). With the broker gone
-    faust would wait on the broker for minutes; leaving without it is safe here: every batch's effect,
-    inbox rows and KpiUpdated rows were committed in one transaction before its offsets, so what was
-    not committed is delivered again and deduplicated.
-    """
-
-    def __init__(self, *args, stop_timeout: float = 8.0, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._stop_timeout = stop_timeout
-
-    def _exit_soon(self) -> None:
-        timer = threading.Timer(self._stop_timeout, os._exit, args=(0,))
-        timer.daemon = True
-        timer.start()
-
-    def _on_sigterm(self) -> None:
-        self._exit_soon()
-        super()._on_sigterm()
-
-    def _on_sigint(self) -> None:
-        self._exit_soon()
-        super()._on_sigint()
-
-
-__all__ = ["create_worker_app", "run_worker", "IndicatorFolder"]
+__all__ = ["GROUP", "IndicatorFolder", "event_consumer", "run_folding", "run_worker"]

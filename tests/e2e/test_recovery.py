@@ -21,7 +21,6 @@ from decimal import Decimal
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 
 from libs.common.identifiers import patent_check_char
 from libs.common.testing import random_uscc, token
@@ -29,6 +28,7 @@ from services.enterprise.client import EnterpriseClient
 from services.enterprise.schemas import EnterpriseCreate
 from services.finance.client import FinanceClient
 from services.finance.schemas import PledgeCreate, PledgedItemIn
+from services.reporting.worker import GROUP
 from services.transfer.client import TransferClient
 from services.transfer.schemas import PartyIn, TransferCreate
 from tests.e2e.conftest import BrokerLink, indicator_values, make_platform, url, wait_for_values
@@ -38,8 +38,8 @@ from tests.e2e.truth import ground_truth
 pytestmark = pytest.mark.e2e
 YEAR = 2025
 CITY = "420500"  # 宜昌市
-#: The stream worker's consumer group (faust's app id).
-WORKER_GROUP = "ipp-reporting"
+#: The stream worker's consumer group.
+WORKER_GROUP = GROUP
 FAST_RECONCILER = {"IPP_REPORTING_RECONCILE_INTERVAL": "1", "IPP_REPORTING_RECONCILE_GRACE": "2",
                    "IPP_REPORTING_RECONCILE_REPLAY_AFTER": "2", "IPP_REPORTING_RECONCILE_COOLDOWN": "3",
                    "IPP_BROKER_CHECK_INTERVAL": "1"}
@@ -146,20 +146,13 @@ def restart_reporting(plat, **env: str) -> None:
         plat.extra_env.update(saved)
 
 
-class AsFaust(RoundRobinPartitionAssignor):
-    """Round robin under the worker's protocol name, so this client may join the worker's group."""
-
-    name = "faust"
-
-
 def reset_group_to_end(bootstrap: str, topic: str) -> None:
     """What an operator's `--reset-offsets --to-latest` does: the group skips what is on the topic.
 
     (The embedded broker takes offset commits only from a member of the group, so this joins it.)"""
     async def run() -> None:
         consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=WORKER_GROUP,
-                                    enable_auto_commit=False, auto_offset_reset="latest",
-                                    partition_assignment_strategy=(AsFaust,))
+                                    enable_auto_commit=False, auto_offset_reset="latest")
         await consumer.start()
         try:
             deadline = time.monotonic() + 60

@@ -8,6 +8,7 @@ stock / flow / ratio arithmetic.
 """
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from services.reporting.indicators import carriers, finance, pool, protection, statistics, tiers, training, transfer
@@ -50,9 +51,10 @@ def fold(event_type: str, data: dict[str, Any]) -> list[Delta]:
     return out
 
 
-def ratios_using(code: str) -> list[Indicator]:
-    """Ratio indicators computed from ``code``."""
-    return [i for i in INDICATORS.values() if i.kind == "ratio" and code in (i.ratio_of or ())]
+@cache
+def ratios_using(code: str) -> tuple[Indicator, ...]:
+    """Ratio indicators computed from ``code`` (the catalogue is fixed at import: cached)."""
+    return tuple(i for i in INDICATORS.values() if i.kind == "ratio" and code in (i.ratio_of or ()))
 
 
 __all__ = ["HEADLINE", "INDICATORS", "MODULES", "PROGRAMME", "PROGRAMME_NAMES", "PROVINCE", "Delta", "Indicator",

@@ -410,9 +410,12 @@ def traced(rec: Incoming, trace_id: str) -> Incoming:
                     [*rec.headers, ("traceparent", f"00-{trace_id}-{'1' * 16}-01".encode())])
 
 
-async def test_each_kpi_update_continues_the_trace_of_the_event_that_changed_it(folder):
+@pytest.mark.parametrize("exported", [True, False], ids=["spans-exported", "no-exporter"])
+async def test_each_kpi_update_continues_the_trace_of_the_event_that_changed_it(folder, monkeypatch, exported):
     """One batch, two traces: every KpiUpdated row carries the trace of its own cause, not the batch's
-    first event's (the e2e test follows one trace from POST to the live stream)."""
+    first event's (the e2e test follows one trace from POST to the live stream) — through a span per
+    event when spans are exported, through the event's own context when they are not."""
+    monkeypatch.setattr("services.reporting.worker.tracing_exported", lambda: exported)
     seed, advantage = "a" * 32, "b" * 32
     await folder.processor.process([traced(tier("designated", None, "seed"), seed),
                                     traced(tier("designated", None, "advantage", city=XIANGYANG), advantage)])
