@@ -9,13 +9,14 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, get_args
 
 import httpx
 from sqlalchemy.engine import make_url
 
-from libs.common.auth import issue_token
+from libs.common.auth import Principal, Role, issue_token
 from libs.common.config import DEV_JWT_SECRET
+from libs.common.errors import ProblemError
 from libs.common.migrations import upgrade
 
 if TYPE_CHECKING:
@@ -268,3 +269,46 @@ def upload(content: bytes, name: str = "import.xlsx") -> dict[str, Any]:
     """``files=`` for httpx: the multipart field ``file``."""
     kind = "text/csv" if name.endswith(".csv") else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return {"file": (name, content, kind)}
+
+
+# --- policy unit tests (services/*/tests/test_policy.py) -----------------------------------------
+class Principals(NamedTuple):
+    """One principal of each role, as the policy tests use them."""
+
+    admin: Principal
+    officer: Principal
+    viewer: Principal
+    integration: Principal
+    bank: Principal
+    agency: Principal
+
+
+def principals(city: str = "420100", bank: tuple[str, str] = ("bank", "BANK-1"),
+               agency: tuple[str, str] = ("agency", "AGENCY-1")) -> Principals:
+    """A province admin, an officer of ``city``, a viewer, an integration, a bank and an agency
+    (``(sub, org)`` of each of the last two)."""
+    return Principals(Principal("admin", Role.PROVINCE_ADMIN), Principal("wh-officer", Role.CITY_OFFICER, city=city),
+                      Principal("viewer", Role.VIEWER), Principal("integration", Role.INTEGRATION),
+                      Principal(bank[0], Role.BANK, org=bank[1]), Principal(agency[0], Role.AGENCY, org=agency[1]))
+
+
+def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
+            status: int = 403) -> ProblemError:
+    """Call ``fn`` and return the problem it raises, asserting its exact class, status and slug."""
+    import pytest
+
+    with pytest.raises(ProblemError) as info:
+        fn(*args)
+    assert type(info.value) is cls
+    assert (info.value.status, info.value.slug) == (status, slug)
+    return info.value
+
+
+def role_gate(alias: Any) -> Callable[[Principal], Any]:
+    """The role check behind an ``Annotated[Principal, Depends(require_roles(...))]`` route parameter."""
+    dependency = get_args(alias)[1].dependency
+
+    def check(principal: Principal) -> Any:
+        return asyncio.run(dependency(principal))
+
+    return check

@@ -1,47 +1,20 @@
 """Direct unit tests of the enterprise service's policy (who may do what), without a database or app."""
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Any, get_args
-
 import pytest
 
-from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, ProblemError
+from libs.common.auth import Role
+from libs.common.errors import Forbidden
+from libs.common.testing import principals, refused
+from libs.common.testing import role_gate as gate
 from services.enterprise import policy
 
 WUHAN, YICHANG = "420100", "420500"
 
-ADMIN = Principal("admin", Role.PROVINCE_ADMIN)
-OFFICER = Principal("wh-officer", Role.CITY_OFFICER, city=WUHAN)
-VIEWER = Principal("viewer", Role.VIEWER)
-INTEGRATION = Principal("integration", Role.INTEGRATION)
-BANK = Principal("bank", Role.BANK, org="BANK-1")
-AGENCY = Principal("agency", Role.AGENCY, org="AGENCY-1")
+ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY = principals(WUHAN)
 
 PROVINCE_WIDE = [ADMIN, VIEWER, INTEGRATION]
 NO_ACCESS = [BANK, AGENCY]
-
-
-def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
-            status: int = 403) -> ProblemError:
-    """Call ``fn`` and return the problem it raises, asserting its exact class, status and slug."""
-    with pytest.raises(ProblemError) as info:
-        fn(*args)
-    assert type(info.value) is cls
-    assert (info.value.status, info.value.slug) == (status, slug)
-    return info.value
-
-
-def gate(alias: Any) -> Callable[[Principal], Any]:
-    """The role check behind an ``Annotated[Principal, Depends(require_roles(...))]`` route parameter."""
-    dependency = get_args(alias)[1].dependency
-
-    def check(principal: Principal) -> Any:
-        return asyncio.run(dependency(principal))
-
-    return check
 
 
 # ------------------------------------------------------------------------------ ensure_reader

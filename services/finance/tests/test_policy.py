@@ -4,51 +4,28 @@ Loans are stand-ins (``SimpleNamespace``): the policy only reads ``id``, ``lende
 """
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, cast, get_args
+from typing import cast
 
 import pytest
 
-from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, ProblemError
+from libs.common.auth import Role
+from libs.common.errors import Forbidden
 from libs.common.rules import RuleViolation
+from libs.common.testing import principals, refused
+from libs.common.testing import role_gate as gate
 from services.finance import policy
 from services.finance.models import PledgeLoan
 
 WUHAN, YICHANG = "420100", "420500"
 BANK_A, BANK_B = "BANK-A", "BANK-B"
 
-ADMIN = Principal("admin", Role.PROVINCE_ADMIN)
-OFFICER = Principal("wh-officer", Role.CITY_OFFICER, city=WUHAN)
-VIEWER = Principal("viewer", Role.VIEWER)
-INTEGRATION = Principal("integration", Role.INTEGRATION)
-BANK = Principal("bank-a", Role.BANK, org=BANK_A)
-AGENCY = Principal("agency", Role.AGENCY, org="AGENCY-1")
+ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY = principals(WUHAN, bank=("bank-a", BANK_A))
 ALL = [ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY]
 
 
 def loan(city: str = WUHAN, lender_bank: str = BANK_A, id: int = 7) -> PledgeLoan:
     return cast(PledgeLoan, SimpleNamespace(id=id, city=city, lender_bank=lender_bank))
-
-
-def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
-            status: int = 403) -> ProblemError:
-    with pytest.raises(ProblemError) as info:
-        fn(*args)
-    assert type(info.value) is cls
-    assert (info.value.status, info.value.slug) == (status, slug)
-    return info.value
-
-
-def gate(alias: Any) -> Callable[[Principal], Any]:
-    dependency = get_args(alias)[1].dependency
-
-    def check(principal: Principal) -> Any:
-        return asyncio.run(dependency(principal))
-
-    return check
 
 
 # ------------------------------------------------------------------------------ own_city

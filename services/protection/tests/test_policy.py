@@ -1,34 +1,18 @@
 """Direct unit tests of the protection service's policy (role, city and centre scoping), without a database."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, ProblemError
+from libs.common.errors import Forbidden
+from libs.common.testing import principals, refused
 from services.protection import policy
 
 WUHAN, YICHANG = "420100", "420500"
 CENTRE, OTHER_CENTRE = "HB-WH-01", "HB-YC-01"
 
-ADMIN = Principal("admin", Role.PROVINCE_ADMIN)
-OFFICER = Principal("wh-officer", Role.CITY_OFFICER, city=WUHAN)
-VIEWER = Principal("viewer", Role.VIEWER)
-INTEGRATION = Principal("integration", Role.INTEGRATION)
-BANK = Principal("bank", Role.BANK, org="BANK-1")
-AGENCY = Principal("centre", Role.AGENCY, org=CENTRE)
+ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY = principals(WUHAN, agency=("centre", CENTRE))
 UNBOUND_AGENCY = Principal("agency-no-org", Role.AGENCY)
-
-
-def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
-            status: int = 403) -> ProblemError:
-    with pytest.raises(ProblemError) as info:
-        fn(*args)
-    assert type(info.value) is cls
-    assert (info.value.status, info.value.slug) == (status, slug)
-    return info.value
 
 
 # ------------------------------------------------------------------------------ ensure_writer / city writer

@@ -4,39 +4,25 @@ Classes are stand-ins (``SimpleNamespace``): the policy reads only ``code``, ``c
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, ProblemError
+from libs.common.errors import Forbidden
+from libs.common.testing import principals, refused
 from services.training import policy
 
 WUHAN, YICHANG = "420100", "420500"
 BASE, OTHER_BASE = "BASE-1", "BASE-2"
 
-ADMIN = Principal("admin", Role.PROVINCE_ADMIN)
-OFFICER = Principal("wh-officer", Role.CITY_OFFICER, city=WUHAN)
-VIEWER = Principal("viewer", Role.VIEWER)
-INTEGRATION = Principal("integration", Role.INTEGRATION)
-BANK = Principal("bank", Role.BANK, org="BANK-1")
-AGENCY = Principal("base", Role.AGENCY, org=BASE)
+ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY = principals(WUHAN, agency=("base", BASE))
 UNBOUND_AGENCY = Principal("agency-no-org", Role.AGENCY)
 
 
 def cls_(city: str = WUHAN, organiser_org: str | None = BASE, code: str = "TC-2025-001") -> Any:
     return SimpleNamespace(code=code, city=city, organiser_org=organiser_org)
-
-
-def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
-            status: int = 403) -> ProblemError:
-    with pytest.raises(ProblemError) as info:
-        fn(*args)
-    assert type(info.value) is cls
-    assert (info.value.status, info.value.slug) == (status, slug)
-    return info.value
 
 
 # ------------------------------------------------------------------------------ may_read / ensure_read

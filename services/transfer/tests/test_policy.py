@@ -1,33 +1,17 @@
 """Direct unit tests of the transfer service's policy (role sets and city scoping), without a database."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
-from libs.common.auth import Principal, Role
-from libs.common.errors import Forbidden, ProblemError
+from libs.common.auth import Role
+from libs.common.errors import Forbidden
+from libs.common.testing import principals, refused
 from services.transfer import policy
 
 WUHAN, YICHANG = "420100", "420500"
 
-ADMIN = Principal("admin", Role.PROVINCE_ADMIN)
-OFFICER = Principal("wh-officer", Role.CITY_OFFICER, city=WUHAN)
-VIEWER = Principal("viewer", Role.VIEWER)
-INTEGRATION = Principal("integration", Role.INTEGRATION)
-BANK = Principal("bank", Role.BANK, org="BANK-1")
-AGENCY = Principal("agency", Role.AGENCY, org="AGENCY-1")
+ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY = principals(WUHAN)
 ALL = [ADMIN, OFFICER, VIEWER, INTEGRATION, BANK, AGENCY]
-
-
-def refused(fn: Callable[..., Any], *args: Any, cls: type[ProblemError] = ProblemError, slug: str = "forbidden",
-            status: int = 403) -> ProblemError:
-    with pytest.raises(ProblemError) as info:
-        fn(*args)
-    assert type(info.value) is cls
-    assert (info.value.status, info.value.slug) == (status, slug)
-    return info.value
 
 
 # ------------------------------------------------------------------------------ role sets
