@@ -65,7 +65,7 @@ def fill_reporting_db(path: Path, year: int, seed: int = 14) -> int:
         for city in CITIES:
             for y in range(year - 2, year + 1):
                 for m in range(1, 13 if y < now.year else now.month + 1):
-                    rows.append((code, city, y, m, f"{rng.randint(0, 5000)}.00"))
+                    rows.append((code, city, y, m, rng.randint(0, 5000) * 100))  # SQLite stores cents (ExactDecimal)
     db = sqlite3.connect(path)
     with db:
         db.executemany("INSERT INTO indicator_deltas (indicator, city, year, month, amount) VALUES (?, ?, ?, ?, ?)",

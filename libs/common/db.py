@@ -5,10 +5,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, event, text
 from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -34,6 +35,40 @@ BigId = BigInteger().with_variant(Integer, "sqlite")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal column whose sums computed in SQL stay exact, for amounts the database adds up
+    (``amount = amount + excluded.amount``).
+
+    PostgreSQL: ``NUMERIC(precision, scale)``. SQLite has no exact decimal: a NUMERIC value with a
+    fraction is stored as a binary float, so every addition could drift (742843.54 became
+    742843.539999999). There the column holds the value × 10^scale as an integer, which SQLite adds
+    exactly (up to 2^63, i.e. 9.2 × 10^16 yuan at scale 2); values are rounded half-up to the scale."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(Decimal(value).scaleb(self.scale).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name != "sqlite":
+            return Decimal(value)
+        return Decimal(int(value)).scaleb(-self.scale)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -168,7 +168,9 @@ def _number(value: Any) -> Any:
 def _list_item(value: Any) -> str:
     value = _plain(value)
     if isinstance(value, Mapping):  # e.g. a pledged item: kind:number[:title]
-        return ":".join(str(_plain(v)) for v in value.values() if v is not None)
+        return ":".join(_list_item(v) for v in value.values() if v is not None)
+    if isinstance(value, bool):
+        return TRUE_FALSE[0] if value else TRUE_FALSE[1]
     return str(value)
 
 

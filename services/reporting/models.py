@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, Numeric, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libs.common.db import Timestamped, UTCDateTime, new_metadata
+from libs.common.db import ExactDecimal, Timestamped, UTCDateTime, new_metadata
 
 
 class Base(DeclarativeBase):
@@ -24,7 +24,7 @@ class IndicatorDelta(Base):
     city: Mapped[str] = mapped_column(String(6), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     month: Mapped[int] = mapped_column(Integer, primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(24, 2), nullable=False, default=Decimal(0))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(24, 2), nullable=False, default=Decimal(0))
 
 
 class Target(Timestamped, Base):
@@ -80,5 +80,5 @@ class StatFolded(Base):
     element: Mapped[str] = mapped_column(String(50), primary_key=True)
     org_unit: Mapped[str] = mapped_column(String(6), primary_key=True)
     period: Mapped[str] = mapped_column(String(6), primary_key=True)
-    amount: Mapped[Decimal] = mapped_column(Numeric(24, 4), nullable=False, default=Decimal(0))
+    amount: Mapped[Decimal] = mapped_column(ExactDecimal(24, 4), nullable=False, default=Decimal(0))
     count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -27,6 +27,7 @@ def test_cell_values():
     assert cell_value("bool", True) == "是" and cell_value("bool", False) == "否"
     assert cell_value("list", ["a", "b"]) == "a;b"
     assert cell_value("list", [{"kind": "patent", "number": "ZL1", "title": None}]) == "patent:ZL1"
+    assert cell_value("list", [{"uscc": "91420100X", "name": "某公司", "is_private": True}]) == "91420100X:某公司:是"
     assert cell_value("datetime", datetime(2025, 1, 1, 0, 30, tzinfo=UTC)) == datetime(2025, 1, 1, 8, 30)
     assert cell_value("text", 42) == "42" and cell_value("text", None) is None
 
