@@ -73,8 +73,8 @@ def _figures(a: Activity) -> domain.Figures:
                           private_enterprises=a.private_count)
 
 
-def _event_figures(f: domain.Figures) -> ev.ActivityFigures:
-    return ev.ActivityFigures.model_validate(f.as_dict())
+def _event_figures(f: domain.Figures) -> ev.ServiceActivityFigures:
+    return ev.ServiceActivityFigures.model_validate(f.as_dict())
 
 
 async def _enterprises(session, activity_id: int) -> list[ActivityEnterprise]:
@@ -101,9 +101,9 @@ def _new(principal: Principal, data: ActivityCreate, served: list[Served],
                                   is_private=s.is_private) for i, s in enumerate(served)]
 
 
-def _recorded(a: Activity, rows: list[ActivityEnterprise]) -> ev.ActivityRecorded:
-    return ev.ActivityRecorded(activity_id=a.id, title=a.title, organiser=a.organiser, usccs=[e.uscc for e in rows],
-                               batch_id=a.batch_id, **_figures(a).as_dict())
+def _recorded(a: Activity, rows: list[ActivityEnterprise]) -> ev.ServiceActivityRecorded:
+    return ev.ServiceActivityRecorded(activity_id=a.id, title=a.title, organiser=a.organiser,
+                                      usccs=[e.uscc for e in rows], batch_id=a.batch_id, **_figures(a).as_dict())
 
 
 async def record_activity(rt: Runtime, principal: Principal, data: ActivityCreate) -> ActivityView:
@@ -214,9 +214,9 @@ async def correct_activity(rt: Runtime, principal: Principal, activity_id: int, 
     """Change what was recorded wrongly; the indicators take the old figures back and count the new.
     A correction equal to what is stored writes nothing."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason"})
-    domain.check_changes(changes)
     async with rt.unit_of_work() as uow:
         a = await _writable(uow.session, principal, activity_id)
+        domain.check_changes(changes)
         rows = await _enterprises(uow.session, a.id)
         current: dict[str, Any] = {"kind": a.kind, "sub_kind": a.sub_kind, "title": a.title, "held_on": a.held_on,
                                    "organiser": a.organiser, "city": a.city, "enterprises": [r.uscc for r in rows],
@@ -254,9 +254,9 @@ async def correct_activity(rt: Runtime, principal: Principal, activity_id: int, 
             uow.session.add_all(rows)
         await record_audit(uow.session, principal, "activity.correct", "activity", str(a.id),
                            {k: current[k] for k in changed}, {**{k: new[k] for k in changed}, "reason": data.reason})
-        uow.emit(ev.ActivityCorrected(activity_id=a.id, before=_event_figures(before),
-                                      after=_event_figures(_figures(a)), changed_fields=changed, reason=data.reason,
-                                      usccs=[s.uscc for s in served]))
+        uow.emit(ev.ServiceActivityCorrected(activity_id=a.id, before=_event_figures(before),
+                                             after=_event_figures(_figures(a)), changed_fields=changed,
+                                             reason=data.reason, usccs=[s.uscc for s in served]))
         await uow.commit()
     return a, rows
 
@@ -269,8 +269,8 @@ async def cancel_activity(rt: Runtime, principal: Principal, activity_id: int, r
         a.version += 1
         await record_audit(uow.session, principal, "activity.cancel", "activity", str(a.id), {"status": "recorded"},
                            {"status": "cancelled", "reason": reason})
-        uow.emit(ev.ActivityCancelled(activity_id=a.id, figures=_event_figures(_figures(a)), reason=reason,
-                                      cancelled_on=today()))
+        uow.emit(ev.ServiceActivityCancelled(activity_id=a.id, figures=_event_figures(_figures(a)), reason=reason,
+                                             cancelled_on=today()))
         rows = await _enterprises(uow.session, a.id)
         await uow.commit()
     return a, rows

@@ -174,7 +174,7 @@ ActivityKindCode = Literal["commissioner_dispatch", "fee_briefing", "onsite_serv
 OnsiteSubKindCode = Literal["priority_examination", "pledge_registration", "licence_filing"]
 
 
-class ActivityFigures(BaseModel):
+class ServiceActivityFigures(BaseModel):
     """What one activity counts with in the indicators (its kind, city, month and numbers)."""
 
     kind: ActivityKindCode
@@ -187,13 +187,13 @@ class ActivityFigures(BaseModel):
     private_enterprises: int = Field(description="of which private (民营), from the read model at recording")
 
 
-class _ActivityEvent(EventData):
+class _ServiceActivityEvent(EventData):
     subject_field: ClassVar[str] = "activity_id"
 
     activity_id: int
 
 
-class ActivityRecorded(_ActivityEvent, ActivityFigures):
+class ServiceActivityRecorded(_ServiceActivityEvent, ServiceActivityFigures):
     """A service activity for enterprises was recorded (鄂知发〔2019〕1号 §§ 12, 16, 19, 20;
     鄂知发〔2022〕9号 § 二.8)."""
 
@@ -205,24 +205,24 @@ class ActivityRecorded(_ActivityEvent, ActivityFigures):
     batch_id: str | None = Field(description="the bulk import that recorded it, if any")
 
 
-class ActivityCorrected(_ActivityEvent):
+class ServiceActivityCorrected(_ServiceActivityEvent):
     """An officer corrected a recorded activity: reporting takes ``before`` back and counts ``after``."""
 
     event_type: ClassVar[str] = "ipp.training.activity.corrected.v1"
 
-    before: ActivityFigures
-    after: ActivityFigures
+    before: ServiceActivityFigures
+    after: ServiceActivityFigures
     changed_fields: list[str]
     reason: str
     usccs: list[str] = Field(description="the enterprises served after the correction")
 
 
-class ActivityCancelled(_ActivityEvent):
+class ServiceActivityCancelled(_ServiceActivityEvent):
     """A recorded activity was cancelled (recorded in error or never held): its figures are taken back."""
 
     event_type: ClassVar[str] = "ipp.training.activity.cancelled.v1"
 
-    figures: ActivityFigures = Field(description="the figures it counted with, taken back")
+    figures: ServiceActivityFigures = Field(description="the figures it counted with, taken back")
     reason: str
     cancelled_on: date
 
@@ -230,4 +230,4 @@ class ActivityCancelled(_ActivityEvent):
 ALL_EVENTS: list[type[EventData]] = [ClassPlanned, ClassUpdated, ClassOpened, ClassFinished, ClassCancelled,
                                      TraineeEnrolled, TraineeWithdrawn, AttendanceRecorded, ExamRecorded,
                                      CertificateIssued, CommissionerQualified, CommissionerWithdrawn,
-                                     ActivityRecorded, ActivityCorrected, ActivityCancelled]
+                                     ServiceActivityRecorded, ServiceActivityCorrected, ServiceActivityCancelled]
