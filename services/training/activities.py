@@ -137,8 +137,7 @@ async def bulk_record(rt: Runtime, principal: Principal, rows: list[dict[str, An
                       dry_run: bool = False) -> ActivityBulkOut:
     """Each row as ``POST /activities`` would take it; the good rows are written in one transaction
     (``atomic``: only when every row is good; ``dry_run``: none), the bad ones reported by row."""
-    if principal.role not in policy.ACTIVITY_WRITERS:
-        policy.ensure_may_record_activity(principal, "420000")  # the 403 of a role that records nothing
+    policy.ensure_may_record_activities(principal)
     errors: list[dict[str, Any]] = []
     parsed: list[tuple[int, ActivityCreate]] = []
     for i, raw in enumerate(rows):

@@ -100,10 +100,15 @@ def ensure_may_look_up(principal: Principal) -> None:
 ACTIVITY_WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.CITY_OFFICER})
 
 
-def ensure_may_record_activity(principal: Principal, city: str) -> None:
-    """Record or change an activity of ``city`` (403 ``forbidden`` / ``forbidden-city``)."""
+def ensure_may_record_activities(principal: Principal) -> None:
+    """A role that records activities (403 ``forbidden`` otherwise); the city is judged per activity."""
     if principal.role not in ACTIVITY_WRITERS:
         raise Forbidden(f"角色 {principal.role.value} 无权登记服务活动")
+
+
+def ensure_may_record_activity(principal: Principal, city: str) -> None:
+    """Record or change an activity of ``city`` (403 ``forbidden`` / ``forbidden-city``)."""
+    ensure_may_record_activities(principal)
     ensure_city_access(principal, city)
 
 

@@ -137,3 +137,15 @@ async def test_exact_through_corrections_cancellations_and_redelivery(make_folde
     assert first[("activities_examiner_visit_person_times", WUHAN)] == "69"
     assert first[("activities_examiner_visit_person_times", YICHANG)] == "20"
     assert first[("activities_examiner_visit_private_enterprises", PROVINCE)] == "18"
+
+
+def test_the_dashboard_and_the_progress_report_show_them_as_one_programme():
+    from services.reporting.dashboard.routes import page_config
+    from services.reporting.reports import report_groups
+
+    config = page_config()
+    assert {"code": "activities", "name": "面向企业的服务活动"} in config["programmes"]
+    shown = {i["code"] for i in config["indicators"] if i["programme"] == "activities"}
+    assert shown == {i.code for i in module.INDICATORS}
+    groups = dict(report_groups())
+    assert set(groups["面向企业的服务活动"]) == shown
