@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -10,13 +10,23 @@ from fastapi.responses import StreamingResponse
 from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
-from libs.common.fields import BusinessDate, CityCode
+from libs.common.fields import USCC, BusinessDate, CityCode
 from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from libs.common.sheets import http as sheets_http
-from services.training import exports, policy, service
+from services.training import activities, exports, policy, service
+from services.training.activities_domain import KIND_CLAUSES as ACTIVITY_CLAUSES
+from services.training.activities_domain import KIND_NAMES as ACTIVITY_KIND_NAMES
+from services.training.activities_domain import PRIVATE_KINDS, SUB_KIND_NAMES, ActivityKind, OnsiteSubKind
+from services.training.activities_domain import STATUS_NAMES as ACTIVITY_STATUS_NAMES
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, mask_id_number
 from services.training.schemas import (
+    ActivityBulkIn,
+    ActivityBulkOut,
+    ActivityCancelIn,
+    ActivityCorrect,
+    ActivityCreate,
+    ActivityOut,
     AttendanceOut,
     AttendanceSheetIn,
     AttendanceSheetOut,
@@ -35,8 +45,9 @@ from services.training.schemas import (
     TraineeRecord,
     WithdrawIn,
 )
+from services.training.sheets import ACTIVITIES as ACTIVITY_SHEET
 from services.training.sheets import ENROLMENTS
-from services.training.views import class_out, enrolment_out
+from services.training.views import activity_out, class_out, enrolment_out
 
 router = APIRouter(prefix="/api/v1")
 Manager = Annotated[Principal, Depends(require_roles(*policy.MANAGERS))]
@@ -251,4 +262,90 @@ async def reference(principal: CurrentPrincipal, rt: RT) -> dict:
     return {"tracks": {t.value: n for t, n in TRACK_NAMES.items()},
             "statuses": {s.value: n for s, n in STATUS_NAMES.items()},
             "cities": divisions.CITIES, "pass_mark": str(rt.settings.pass_mark),
-            "completion_percent": rt.settings.completion_percent}
+            "completion_percent": rt.settings.completion_percent,
+            "activity_kinds": {k: {"name": n, "clause": ACTIVITY_CLAUSES[k], "private_only": k in PRIVATE_KINDS}
+                               for k, n in ACTIVITY_KIND_NAMES.items()},
+            "activity_sub_kinds": dict(SUB_KIND_NAMES), "activity_statuses": dict(ACTIVITY_STATUS_NAMES)}
+
+
+# ------------------------------------------------------------------------------ service activities
+
+ACTIVITIES_TAG: list[str | Enum] = ["服务活动 service activities"]
+ActivityWriter = Annotated[Principal, Depends(require_roles(*policy.ACTIVITY_WRITERS))]
+ActivityId = Annotated[int, Path(ge=1, le=2**63 - 1, description="服务活动 id")]
+MAX_ACTIVITY_ROWS = 2000  # ActivityBulkIn.rows
+
+
+@router.post("/activities", status_code=201, response_model=ActivityOut, tags=ACTIVITIES_TAG,
+             summary="登记服务活动 record a service activity",
+             description="特派员服务、专利费减政策宣讲、现场服务（优先审查/质押登记/许可备案）、审查员代理师走访、"
+                         "重点企业联系服务、面对面服务、代理援助。服务企业须已在企业库登记；面向民营企业的类型"
+                         "（鄂知发〔2019〕1号 第12、16、19、20条）至少服务一家民营企业。市州用户登记本市州的活动。")
+async def record_activity(body: ActivityCreate, principal: ActivityWriter, rt: RT, response: Response) -> ActivityOut:
+    out = activity_out(*await activities.record_activity(rt, principal, body))
+    response.headers["Location"] = f"/api/v1/activities/{out.id}"
+    return out
+
+
+@router.post("/activities/bulk", response_model=ActivityBulkOut, tags=ACTIVITIES_TAG,
+             summary="批量导入服务活动 bulk import (JSON, .xlsx or .csv; per-row errors)",
+             description="逐行校验；默认写入全部合法行（一个事务），不合法行不写入并逐行报告错误（行号、字段、规则、说明）。"
+                         "atomic=true 时任一行不合法则全部不写入，返回 422；dry_run=true 只校验不写入。"
+                         "也可上传模板格式的 .xlsx 或 .csv（multipart 字段 file），错误另注明 Excel 行号与列名；"
+                         "Accept 为 xlsx 时返回标注错误的工作簿。",
+             openapi_extra=sheets_http.openapi(ActivityBulkIn, "服务活动"))
+async def bulk_activities(request: Request, principal: ActivityWriter, rt: RT,
+                          atomic: Annotated[bool, Query(description="全部成功才写入")] = False,
+                          dry_run: Annotated[bool, Query(description="只校验、不写入")] = False) -> Response:
+    bulk = await sheets_http.read_bulk(request, ActivityBulkIn, "rows", ACTIVITY_SHEET, MAX_ACTIVITY_ROWS)
+    return await sheets_http.run(request, bulk.sheet, lambda: activities.bulk_record(
+        rt, principal, bulk.body.rows, atomic, dry_run), dry_run)
+
+
+@router.get("/activities/bulk/template", tags=ACTIVITIES_TAG, response_class=Response,
+            summary="服务活动导入模板 the import template (.xlsx)",
+            responses={200: {"content": {sheets_http.XLSX_MEDIA_TYPE: {}}}})
+async def activity_template(principal: CurrentPrincipal) -> Response:
+    return sheets_http.template_response(ACTIVITY_SHEET, "服务活动-导入模板.xlsx")
+
+
+@router.get("/activities", response_model=Page[ActivityOut], tags=ACTIVITIES_TAG,
+            summary="服务活动列表 list (province-wide roles; a city officer their city's)", responses=SHEET_RESPONSES)
+async def list_activities(
+    principal: CurrentPrincipal, rt: RT, page: Listing,
+    city: Annotated[CityCode | None, Query(description="市州代码")] = None,
+    kind: Annotated[ActivityKind | None, Query(description="活动类型")] = None,
+    sub_kind: Annotated[OnsiteSubKind | None, Query(description="现场服务内容")] = None,
+    status: Annotated[Literal["recorded", "cancelled"] | None, Query(description="状态")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="年度（活动日期）")] = None,
+    date_from: Annotated[BusinessDate | None, Query(description="活动日期起")] = None,
+    date_to: Annotated[BusinessDate | None, Query(description="活动日期止")] = None,
+    uscc: Annotated[USCC | None, Query(description="服务的企业")] = None,
+    batch_id: Annotated[str | None, Query(max_length=32, description="导入批次")] = None,
+) -> Page[ActivityOut] | StreamingResponse:
+    page.shape(exports.ACTIVITIES, lambda row: activity_out(*row), activities.with_enterprises)
+    rows, total = await activities.search_activities(rt, principal, page, city=city, kind=kind, sub_kind=sub_kind,
+                                                     status=status, year=year, date_from=date_from, date_to=date_to,
+                                                     uscc=uscc, batch_id=batch_id)
+    return page.answer(rows, total)
+
+
+@router.get("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES_TAG, summary="服务活动详情 one")
+async def get_activity(activity_id: ActivityId, principal: CurrentPrincipal, rt: RT) -> ActivityOut:
+    return activity_out(*await activities.get_activity(rt, principal, activity_id))
+
+
+@router.patch("/activities/{activity_id}", response_model=ActivityOut, tags=ACTIVITIES_TAG,
+              summary="更正服务活动 correct (with the reason)",
+              description="只改列出的字段；指标先减去更正前、再计入更正后的数字。已取消的活动不能更正。")
+async def correct_activity(activity_id: ActivityId, body: ActivityCorrect, principal: ActivityWriter,
+                           rt: RT) -> ActivityOut:
+    return activity_out(*await activities.correct_activity(rt, principal, activity_id, body))
+
+
+@router.post("/activities/{activity_id}/cancel", response_model=ActivityOut, tags=ACTIVITIES_TAG,
+             summary="取消服务活动 cancel (recorded in error or not held); its figures are taken back")
+async def cancel_activity(activity_id: ActivityId, body: ActivityCancelIn, principal: ActivityWriter,
+                          rt: RT) -> ActivityOut:
+    return activity_out(*await activities.cancel_activity(rt, principal, activity_id, body.reason))
+

@@ -10,12 +10,19 @@ Errors come back as :class:`ApiError` carrying the problem-details document.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from libs.common.client import ApiClient, AsyncApiClient, ClientCalls, get, get_or_none, patch, post, put
 from libs.common.client import ApiError as ApiError  # re-exported for callers
 from libs.common.pagination import Page
 from services.training.schemas import (
+    ActivityBulkOut,
+    ActivityCancelIn,
+    ActivityCorrect,
+    ActivityCreate,
+    ActivityOut,
     AttendanceMark,
     AttendanceOut,
     AttendanceSheetIn,
@@ -114,6 +121,35 @@ class _Methods(ClientCalls):
     def summary(self, year: int, city: str | None = None) -> dict:
         """A year's progress per track within what the caller may read."""
         return self._call(get("/api/v1/summary", dict, year=year, city=city))
+
+    # -------------------------------------------------------------------------- service activities
+
+    def record_activity(self, data: ActivityCreate) -> ActivityOut:
+        return self._call(post("/api/v1/activities", ActivityOut, data))
+
+    def import_activities(self, rows: Sequence[ActivityCreate | dict[str, Any]], *, atomic: bool = False,
+                          dry_run: bool = False) -> ActivityBulkOut:
+        """Many activities at once (the good rows are written, the bad ones reported by row)."""
+        return self._call(post("/api/v1/activities/bulk", ActivityBulkOut, {"rows": list(rows)}, atomic=atomic,
+                               dry_run=dry_run))
+
+    def get_activity(self, activity_id: int) -> ActivityOut:
+        return self._call(get(f"/api/v1/activities/{activity_id}", ActivityOut))
+
+    def list_activities(self, *, city: str | None = None, kind: str | None = None, sub_kind: str | None = None,
+                        status: str | None = None, year: int | None = None, date_from: date | None = None,
+                        date_to: date | None = None, uscc: str | None = None, batch_id: str | None = None,
+                        limit: int = 50, offset: int = 0) -> Page[ActivityOut]:
+        return self._call(get("/api/v1/activities", Page[ActivityOut], city=city, kind=kind, sub_kind=sub_kind,
+                              status=status, year=year, date_from=date_from, date_to=date_to, uscc=uscc,
+                              batch_id=batch_id, limit=limit, offset=offset))
+
+    def correct_activity(self, activity_id: int, data: ActivityCorrect) -> ActivityOut:
+        return self._call(patch(f"/api/v1/activities/{activity_id}", ActivityOut, data))
+
+    def cancel_activity(self, activity_id: int, reason: str) -> ActivityOut:
+        return self._call(post(f"/api/v1/activities/{activity_id}/cancel", ActivityOut,
+                               ActivityCancelIn(reason=reason)))
 
     def known_enterprise(self, uscc: str) -> dict | None:
         """What the service's read model knows of an enterprise (None while it does not know it yet)."""

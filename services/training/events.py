@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from libs.common.events import EventData, topic_for
 
@@ -167,6 +167,67 @@ class CommissionerWithdrawn(_CommissionerEvent):
     event_type: ClassVar[str] = "ipp.training.commissioner.withdrawn.v1"
 
 
+# ------------------------------------------------------------------------------ service activities
+
+ActivityKindCode = Literal["commissioner_dispatch", "fee_briefing", "onsite_service", "examiner_visit",
+                           "key_enterprise_contact", "face_to_face", "agency_aid"]
+OnsiteSubKindCode = Literal["priority_examination", "pledge_registration", "licence_filing"]
+
+
+class ServiceActivityFigures(BaseModel):
+    """What one activity counts with in the indicators (its kind, city, month and numbers)."""
+
+    kind: ActivityKindCode
+    sub_kind: OnsiteSubKindCode | None = Field(description="on-site services: what was served")
+    city: str = Field(description="city-level division code of the activity")
+    held_on: date = Field(description="the day it took place: the KPI month")
+    year: int = Field(description="year of held_on (the KPI period)")
+    staff_person_times: int = Field(description="staff person-times (examiner visits: examiners and attorneys)")
+    enterprises: int = Field(description="enterprises served")
+    private_enterprises: int = Field(description="of which private (民营), from the read model at recording")
+
+
+class _ServiceActivityEvent(EventData):
+    subject_field: ClassVar[str] = "activity_id"
+
+    activity_id: int
+
+
+class ServiceActivityRecorded(_ServiceActivityEvent, ServiceActivityFigures):
+    """A service activity for enterprises was recorded (鄂知发〔2019〕1号 §§ 12, 16, 19, 20;
+    鄂知发〔2022〕9号 § 二.8)."""
+
+    event_type: ClassVar[str] = "ipp.training.activity.recorded.v1"
+
+    title: str
+    organiser: str
+    usccs: list[str] = Field(description="the enterprises served, by USCC")
+    batch_id: str | None = Field(description="the bulk import that recorded it, if any")
+
+
+class ServiceActivityCorrected(_ServiceActivityEvent):
+    """An officer corrected a recorded activity: reporting takes ``before`` back and counts ``after``."""
+
+    event_type: ClassVar[str] = "ipp.training.activity.corrected.v1"
+
+    before: ServiceActivityFigures
+    after: ServiceActivityFigures
+    changed_fields: list[str]
+    reason: str
+    usccs: list[str] = Field(description="the enterprises served after the correction")
+
+
+class ServiceActivityCancelled(_ServiceActivityEvent):
+    """A recorded activity was cancelled (recorded in error or never held): its figures are taken back."""
+
+    event_type: ClassVar[str] = "ipp.training.activity.cancelled.v1"
+
+    figures: ServiceActivityFigures = Field(description="the figures it counted with, taken back")
+    reason: str
+    cancelled_on: date
+
+
 ALL_EVENTS: list[type[EventData]] = [ClassPlanned, ClassUpdated, ClassOpened, ClassFinished, ClassCancelled,
                                      TraineeEnrolled, TraineeWithdrawn, AttendanceRecorded, ExamRecorded,
-                                     CertificateIssued, CommissionerQualified, CommissionerWithdrawn]
+                                     CertificateIssued, CommissionerQualified, CommissionerWithdrawn,
+                                     ServiceActivityRecorded, ServiceActivityCorrected, ServiceActivityCancelled]

@@ -1,8 +1,11 @@
-"""The training lists as workbooks (``?format=xlsx``): classes and certificates."""
+"""The training lists as workbooks (``?format=xlsx``): classes, certificates and service activities."""
 from __future__ import annotations
 
 from libs.common.divisions import CITIES
 from libs.common.list_export import Column, Sheet
+from services.training.activities_domain import KIND_NAMES as ACTIVITY_KIND_NAMES
+from services.training.activities_domain import STATUS_NAMES as ACTIVITY_STATUS_NAMES
+from services.training.activities_domain import SUB_KIND_NAMES
 from services.training.domain import STATUS_NAMES, TRACK_NAMES
 
 CLASSES = Sheet("培训班", "training-classes", [
@@ -33,4 +36,16 @@ ENROLMENTS = Sheet("学员名单", "enrolments", [
     Column("status", "状态"), Column("attended_days", "出勤天数", "int"), Column("completed", "已结业", "bool"),
     Column("exam_score", "考试成绩", "number"), Column("exam_date", "考试日期", "date"),
     Column("exam_passed", "考试合格", "bool"), Column("certificate_number", "证书编号"),
+])
+
+ACTIVITIES = Sheet("服务活动", "activities", [
+    Column("id", "活动编号", "int"), Column("kind", "活动类型", names=ACTIVITY_KIND_NAMES),
+    Column("sub_kind", "服务内容", names=SUB_KIND_NAMES), Column("title", "活动名称"),
+    Column("held_on", "活动日期", "date"), Column("year", "年度", "int"), Column("organiser", "组织单位"),
+    Column("city", "市州", names=CITIES), Column("staff_person_times", "服务人员人次", "int"),
+    Column("enterprise_count", "服务企业数", "int"), Column("private_count", "其中民营企业数", "int"),
+    Column("enterprises", "服务企业（信用代码:名称:市州:是否民营）", "list"), Column("note", "备注"),
+    Column("status", "状态", names=ACTIVITY_STATUS_NAMES), Column("cancel_reason", "取消原因"),
+    Column("batch_id", "导入批次"), Column("version", "版本", "int"), Column("created_at", "登记时间", "datetime"),
+    Column("updated_at", "更新时间", "datetime"),
 ])

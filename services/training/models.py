@@ -136,3 +136,43 @@ class Commissioner(Base):
     enterprise_city: Mapped[str] = mapped_column(String(6), nullable=False)
     year: Mapped[int] = mapped_column(Integer, nullable=False)
     qualified_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class Activity(Timestamped, Base):
+    """A service activity for enterprises 服务活动 (鄂知发〔2019〕1号 §§ 12, 16, 19, 20; 鄂知发〔2022〕9号
+    § 二.8): one dated event of a kind, held by an organiser in a city for registered enterprises."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False, index=True)
+    sub_kind: Mapped[str | None] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    held_on: Mapped[date] = mapped_column(Date, nullable=False)
+    organiser: Mapped[str] = mapped_column(String(200), nullable=False)
+    city: Mapped[str] = mapped_column(String(6), nullable=False, index=True)
+    staff_person_times: Mapped[int] = mapped_column(Integer, nullable=False)
+    enterprise_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    private_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="recorded", index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    #: The bulk import that wrote it, if any.
+    batch_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    __table_args__ = (Index("ix_activities_city_held_on", "city", "held_on"),)
+
+
+class ActivityEnterprise(Base):
+    """An enterprise an activity served, stamped from the read model when it was recorded."""
+
+    __tablename__ = "activity_enterprises"
+
+    activity_id: Mapped[int] = mapped_column(BigId, ForeignKey("activities.id"), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    enterprise_city: Mapped[str] = mapped_column(String(6), nullable=False)
+    is_private: Mapped[bool] = mapped_column(Boolean, nullable=False)

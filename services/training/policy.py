@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from libs.common.auth import Principal, Role, ensure_city_access
-from libs.common.errors import Forbidden
+from libs.common.errors import Forbidden, field_error
 
 #: Roles that plan and run classes (each within its scope).
 MANAGERS = frozenset({Role.PROVINCE_ADMIN, Role.CITY_OFFICER, Role.AGENCY})
@@ -88,3 +88,51 @@ def class_scope(principal: Principal, city: str | None) -> tuple[str | None, str
 def ensure_may_look_up(principal: Principal) -> None:
     if principal.role not in LOOKUP:
         raise Forbidden(f"角色 {principal.role.value} 无权查询学员")
+
+
+# ------------------------------------------------------------------------------ service activities
+# Activities (服务活动) are recorded, corrected and cancelled by the province admin (any city) and city
+# officers (their own city; a correction may not move one to another city). They are read by the
+# province-wide roles (viewer, integration) and by city officers in their city; training bases
+# (agency) and banks neither record nor read them (403): an activity is the bureaus' record of what
+# they and their partners delivered, not a training base's own business.
+
+ACTIVITY_WRITERS = frozenset({Role.PROVINCE_ADMIN, Role.CITY_OFFICER})
+
+
+def ensure_may_record_activities(principal: Principal) -> None:
+    """A role that records activities (403 ``forbidden`` otherwise); the city is judged per activity."""
+    if principal.role not in ACTIVITY_WRITERS:
+        raise Forbidden(f"角色 {principal.role.value} 无权登记服务活动")
+
+
+def ensure_may_record_activity(principal: Principal, city: str) -> None:
+    """Record or change an activity of ``city`` (403 ``forbidden`` / ``forbidden-city``)."""
+    ensure_may_record_activities(principal)
+    ensure_city_access(principal, city)
+
+
+def activity_row_error(principal: Principal, city: str) -> list[dict[str, str]]:
+    """A row of another city in a bulk import: a row error, not a 403 for the whole file."""
+    if principal.may_access_city(city):
+        return []
+    return [field_error("city", "forbidden-city",
+                        f"用户所属市州 {principal.city or '无'} 无权登记市州 {city} 的服务活动")]
+
+
+def activity_scope(principal: Principal, city: str | None) -> str | None:
+    """The city filter of an activities list: a city officer sees only their city; the province-wide
+    roles any (``city`` as asked); other roles nothing (403)."""
+    if principal.role == Role.CITY_OFFICER:
+        if city is not None:
+            ensure_city_access(principal, city)
+        return principal.city
+    if not principal.sees_all_cities():
+        raise Forbidden(f"角色 {principal.role.value} 无权查看服务活动")
+    return city
+
+
+def ensure_may_read_activity(principal: Principal, city: str) -> None:
+    activity_scope(principal, None)
+    if principal.role == Role.CITY_OFFICER:
+        ensure_city_access(principal, city)

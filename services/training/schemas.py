@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from libs.common.fields import USCC, BusinessDate, CityCode, RecordRef
+from services.training.activities_domain import MAX_ENTERPRISES, MAX_PERSON_TIMES, ActivityKind, OnsiteSubKind
 from services.training.domain import ClassStatus, IdNumberError, Track, validate_id_number
 
 
@@ -213,3 +214,111 @@ class TraineeRecord(BaseModel):
     enrolments: list[EnrolmentOut]
     certificates: list[CertificateOut]
     commissioner: dict[str, bool] = Field(description="是否已计为预科 / 考核专员")
+
+
+# ------------------------------------------------------------------------------ service activities
+
+class ActivityCreate(_Strict):
+    """One service activity for enterprises (服务活动)."""
+
+    kind: ActivityKind = Field(description="类型：commissioner_dispatch 特派员服务、fee_briefing 专利费减政策宣讲、"
+                                           "onsite_service 现场服务、examiner_visit 审查员代理师走访、"
+                                           "key_enterprise_contact 重点企业联系服务、face_to_face 面对面服务、"
+                                           "agency_aid 代理援助")
+    sub_kind: OnsiteSubKind | None = Field(None, description="现场服务的服务内容：priority_examination 优先审查、"
+                                                             "pledge_registration 质押登记、licence_filing 许可备案")
+    title: Title = Field(description="活动名称")
+    held_on: BusinessDate = Field(description="活动日期（计入的年度和月份）")
+    organiser: Title = Field(description="组织单位")
+    city: CityCode = Field(description="举办地市州代码")
+    enterprises: list[USCC] = Field(min_length=1, max_length=MAX_ENTERPRISES,
+                                    description="服务的企业（已在企业库登记的统一社会信用代码）")
+    staff_person_times: int = Field(ge=1, le=MAX_PERSON_TIMES,
+                                    description="服务人员人次（走访活动：参加走访的专利审查员和专利代理师人次）")
+    note: str | None = Field(None, max_length=2000, description="备注")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "examiner_visit", "title": "“千家民企面对面”走访（襄阳站）", "held_on": "2025-05-16",
+        "organiser": "专利审查协作湖北中心", "city": "420600", "enterprises": ["91420600MA4K0000XJ"],
+        "staff_person_times": 6}]})
+
+
+class ActivityCorrect(_Strict):
+    """A correction: the fields to change (``sub_kind`` and ``note`` may be emptied), and why."""
+
+    kind: ActivityKind | None = None
+    sub_kind: OnsiteSubKind | None = None
+    title: Title | None = None
+    held_on: BusinessDate | None = None
+    organiser: Title | None = None
+    city: CityCode | None = None
+    enterprises: list[USCC] | None = Field(None, min_length=1, max_length=MAX_ENTERPRISES)
+    staff_person_times: int | None = Field(None, ge=1, le=MAX_PERSON_TIMES)
+    note: str | None = Field(None, max_length=2000)
+    reason: Reason = Field(description="更正原因")
+
+
+class ActivityCancelIn(_Strict):
+    reason: Reason
+
+
+class ActivityEnterpriseOut(BaseModel):
+    uscc: str
+    name: str
+    enterprise_city: str
+    is_private: bool
+
+
+class ActivityOut(BaseModel):
+    id: int
+    kind: str
+    kind_name: str
+    sub_kind: str | None
+    sub_kind_name: str | None
+    title: str
+    held_on: date
+    year: int
+    organiser: str
+    city: str
+    city_name: str
+    staff_person_times: int
+    enterprise_count: int
+    private_count: int
+    enterprises: list[ActivityEnterpriseOut]
+    note: str | None
+    status: str
+    status_name: str
+    cancel_reason: str | None
+    batch_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActivityBulkIn(BaseModel):
+    """Rows are validated one by one (a bad row does not stop the others)."""
+
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=2000,
+                                       description="每行与 POST /activities 的请求体相同")
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActivityRowError(BaseModel):
+    row: int = Field(description="行号（从 0 起）")
+    field: str
+    rule: str
+    message: str
+    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
+    column: str | None = Field(None, description="上传文件时：该列的表头")
+
+
+class ActivityBulkOut(BaseModel):
+    atomic: bool
+    dry_run: bool = Field(False, description="只校验、未写入")
+    received: int
+    written: int
+    rejected: int = Field(description="有错误、未写入的行数")
+    batch_id: str | None
+    ids: list[int | None] = Field(description="每行写入的活动 id（未写入为 null）")
+    errors: list[ActivityRowError]

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from libs.common import divisions
+from services.training.activities_domain import KIND_NAMES as ACTIVITY_KIND_NAMES
+from services.training.activities_domain import STATUS_NAMES as ACTIVITY_STATUS_NAMES
+from services.training.activities_domain import SUB_KIND_NAMES
 from services.training.domain import STATUS_NAMES, TRACK_NAMES, ClassStatus, Track, required_days
-from services.training.models import Enrolment, TrainingClass
-from services.training.schemas import ClassOut, EnrolmentOut
+from services.training.models import Activity, ActivityEnterprise, Enrolment, TrainingClass
+from services.training.schemas import ActivityEnterpriseOut, ActivityOut, ClassOut, EnrolmentOut
 
 
 def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
@@ -22,3 +25,15 @@ def class_out(c: TrainingClass, completion_percent: int) -> ClassOut:
 def enrolment_out(e: Enrolment, number: str | None = None) -> EnrolmentOut:
     return EnrolmentOut.model_validate({**{k: getattr(e, k) for k in EnrolmentOut.model_fields
                                            if k != "certificate_number"}, "certificate_number": number})
+
+
+def activity_out(a: Activity, enterprises: list[ActivityEnterprise]) -> ActivityOut:
+    return ActivityOut(
+        id=a.id, kind=a.kind, kind_name=ACTIVITY_KIND_NAMES[a.kind], sub_kind=a.sub_kind,
+        sub_kind_name=SUB_KIND_NAMES[a.sub_kind] if a.sub_kind else None, title=a.title, held_on=a.held_on,
+        year=a.held_on.year, organiser=a.organiser, city=a.city, city_name=divisions.CITIES[a.city],
+        staff_person_times=a.staff_person_times, enterprise_count=a.enterprise_count, private_count=a.private_count,
+        enterprises=[ActivityEnterpriseOut(uscc=e.uscc, name=e.name, enterprise_city=e.enterprise_city,
+                                           is_private=e.is_private) for e in enterprises],
+        note=a.note, status=a.status, status_name=ACTIVITY_STATUS_NAMES[a.status], cancel_reason=a.cancel_reason,
+        batch_id=a.batch_id, version=a.version, created_at=a.created_at, updated_at=a.updated_at)

@@ -93,6 +93,8 @@ PER_ROW: dict[str, str] = {
     "finance POST /api/v1/pledges/bulk": "finance: per-row forbidden-city / forbidden-lender",
     "transfer POST /api/v1/transfers/bulk":
         "docs/programmes/transfer.md: in a bulk import another city is a per-row error",
+    "training POST /api/v1/activities/bulk":
+        "docs/programmes/activities.md: in a bulk import another city's activity is a per-row error",
 }
 
 #: Reads a viewer may not make (operation label regex -> why).
@@ -358,9 +360,15 @@ async def seed_training(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
                                json={"records": [{"enrolment_id": first["id"], "present": True}]}, headers=admin))
     await ok(await api.post(f"/api/v1/classes/{cls['id']}/finish", headers=admin))
     cert = await ok(await api.post(f"/api/v1/enrolments/{first['id']}/certificate", json={}, headers=admin))
+
+    def activity() -> dict:
+        return {"kind": "examiner_visit", "title": "“千家民企面对面”走访", "held_on": days_ago(5),
+                "organiser": "专利审查协作湖北中心", "city": CITY, "enterprises": [uscc], "staff_person_times": 4}
+
+    act = await ok(await api.post("/api/v1/activities", json=activity(), headers=admin))
     return Seeds(
         path={"class_id": cls["id"], "enrolment_id": second["id"], "day": cls["session_dates"][0],
-              "number": cert["number"], "uscc": uscc},
+              "number": cert["number"], "uscc": uscc, "activity_id": act["id"]},
         query={"year": china_today().year},
         bodies={
             "POST /api/v1/classes": class_body(),
@@ -375,6 +383,10 @@ async def seed_training(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
             "POST /api/v1/trainees/lookup": {"id_number": certified["id_number"]},
             "POST /api/v1/enrolments/{enrolment_id}/certificate": {},
             "POST /api/v1/classes/{class_id}/certificates": {},
+            "POST /api/v1/activities": activity(),
+            "POST /api/v1/activities/bulk": {"rows": [activity()]},
+            "PATCH /api/v1/activities/{activity_id}": {"staff_person_times": 5, "reason": "人次录入错误"},
+            "POST /api/v1/activities/{activity_id}/cancel": {"reason": "重复登记"},
         })
 
 

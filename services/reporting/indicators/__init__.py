@@ -1,7 +1,7 @@
 """Indicator definitions and folds, one module per programme; pure code, no I/O.
 
 Each module (``tiers``, ``pool``, ``finance``, ``protection``, ``transfer``, ``carriers``,
-``training``, ``statistics``) declares its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a
+``training``, ``activities``, ``statistics``) declares its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a
 ``fold(event_type, data) -> list[Delta]``. This package assembles the catalogue (in display order)
 and folds an event through every module. See ``core`` for the
 stock / flow / ratio arithmetic.
@@ -11,7 +11,17 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from services.reporting.indicators import carriers, finance, pool, protection, statistics, tiers, training, transfer
+from services.reporting.indicators import (
+    activities,
+    carriers,
+    finance,
+    pool,
+    protection,
+    statistics,
+    tiers,
+    training,
+    transfer,
+)
 from services.reporting.indicators.core import (
     PROVINCE,
     Delta,
@@ -25,7 +35,7 @@ from services.reporting.indicators.core import (
 )
 from services.reporting.indicators.statistics import StatDelta, fold_statistics
 
-MODULES = (tiers, pool, finance, protection, transfer, carriers, training, statistics)
+MODULES = (tiers, pool, finance, protection, transfer, carriers, training, activities, statistics)
 
 INDICATORS: dict[str, Indicator] = {i.code: i for m in MODULES for i in m.INDICATORS}
 
@@ -39,6 +49,7 @@ PROGRAMME = {i.code: m.__name__.rsplit(".", 1)[1] for m in MODULES for i in m.IN
 PROGRAMME_NAMES = {"tiers": "企业知识产权“百千万”", "pool": "专利产业化样板企业培育库", "finance": "知识产权金融",
                    "protection": "知识产权保护", "transfer": "专利转化运用",
                    "carriers": "创新载体与基地", "training": "知识产权人才培训",
+                   "activities": "面向企业的服务活动",
                    "statistics": "统计指标"}
 
 
