@@ -10,6 +10,7 @@ event carries the whole entry, so any one restores it; an older event never over
     known_credit = credit_table(Base.metadata)                  # models.py
     credit_upgrade_v1()                                         # in a migration
     on_start=[start_credit_consumer(known_credit)]              # app.py
+    routers=[known_credit_router(known_credit)]                 # app.py (lets scripts wait for an entry)
     active = await active_entries(session, known_credit, usccs, day)   # service.py
 """
 from __future__ import annotations
@@ -20,13 +21,18 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from sqlalchemy import Boolean, Column, Date, Index, MetaData, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libs.common.auth import CurrentPrincipal
 from libs.common.db import BigId, UTCDateTime, utcnow
+from libs.common.errors import Forbidden
 from libs.common.events import DLQ_TOPIC
+from libs.common.fields import parse_uscc
 from libs.common.inbox import IdempotentProcessor, Incoming, KafkaEventConsumer, producer_dead_letter
 from libs.common.kafka import ensure_topics, new_producer
 
@@ -204,3 +210,38 @@ async def active_entries(session: AsyncSession, table: Table, usccs: list[str], 
             out.setdefault(r.uscc, []).append(ActiveEntry(r.entry_id, r.uscc, r.kind, r.authority, r.document_no,
                                                           r.effective_from, r.effective_until))
     return out
+
+
+class KnownCreditEntry(BaseModel):
+    entry_id: int
+    uscc: str
+    city: str
+    kind: str
+    authority: str
+    document_no: str
+    decided_on: date
+    effective_from: date
+    effective_until: date | None
+    lifted_on: date | None
+
+
+def known_credit_router(table: Table) -> APIRouter:
+    """``GET /api/v1/known-credit-entries/{uscc}``: the entries of an enterprise this service has learnt
+    of (an empty list if none yet) — lets integrators and scripts wait until an entry has reached the
+    service. Province-wide roles read every enterprise's, a city officer their city's entries."""
+    router = APIRouter(tags=["信用记录读模型 known credit entries"])
+
+    @router.get("/api/v1/known-credit-entries/{uscc}", response_model=list[KnownCreditEntry],
+                summary="本服务已同步的企业信用记录 the entries as this service knows them")
+    async def get_known(uscc: str, request: Request, principal: CurrentPrincipal) -> list[KnownCreditEntry]:
+        uscc = parse_uscc(uscc)
+        if not principal.sees_all_cities() and principal.role.value != "city-officer":
+            raise Forbidden(f"角色 {principal.role.value} 无权查看信用记录")
+        stmt = select(table).where(table.c.uscc == uscc).order_by(table.c.entry_id)
+        if principal.role.value == "city-officer":
+            stmt = stmt.where(table.c.city == principal.city)
+        async with request.app.state.runtime.sessions() as session:
+            rows = (await session.execute(stmt)).all()
+        return [KnownCreditEntry(**{k: getattr(r, k) for k in KnownCreditEntry.model_fields}) for r in rows]
+
+    return router

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.common.app import build_service_app
-from libs.readmodels.credit import start_credit_consumer
+from libs.readmodels.credit import known_credit_router, start_credit_consumer
 from libs.readmodels.enterprises import known_enterprises_router, start_enterprise_consumer
 from services.finance.api import router
 from services.finance.config import FinanceSettings
@@ -26,5 +26,6 @@ def create_app(settings: FinanceSettings | None = None) -> FastAPI:
     settings = settings or FinanceSettings()
     return build_service_app(
         settings, title="金融服务 Finance service", description=DESCRIPTION, topic=TOPIC,
-        routers=[router, known_enterprises_router(known_enterprises)], database_url=settings.database_url,
+        routers=[router, known_enterprises_router(known_enterprises), known_credit_router(known_credit)],
+        database_url=settings.database_url,
         on_start=[start_enterprise_consumer(known_enterprises), start_credit_consumer(known_credit)])

@@ -49,3 +49,18 @@ async def test_the_publication_date_decides_first_and_last_day_and_lifting(api, 
     r = await api.post("/api/v1/whitelists", json=body([d], on, "2025年信用测试第二批"), headers=admin())
     assert_problem(r, 422, "entries.0.uscc", "whitelist.credit_entry")
     assert "非正常专利申请" in r.json()["errors"][0]["message"]
+
+
+async def test_the_known_credit_entries_of_an_enterprise(api, runtime):
+    from libs.common.testing import auth, random_uscc
+
+    uscc = await known(runtime, WUHAN)
+    await seed_credit_entry(runtime.sessions, known_credit, next(_ids), uscc, WUHAN, china_today(), None)
+    url = f"/api/v1/known-credit-entries/{uscc}"
+    seen = (await api.get(url, headers=admin())).json()
+    assert [(e["uscc"], e["kind"], e["lifted_on"]) for e in seen] == [(uscc, "serious_dishonesty", None)]
+    assert len((await api.get(url, headers=auth("city-officer", city=WUHAN))).json()) == 1
+    assert (await api.get(url, headers=auth("city-officer", city="420500"))).json() == []
+    assert (await api.get(url, headers=auth("bank", org="ICBC-HB"))).status_code == 403
+    assert (await api.get(f"/api/v1/known-credit-entries/{random_uscc()}", headers=admin())).json() == []
+    assert (await api.get("/api/v1/known-credit-entries/nope", headers=admin())).status_code == 422
