@@ -5,8 +5,8 @@ First the enterprises (``enterprises``: registry, figures, tiers), then every pr
 ``pool`` (the industrialisation pool), ``credit`` (the credit register), ``finance``, ``protection``,
 ``transfer``, ``carriers`` (the transfer service's register of innovation carriers), ``training``,
 ``statistics`` — each in its own thread against its own service, about those same enterprises. A
-programme service learns of enterprises from their events, so before loading it the demo waits until the service's read model
-knows them (``GET /api/v1/known-enterprises/{uscc}``). Inside a programme,
+programme service learns of enterprises from their events, so before loading it the demo waits until
+the service's read model knows them (``GET /api/v1/known-enterprises/{uscc}``). Inside a programme,
 independent items (enterprises, cases, classes, loans of different enterprises) go in parallel
 (:func:`ipp.demo.common.in_parallel`). Last, the demo waits until every event has reached the
 reporting worker, so the dashboards show the loaded data. With ``progress=True`` a progress bar per
