@@ -232,3 +232,19 @@ async def test_a_tier_recommendation_shows_the_active_entries(api, runtime):
     rec = next(i for i in listed["items"] if i["uscc"] == uscc)
     assert [(c["id"], c["kind_name"], c["authority"]) for c in rec["credit_entries"]] == [
         (e["id"], "知识产权严重违法失信", "湖北省知识产权局")]
+
+
+async def test_entries_no_longer_in_effect_are_neither_shown_nor_queued(api, runtime):
+    # active only while effective_from <= day <= effective_until and not lifted by then
+    m = await member(api, WUHAN, applied_on=today() - timedelta(days=60), admitted_on=today() - timedelta(days=50))
+    uscc = m["uscc"]
+    ended = today() - timedelta(days=1)
+    await record(api, uscc, kind="serious_dishonesty", decided_on=(ended - timedelta(days=9)).isoformat(),
+                 effective_from=(ended - timedelta(days=9)).isoformat(), effective_until=ended.isoformat())
+    assert uscc not in {i["uscc"] for i in (await api.get("/api/v1/pool/review", headers=auth(ADMIN))).json()}
+    on_last_day = (await api.get("/api/v1/pool/review", params={"as_of": ended.isoformat()},
+                                 headers=auth(ADMIN))).json()
+    assert uscc in {i["uscc"] for i in on_last_day}
+    r = await api.post(f"/api/v1/enterprises/{uscc}/tier-recommendations",
+                       json={"tier": "growth", "reason": "知识产权工作基础好"}, headers=auth(OFFICER, city=WUHAN))
+    assert r.status_code == 201 and r.json()["credit_entries"] == []
