@@ -1,7 +1,8 @@
 """The credit register across processes: an entry recorded through the enterprise service reaches the
 finance service's read model over the broker, and the credit white-list then refuses that enterprise
-while listing a clean one; the pool's criterion 10 fails naming the entry; the reporting worker folds
-the entry into its kind's indicator, seen on the SSE stream and the indicators API."""
+while listing a clean one; the pool's criterion 10 fails naming the entry; once the province lifts it,
+the lifting reaches finance too and the next version lists the enterprise; the reporting worker folds
+the entry and the lifting into their indicators, seen on the SSE stream and the indicators API."""
 from __future__ import annotations
 
 import time
@@ -74,7 +75,19 @@ def test_an_entry_reaches_finance_the_pool_and_reporting(platform):
         published = fin.publish_whitelist(WhitelistPublish(title=title, published_on=today, entries=lines[:1]))
         assert [e.uscc for e in published.entries] == [clean]
 
-    expected = {(CODE, CITY): plus(before, (CODE, CITY), 1), (CODE, PROVINCE): plus(before, (CODE, PROVINCE), 1)}
+    # the province lifts it (信用修复): the lifting reaches finance, and the next version may list the enterprise
+    with EnterpriseClient(url(platform, "enterprise"), ADMIN) as admin:
+        assert admin.lift_credit_entry(entry.id, today, "完成信用修复").status == "lifted"
+    deadline = time.monotonic() + 60
+    while wait_entry(platform, punished)[0]["lifted_on"] is None:
+        assert time.monotonic() < deadline, "finance never learned of the lifting"
+        time.sleep(0.2)
+    with FinanceClient(url(platform, "finance"), ADMIN) as fin:
+        again = fin.publish_whitelist(WhitelistPublish(title=f"{title}（修复后）", published_on=today, entries=lines))
+        assert {e.uscc for e in again.entries} == {clean, punished}
+
+    expected = {(CODE, CITY): plus(before, (CODE, CITY), 1), (CODE, PROVINCE): plus(before, (CODE, PROVINCE), 1),
+                ("credit_lifted", CITY): plus(before, ("credit_lifted", CITY), 1)}
     stream.wait_values(expected, timeout=120)
     wait_for_values(platform, year, expected, timeout=60)
     time.sleep(2)  # anything counted twice would show by now
