@@ -141,7 +141,8 @@ class _Methods(ClientCalls):
         return self._call(post(f"/api/v1/pool/memberships/{membership_id}/progress", HistoryOut, data))
 
     def pool_review(self, as_of: date | None = None, city: str | None = None) -> list[ReviewItemOut]:
-        """Members admitted more than two years before ``as_of`` without recorded progress."""
+        """Members admitted more than two years before ``as_of`` without recorded progress, and members under
+        a credit-register entry active on ``as_of``."""
         return self._call(get("/api/v1/pool/review", list[ReviewItemOut], as_of=as_of, city=city or None))
 
     def pool_summary(self, as_of: date | None = None) -> PoolSummaryOut:
