@@ -2,10 +2,10 @@
 ``ipp up --demo``).
 
 First the enterprises (``enterprises``: registry, figures, tiers), then every programme at once —
-``pool`` (the industrialisation pool), ``finance``, ``protection``, ``transfer``, ``carriers`` (the
-transfer service's register of innovation carriers), ``training``, ``activities`` (the training
-service's service activities for enterprises), ``statistics`` — each in its own
-thread against its own service, about those same enterprises. A programme service learns of
+``pool`` (the industrialisation pool), ``credit`` (the credit register), ``finance``, ``protection``,
+``transfer``, ``carriers`` (the transfer service's register of innovation carriers), ``training``,
+``activities`` (the training service's service activities for enterprises), ``statistics`` — each in
+its own thread against its own service, about those same enterprises. A programme service learns of
 enterprises from their events, so before loading it the demo waits until the service's read model
 knows them (``GET /api/v1/known-enterprises/{uscc}``). Inside a programme,
 independent items (enterprises, cases, classes, loans of different enterprises) go in parallel
@@ -39,9 +39,10 @@ from ipp.demo.enterprises import (
 )
 
 #: Programme loaders, in order: module ``ipp.demo.<name>`` with ``load(urls, enterprises, seed) -> str``.
-PROGRAMMES = ("pool", "finance", "protection", "transfer", "carriers", "training", "activities", "statistics")
+PROGRAMMES = ("pool", "credit", "finance", "protection", "transfer", "carriers", "training", "activities",
+              "statistics")
 #: The progress bars' labels.
-LABELS = {"enterprises": "企业与梯队", "pool": "样板企业培育库", "finance": "质押融资",
+LABELS = {"enterprises": "企业与梯队", "pool": "样板企业培育库", "credit": "信用记录", "finance": "质押融资",
           "protection": "知识产权保护", "transfer": "转化运用", "carriers": "创新载体与基地",
           "training": "培训", "activities": "服务活动",
           "statistics": "统计数据与目标", "pipeline": "指标汇总（事件处理）"}

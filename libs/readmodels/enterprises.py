@@ -14,7 +14,6 @@ A service mounts it in four lines::
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,13 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libs.common.auth import CurrentPrincipal, ensure_enterprise_access
 from libs.common.db import UTCDateTime, utcnow
 from libs.common.errors import FieldInvalid, NotFound
-from libs.common.events import DLQ_TOPIC
 from libs.common.fields import parse_uscc
-from libs.common.inbox import DeadLetters, IdempotentProcessor, Incoming, KafkaEventConsumer
-from libs.common.kafka import ensure_topics
+from libs.common.inbox import Incoming
+from libs.readmodels.consumer import read_model_consumer
 
 if TYPE_CHECKING:
-    from libs.common.app import Runtime, StartHook
+    from libs.common.app import StartHook
 
 log = logging.getLogger(__name__)
 
@@ -146,32 +144,10 @@ async def apply_enterprise_events(session: AsyncSession, table: Table, records: 
 def start_enterprise_consumer(table: Table) -> StartHook:
     """A start hook (``build_service_app(on_start=[...])``) running the read model's consumer."""
 
-    async def _start(rt: Runtime) -> None:
-        settings = rt.settings
-        if not settings.kafka_enabled:
-            return
-        service = settings.service_name
-        consumer_name = f"{service}-known-enterprises"
-        bootstrap = settings.kafka_bootstrap_servers
-        dead_letter = DeadLetters(bootstrap, f"ipp-{service}-dlq", consumer_name)
+    async def apply(session: AsyncSession, records: list[Incoming]) -> int:
+        return await apply_enterprise_events(session, table, records)
 
-        async def handler(session: AsyncSession, records: list[Incoming]) -> int:
-            return await apply_enterprise_events(session, table, records)
-
-        processor = IdempotentProcessor(service, consumer_name, rt.sessions, handler, dead_letter)
-        consumer = KafkaEventConsumer(
-            service, bootstrap, [ENTERPRISE_TOPIC], f"ipp-{consumer_name}", processor,
-            prepare=lambda: ensure_topics(bootstrap, [ENTERPRISE_TOPIC, DLQ_TOPIC], settings.topic_partitions))
-
-        async def run() -> None:
-            try:
-                await consumer.run()
-            finally:
-                await dead_letter.close()
-
-        rt.tasks.append(asyncio.create_task(run(), name=consumer_name))
-
-    return _start
+    return read_model_consumer("known-enterprises", ENTERPRISE_TOPIC, apply)
 
 
 async def find_enterprise(session: AsyncSession, table: Table, uscc: str) -> Row[Any] | None:

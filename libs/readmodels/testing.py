@@ -52,3 +52,30 @@ async def assert_known_enterprise_read_rules(api: httpx.AsyncClient, sessions: S
     for headers in (auth("province-admin"), auth("city-officer", city="420100"), auth("bank", org="ICBC-HB")):
         assert_problem(await api.get(f"/api/v1/known-enterprises/{random_uscc('420500')}", headers=headers), 404,
                        slug="not-found")
+
+
+def credit_event(entry_id: int, uscc: str, city: str, effective_from: date, effective_until: date | None = None,
+                 lifted_on: date | None = None, kind: str = "serious_dishonesty", time: datetime | None = None,
+                 lifted: bool = False) -> Incoming:
+    """An ``enterprise.credit.recorded.v1`` (or ``lifted.v1``) record as it arrives from Kafka."""
+    from libs.readmodels.credit import LIFTED, RECORDED
+
+    data: dict[str, Any] = {
+        "entry_id": entry_id, "uscc": uscc, "city": city, "is_private": True, "kind": kind,
+        "authority": "湖北省知识产权局", "document_no": f"鄂知保决〔2025〕{entry_id}号",
+        "decided_on": effective_from.isoformat(), "effective_from": effective_from.isoformat(),
+        "effective_until": effective_until.isoformat() if effective_until else None,
+        "lifted_on": lifted_on.isoformat() if lifted_on else None, "year": effective_from.year}
+    if lifted:
+        data["reason"] = "信用修复"
+    event = CloudEvent(id=str(uuid.uuid4()), source="/services/enterprise", type=LIFTED if lifted else RECORDED,
+                       subject=uscc, data=data, time=time or datetime.now(UTC))
+    return Incoming(ENTERPRISE_TOPIC, 0, 0, uscc.encode(), None, [], event=event)
+
+
+async def seed_credit_entry(sessions: Sessions, table: Table, *args: Any, **kwargs: Any) -> None:
+    """Make the service know a credit-register entry, as if its event had been consumed."""
+    from libs.readmodels.credit import apply_credit_events
+
+    async with sessions.write() as session:
+        await apply_credit_events(session, table, [credit_event(*args, **kwargs)])

@@ -36,7 +36,7 @@ from services.enterprise.schemas import (
     YearFiguresOut,
 )
 from services.enterprise.sheets import ENTERPRISES, RECOMMENDATIONS
-from services.enterprise.views import to_out
+from services.enterprise.views import recommendation_out, to_out
 
 router = APIRouter(prefix="/api/v1")
 UsccPath = Annotated[str, Path(description="统一社会信用代码")]
@@ -125,7 +125,8 @@ async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> l
 @router.post("/enterprises/{uscc}/tier-recommendations", status_code=201, response_model=RecommendationOut,
              tags=["梯队 tiers"], summary="市州推荐梯队 a city recommends a tier")
 async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, rt: RT) -> RecommendationOut:
-    return RecommendationOut.model_validate(await service.recommend(rt, principal, parse_uscc(uscc), body))
+    rec = await service.recommend(rt, principal, parse_uscc(uscc), body)
+    return recommendation_out(*(await service.recommendations_with_credit(rt, [rec]))[0])
 
 
 @router.post("/tier-recommendations/bulk", response_model=RecommendationBulkOut, tags=["梯队 tiers"],
@@ -154,7 +155,7 @@ async def list_recommendations(
     status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
     city: Annotated[CityCode | None, Query()] = None,
 ) -> Page[RecommendationOut] | StreamingResponse:
-    page.shape(exports.RECOMMENDATIONS, RecommendationOut.model_validate)
+    page.shape(exports.RECOMMENDATIONS, lambda pair: recommendation_out(*pair), service.with_credit)
     rows, total = await service.list_recommendations(rt, principal, page, status, city)
     return page.answer(rows, total)
 

@@ -12,6 +12,7 @@ from datetime import date
 from libs.common.client import ApiClient, AsyncApiClient, ClientCalls, get, patch, post, put
 from libs.common.client import ApiError as ApiError  # re-exported for callers
 from libs.common.pagination import Page
+from services.enterprise.credit.schemas import CreditEntryIn, CreditEntryOut, CreditLiftIn
 from services.enterprise.pool.schemas import (
     AdmitIn,
     ApplicationIn,
@@ -140,7 +141,8 @@ class _Methods(ClientCalls):
         return self._call(post(f"/api/v1/pool/memberships/{membership_id}/progress", HistoryOut, data))
 
     def pool_review(self, as_of: date | None = None, city: str | None = None) -> list[ReviewItemOut]:
-        """Members admitted more than two years before ``as_of`` without recorded progress."""
+        """Members admitted more than two years before ``as_of`` without recorded progress, and members under
+        a credit-register entry active on ``as_of``."""
         return self._call(get("/api/v1/pool/review", list[ReviewItemOut], as_of=as_of, city=city or None))
 
     def pool_summary(self, as_of: date | None = None) -> PoolSummaryOut:
@@ -157,6 +159,25 @@ class _Methods(ClientCalls):
         """The province's recommendation list to the national pool (province admin; the workbook is
         ``GET /api/v1/pool/national-recommendations?format=xlsx``)."""
         return self._call(get("/api/v1/pool/national-recommendations", NationalRecommendationsOut))
+
+    # --- the credit register 信用记录
+    def record_credit_entry(self, data: CreditEntryIn) -> CreditEntryOut:
+        return self._call(post("/api/v1/credit-entries", CreditEntryOut, data))
+
+    def credit_entry(self, entry_id: int) -> CreditEntryOut:
+        return self._call(get(f"/api/v1/credit-entries/{entry_id}", CreditEntryOut))
+
+    def list_credit_entries(self, *, city: str | None = None, kind: str | None = None, uscc: str | None = None,
+                            active_on: date | None = None, limit: int = 50, offset: int = 0) -> Page[CreditEntryOut]:
+        return self._call(get("/api/v1/credit-entries", Page[CreditEntryOut], city=city, kind=kind, uscc=uscc,
+                              active_on=active_on, limit=limit, offset=offset))
+
+    def lift_credit_entry(self, entry_id: int, lifted_on: date, reason: str) -> CreditEntryOut:
+        return self._call(post(f"/api/v1/credit-entries/{entry_id}/lift", CreditEntryOut,
+                               CreditLiftIn(lifted_on=lifted_on, reason=reason)))
+
+    def enterprise_credit_entries(self, uscc: str) -> list[CreditEntryOut]:
+        return self._call(get(f"/api/v1/enterprises/{uscc}/credit-entries", list[CreditEntryOut]))
 
 
 class EnterpriseClient(ApiClient, _Methods):

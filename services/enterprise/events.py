@@ -188,6 +188,7 @@ class PoolRemoved(_PoolEvent):
     removal_reason: Literal["no_progress", "safety_accident", "serious_dishonesty", "tax_evasion", "data_fraud",
                             "abnormal_patent_applications"]
     reason: str
+    credit_entry_id: int | None = Field(None, description="the credit-register entry the removal cites, if any")
 
 
 class PoolProgressRecorded(_PoolEvent):
@@ -202,6 +203,46 @@ class PoolProgressRecorded(_PoolEvent):
 POOL_EVENTS: list[type[EventData]] = [PoolApplied, PoolApplicationRejected, PoolAdmitted, PoolGraduated, PoolRemoved,
                                       PoolProgressRecorded]
 
+
+
+# ------------------------------------------------------- the credit register (002 § 5; 003 §§ 8, 16)
+
+class _CreditEvent(EventData):
+    """The whole entry as it stands after the change, so a consumer's read model needs no lookup and
+    any one event restores the entry (an older event never overwrites a newer one: compare ``ce_time``)."""
+
+    subject_field: ClassVar[str] = "uscc"
+
+    entry_id: int
+    uscc: str
+    city: str = Field(description="the enterprise's city when the entry was recorded")
+    is_private: bool
+    kind: Literal["serious_dishonesty", "abnormal_patent_application", "violation", "major_accident"]
+    authority: str = Field(description="the deciding authority 决定机关")
+    document_no: str = Field(description="the decision's document number 文书编号")
+    decided_on: date
+    effective_from: date
+    effective_until: date | None = Field(description="last day of effect (inclusive); null: open-ended")
+    lifted_on: date | None = Field(description="lifted (ended early) from this day on; null: not lifted")
+    year: int = Field(description="the KPI year: of decided_on (recorded) or of lifted_on (lifted)")
+
+
+class CreditRecorded(_CreditEvent):
+    """An entry was recorded in the credit register 信用记录."""
+
+    event_type: ClassVar[str] = "ipp.enterprise.credit.recorded.v1"
+
+
+class CreditLifted(_CreditEvent):
+    """An entry was lifted before its end (信用修复, the decision quashed …)."""
+
+    event_type: ClassVar[str] = "ipp.enterprise.credit.lifted.v1"
+
+    reason: str
+
+
+CREDIT_EVENTS: list[type[EventData]] = [CreditRecorded, CreditLifted]
+
 ALL_EVENTS: list[type[EventData]] = [EnterpriseRegistered, EnterpriseUpdated, FiguresReported, TierRecommended,
                                      TierRecommendationRejected, TierDesignated, TierPromoted, TierDemoted,
-                                     TierRevoked, *POOL_EVENTS]
+                                     TierRevoked, *POOL_EVENTS, *CREDIT_EVENTS]

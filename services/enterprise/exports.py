@@ -1,5 +1,5 @@
 """The enterprise registry's lists as workbooks (``?format=xlsx``): enterprises, tier recommendations and
-pool memberships.
+pool memberships, credit-register entries.
 
 Field codes are the JSON fields, so an enterprise or recommendation export is laid out as the bulk
 imports read it."""
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from libs.common.divisions import CITIES, COUNTIES
 from libs.common.list_export import Column, Sheet
+from services.enterprise.credit.domain import KIND_NAMES as CREDIT_KIND_NAMES
+from services.enterprise.credit.domain import STATUS_NAMES as CREDIT_STATUS_NAMES
 from services.enterprise.domain import TIER_NAMES
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES
 from services.enterprise.pool.domain import STATUS_NAMES as POOL_STATUS_NAMES
@@ -43,4 +45,14 @@ MEMBERSHIPS = Sheet("培育库入库记录", "pool-memberships", [
     Column("ended_by", "出库经办人"), Column("end_reason", "出库说明"),
     Column("removal_reason", "移出原因", names=REMOVAL_REASON_NAMES),
     Column("last_progress_on", "最近进展日期", "date"),
+])
+
+CREDIT_ENTRIES = Sheet("信用记录", "credit-entries", [
+    Column("id", "记录编号", "int"), Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"),
+    Column("city", "市州", names=CITIES), Column("kind", "类别", names=CREDIT_KIND_NAMES),
+    Column("authority", "决定机关"), Column("decided_on", "决定日期", "date"), Column("document_no", "文书编号"),
+    Column("effective_from", "有效期起", "date"), Column("effective_until", "有效期止", "date"),
+    Column("status", "状态", names=CREDIT_STATUS_NAMES), Column("summary", "事实摘要"),
+    Column("recorded_by", "记录人"), Column("lifted_on", "解除日期", "date"), Column("lift_reason", "解除理由"),
+    Column("lifted_by", "解除人"), Column("created_at", "记录时间", "datetime"),
 ])

@@ -7,7 +7,11 @@
 * ``viewer`` and ``integration`` read everything; ``agency`` reads nothing here, and a ``bank``
   reads only the pool's list of members pushed to banks (专利产业化成长计划 三(三)
   “面向银行业金融机构推送入库企业名单”), province-wide;
-* the province's recommendation list towards the national pool is the province admin's export.
+* the province's recommendation list towards the national pool is the province admin's export;
+* the credit register 信用记录: a ``city-officer`` records entries for their city's enterprises and the
+  ``province-admin`` for any city (the bureau that decides or receives a decision records it; 002 § 5
+  builds one provincial credit platform from them); only the province lifts an entry (信用修复 ends a
+  joint punishment across every programme, so it is the platform's decision). Lists: as the pool's.
 """
 from __future__ import annotations
 
@@ -48,6 +52,17 @@ def ensure_applicant(principal: Principal, city: str) -> None:
     """May apply for the pool on behalf of an enterprise registered in ``city``."""
     if principal.role not in APPLICANTS:
         raise Forbidden("入库申报由企业所在市州知识产权局提交")
+    ensure_city_access(principal, city)
+
+
+#: Who records credit-register entries (city officers for their own city).
+CREDIT_RECORDERS = (Role.PROVINCE_ADMIN, Role.CITY_OFFICER)
+
+
+def ensure_credit_recorder(principal: Principal, city: str) -> None:
+    """May record a credit-register entry about an enterprise registered in ``city``."""
+    if principal.role not in CREDIT_RECORDERS:
+        raise Forbidden(f"角色 {principal.role.value} 不能记录信用信息")
     ensure_city_access(principal, city)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.common.fields import USCC, BusinessDate, CityCode, DivisionCode
+from services.enterprise.credit.schemas import CreditBrief
 from services.enterprise.domain import Tier
 from services.enterprise.reference import INDUSTRIES, Ownership, Qualification, SizeClass
 
@@ -129,6 +130,8 @@ class RecommendationOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
+    credit_entries: list[CreditBrief] = Field(default_factory=list,
+                                              description="该企业今天在效的信用记录（省局认定时参考）")
 
 
 class ApproveIn(_Strict):

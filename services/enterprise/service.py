@@ -22,6 +22,8 @@ from libs.common.rules import RuleViolation
 from libs.common.search import contains, where_equal
 from services.enterprise import domain, policy
 from services.enterprise import events as ev
+from services.enterprise.credit import service as credit_service
+from services.enterprise.credit.domain import CreditFact
 from services.enterprise.domain import Tier, TierChange, TierState
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
 from services.enterprise.pool.models import PoolMembership
@@ -218,12 +220,27 @@ async def recommend(rt: Runtime, principal: Principal, uscc: str, data: Recommen
 
 
 async def list_recommendations(rt: Runtime, principal: Principal, page: PageParams, status: str | None,
-                               city: str | None) -> tuple[list[TierRecommendation], int]:
+                               city: str | None) -> tuple[list[tuple[TierRecommendation, list[CreditFact]]], int]:
+    """A page of recommendations, each with its enterprise's credit-register entries active today (the
+    province sees them when it decides: 002 § 5, 003 § 16 joint punishment of serious dishonesty)."""
     city = policy.readable_city(principal, city, "梯队推荐")
     stmt = where_equal(select(TierRecommendation), TierRecommendation, status=status, city=city)
     async with rt.sessions() as session:
         rows, total = await fetch_page(session, stmt, page, TierRecommendation.id)
-    return rows, total
+        return await with_credit(session, rows), total
+
+
+async def with_credit(session, rows: list[TierRecommendation]
+                      ) -> list[tuple[TierRecommendation, list[CreditFact]]]:
+    """Each recommendation with the credit-register entries of its enterprise active today."""
+    credit = await credit_service.active_facts(session, {r.uscc for r in rows}, today())
+    return [(r, credit.get(r.uscc, [])) for r in rows]
+
+
+async def recommendations_with_credit(rt: Runtime, rows: list[TierRecommendation]
+                                      ) -> list[tuple[TierRecommendation, list[CreditFact]]]:
+    async with rt.sessions() as session:
+        return await with_credit(session, rows)
 
 
 async def _apply_change(uow, principal: Principal, enterprise: Enterprise, target: Tier | None, effective: date,

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from libs.common import divisions
+from services.enterprise.credit.domain import CreditFact
+from services.enterprise.credit.views import brief
 from services.enterprise.domain import TIER_NAMES, Tier
-from services.enterprise.models import Enterprise
+from services.enterprise.models import Enterprise, TierRecommendation
 from services.enterprise.reference import INDUSTRIES
-from services.enterprise.schemas import EnterpriseOut
+from services.enterprise.schemas import EnterpriseOut, RecommendationOut
 
 
 def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
@@ -18,3 +20,10 @@ def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
         tier_name=TIER_NAMES[Tier(e.tier)] if e.tier else None,
         tier_since=e.tier_since, version=e.version, created_at=e.created_at, updated_at=e.updated_at,
         warnings=warnings or [])
+
+
+def recommendation_out(rec: TierRecommendation, credit: list[CreditFact]) -> RecommendationOut:
+    """A recommendation with its enterprise's active credit-register entries (shown when the province decides)."""
+    out = RecommendationOut.model_validate(rec)
+    out.credit_entries = [brief(c) for c in credit]
+    return out

@@ -102,6 +102,10 @@ class _Methods(ClientCalls):
         """What the service knows of an enterprise (ApiError 404 until its registration arrived)."""
         return self._call(get(f"/api/v1/known-enterprises/{uscc}", dict))
 
+    def known_credit_entries(self, uscc: str) -> list[dict]:
+        """The credit-register entries of an enterprise the service has learnt of (empty until they arrive)."""
+        return self._call(get(f"/api/v1/known-credit-entries/{uscc}", list[dict]))
+
 
 class FinanceClient(ApiClient, _Methods):
     """Synchronous client."""

@@ -222,6 +222,17 @@ def check_whitelist_entries(usccs: list[str]) -> None:
         seen.add(uscc)
 
 
+def check_whitelist_credit(usccs: list[str], active: dict[str, list[str]], published_on: date) -> None:
+    """鄂知发〔2019〕1号 § 5 “对严重失信主体开展联合惩戒”: an enterprise under a credit-register entry
+    in effect on the publication date is not listed (``active``: USCC → its entries, described)."""
+    for i, uscc in enumerate(usccs):
+        if active.get(uscc):
+            raise RuleViolation("whitelist.credit_entry",
+                                f"企业 {uscc} 在 {published_on} 有在效信用记录，不能列入授信白名单："
+                                + "；".join(active[uscc]),
+                                f"entries.{i}.uscc")
+
+
 def check_publication_date(published_on: date, previous: date | None, today: date) -> None:
     """Versions are published in date order: not before the previous version, not in the future."""
     check_business_date(published_on, today, "published_on", "发布日期")

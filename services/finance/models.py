@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from libs.common.db import BigId, Timestamped, UTCDateTime, new_metadata, utcnow
+from libs.readmodels.credit import credit_table
 from libs.readmodels.enterprises import enterprise_table
 
 
@@ -19,6 +20,8 @@ Money = Numeric(18, 2)
 
 #: The local read model of enterprises (fed by ipp.enterprise.events).
 known_enterprises = enterprise_table(Base.metadata)
+#: The local read model of the credit register (fed by the credit events on ipp.enterprise.events).
+known_credit = credit_table(Base.metadata)
 
 
 class PledgeLoan(Timestamped, Base):

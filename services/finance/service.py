@@ -33,6 +33,7 @@ from libs.common.errors import (
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.common.search import where_equal
+from libs.readmodels.credit import active_entries
 from libs.readmodels.enterprises import require_enterprise
 from services.finance import events as ev
 from services.finance import policy
@@ -50,6 +51,7 @@ from services.finance.domain import (
     check_publication_date,
     check_roadshow_month,
     check_status_change,
+    check_whitelist_credit,
     check_whitelist_entries,
     diff_whitelists,
     maturity_date,
@@ -61,6 +63,7 @@ from services.finance.models import (
     PledgeLoan,
     WhitelistEntry,
     WhitelistVersion,
+    known_credit,
     known_enterprises,
 )
 from services.finance.schemas import ActivityCreate, PledgeCreate, PledgeSummary, PledgeTotals, WhitelistPublish
@@ -410,6 +413,8 @@ async def publish_whitelist(rt: Runtime, principal: Principal, data: WhitelistPu
             raise RuleViolation("whitelist.duplicate_title", f"名为“{data.title}”的白名单已发布")
         check_publication_date(data.published_on, previous.published_on if previous else None, today())
         known = await _listed_enterprises(s, usccs)
+        active = await active_entries(s, known_credit, usccs, data.published_on)
+        check_whitelist_credit(usccs, {u: [e.describe() for e in v] for u, v in active.items()}, data.published_on)
         version = await _add_version(s, principal, data, known, (previous.number + 1) if previous else 1)
         old = await _entries(s, previous.number) if previous else []
         diff = diff_whitelists({e.uscc: e.suggested_credit_line for e in old},

@@ -176,8 +176,16 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
                                       headers=officer))
     await ok(await api.post(f"/api/v1/pool/memberships/{applied['id']}/admit",
                             json={"effective_date": days_ago(0), "reason": "经省局审核同意入库"}, headers=admin))
+
+    def credit_entry(document_no: str) -> dict:
+        return {"uscc": uscc, "kind": "abnormal_patent_application", "authority": "武汉市知识产权局",
+                "decided_on": days_ago(30), "document_no": document_no, "effective_from": days_ago(30),
+                "effective_until": None, "summary": "提交非正常专利申请，经通报认定"}
+
+    entry = await ok(await api.post("/api/v1/credit-entries", json=credit_entry("武知管〔2025〕1号"), headers=officer))
     return Seeds(
-        path={"uscc": uscc, "year": year, "rec_id": rec["id"], "membership_id": membership["id"]},
+        path={"uscc": uscc, "year": year, "rec_id": rec["id"], "membership_id": membership["id"],
+              "entry_id": entry["id"]},
         bodies={
             "POST /api/v1/enterprises": enterprise(random_uscc(CITY)),
             "POST /api/v1/enterprises/bulk": {"rows": [enterprise(random_uscc(CITY))]},
@@ -189,6 +197,8 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
             "POST /api/v1/pool/memberships": application,
             "POST /api/v1/pool/memberships/{membership_id}/progress": {
                 "recorded_on": days_ago(1), "description": "新增专利产品一件，产业化率提升。"},
+            "POST /api/v1/credit-entries": credit_entry(f"武知管〔2025〕{uuid.uuid4().hex[:6]}号"),
+            "POST /api/v1/credit-entries/{entry_id}/lift": {"lifted_on": days_ago(0), "reason": "信用修复"},
         })
 
 

@@ -83,6 +83,15 @@ EXAMPLES: dict[type[EventData], EventData] = {
     ent.PoolProgressRecorded: ent.PoolProgressRecorded(
         uscc=USCC, membership_id=42, city="420100", is_private=True, recorded_on=date(2026, 3, 1), year=2026,
         industrialisation_rate="64.00", description="专利产品新产线投产"),
+    ent.CreditRecorded: ent.CreditRecorded(
+        entry_id=7, uscc=USCC, city="420100", is_private=True, kind="abnormal_patent_application",
+        authority="湖北省知识产权局", document_no="鄂知管〔2025〕12号", decided_on=date(2025, 3, 10),
+        effective_from=date(2025, 3, 10), effective_until=date(2026, 3, 9), lifted_on=None, year=2025),
+    ent.CreditLifted: ent.CreditLifted(
+        entry_id=7, uscc=USCC, city="420100", is_private=True, kind="abnormal_patent_application",
+        authority="湖北省知识产权局", document_no="鄂知管〔2025〕12号", decided_on=date(2025, 3, 10),
+        effective_from=date(2025, 3, 10), effective_until=date(2026, 3, 9), lifted_on=date(2025, 9, 1), year=2025,
+        reason="信用修复"),
     rep.KpiUpdated: rep.KpiUpdated(
         key="tier_seed:420000:2025", indicator="tier_seed", name="知识产权种子企业", unit="家", city="420000",
         year=2025, value="500", target="1000", progress="50", met=False),

@@ -1,4 +1,5 @@
 from libs.common.migrations import run_migrations
+from services.enterprise.credit import models as _credit_models  # noqa: F401  (registers the credit table)
 from services.enterprise.models import Base
 from services.enterprise.pool import models as _pool_models  # noqa: F401  (registers the pool tables)
 

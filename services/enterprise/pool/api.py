@@ -114,7 +114,7 @@ async def record_progress(membership_id: MembershipId, body: ProgressIn, princip
 
 
 @router.get("/pool/review", response_model=list[ReviewItemOut],
-            summary="2 年复核名单 members over two years without recorded progress")
+            summary="复核名单 members over two years without recorded progress, or under an active credit entry")
 async def review(principal: CurrentPrincipal, rt: RT, as_of: AsOf = None,
                  city: Annotated[CityCode | None, Query()] = None) -> list[ReviewItemOut]:
     _, items = await service.review_list(rt, principal, as_of, city)

@@ -26,6 +26,7 @@ from enum import StrEnum
 from libs.common import divisions
 from libs.common.identifiers import IdentifierError
 from libs.common.rules import RuleViolation
+from services.enterprise.credit.domain import CreditFact, CreditKind
 from services.enterprise.reference import PATENT_INTENSIVE_INDUSTRIES, QUALIFICATION_NAMES, SIZE_CLASS_NAMES
 
 #: § 11: the province selects at most 500 enterprises.
@@ -80,6 +81,17 @@ class RemovalReason(StrEnum):
     DATA_FRAUD = "data_fraud"
     ABNORMAL_PATENT_APPLICATIONS = "abnormal_patent_applications"
 
+
+#: The credit-register kinds a removal for each reason may cite (§ 12(3) names the conduct; the register
+#: records the decision that established it).
+REMOVAL_CITABLE_KINDS: dict[RemovalReason, frozenset[str]] = {
+    RemovalReason.NO_PROGRESS: frozenset(),
+    RemovalReason.SAFETY_ACCIDENT: frozenset({CreditKind.MAJOR_ACCIDENT.value}),
+    RemovalReason.SERIOUS_DISHONESTY: frozenset({CreditKind.SERIOUS_DISHONESTY.value}),
+    RemovalReason.TAX_EVASION: frozenset({CreditKind.VIOLATION.value}),
+    RemovalReason.DATA_FRAUD: frozenset({CreditKind.VIOLATION.value}),
+    RemovalReason.ABNORMAL_PATENT_APPLICATIONS: frozenset({CreditKind.ABNORMAL_PATENT_APPLICATION.value}),
+}
 
 REMOVAL_REASON_NAMES = {
     RemovalReason.NO_PROGRESS: "入库2年内未取得专利产业化实质性进展",
@@ -333,19 +345,28 @@ def _ip_management(p: Profile, d: Declarations) -> CriterionResult:
                    "具备涵盖制度、机构、人员、保障的知识产权管理体系")
 
 
-def _clean(d: Declarations) -> CriterionResult:
-    figure = f"无违规失信情况（申报）：{_yes_no(d.clean_record)}"
-    return _result(10, "clean_record", _declared(d.clean_record), figure, "无上述情况")
+def _clean(d: Declarations, credit: tuple[CreditFact, ...]) -> CriterionResult:
+    """Annex 10 “无非正常申请专利行为和各类重大事故、违法违规及严重失信等情况”: an entry of the credit
+    register active on the application date fails it, and the figure names the entry (kind, authority,
+    document, dates); only when the register has none does the city's declaration decide."""
+    threshold = "信用记录中无在效的上述记录，且申报无上述情况"
+    if credit:
+        figure = "信用记录在效：" + "；".join(c.describe() for c in credit)
+        return _result(10, "clean_record", Outcome.FAIL, figure, threshold)
+    figure = f"信用记录：无在效记录；无违规失信情况（申报）：{_yes_no(d.clean_record)}"
+    return _result(10, "clean_record", _declared(d.clean_record), figure, threshold)
 
 
-def evaluate(profile: Profile, last_year: Figures | None, declarations: Declarations, year: int) -> Evaluation:
-    """All 10 criteria; ``year`` is the figures' year (the year before the application)."""
+def evaluate(profile: Profile, last_year: Figures | None, declarations: Declarations, year: int,
+             credit: tuple[CreditFact, ...] = ()) -> Evaluation:
+    """All 10 criteria; ``year`` is the figures' year (the year before the application); ``credit`` the
+    enterprise's credit-register entries active on the application date."""
     if last_year is not None and last_year.year != year:
         raise ValueError("figures of another year")
     return Evaluation(year, [
         _hubei_sme(profile), _qualification(profile), _industry(profile), _core_patents(profile, declarations),
         _rate(last_year, year), _rd_spend(last_year, year), _rd_staff(last_year, declarations, year),
-        _brand(profile), _ip_management(profile, declarations), _clean(declarations)])
+        _brand(profile), _ip_management(profile, declarations), _clean(declarations, credit)])
 
 
 # ----------------------------------------------------------------------------------- dated steps
@@ -512,3 +533,20 @@ def check_removal(reason: RemovalReason, admitted_on: date, removed_on: date) ->
             f"该企业于 {admitted_on} 入库，{removed_on} 尚未满 2 年，"
             f"自 {review_from(admitted_on)} 起方可以“2年内未取得实质性进展”退库",
             admitted_on=admitted_on.isoformat(), review_from=review_from(admitted_on).isoformat())
+
+
+def check_removal_citation(reason: RemovalReason, member_uscc: str, entry_uscc: str, entry: CreditFact,
+                           removed_on: date) -> None:
+    """A removal citing a credit-register entry (§ 12(3) “严重失信……非正常申请专利等违法违规行为的，予以退库”):
+    the entry is the member's, of a kind that establishes the reason, and in effect on the removal date."""
+    field_name = "credit_entry_id"
+    if entry_uscc != member_uscc:
+        raise RuleViolation("pool.credit_entry_other_enterprise",
+                            f"信用记录 {entry.entry_id} 不属于该企业（{entry_uscc}）", field_name)
+    if entry.kind not in REMOVAL_CITABLE_KINDS[reason]:
+        raise RuleViolation("pool.credit_entry_kind",
+                            f"退库原因“{REMOVAL_REASON_NAMES[reason]}”不能援引“{entry.kind_name}”类信用记录",
+                            field_name)
+    if not entry.active_on(removed_on):
+        raise RuleViolation("pool.credit_entry_not_active",
+                            f"信用记录 {entry.entry_id} 在退库日期 {removed_on} 不在有效期内", field_name)

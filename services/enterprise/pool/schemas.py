@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libs.common.fields import USCC, BusinessDate
+from libs.common.fields import USCC, BusinessDate, RecordRef
+from services.enterprise.credit.schemas import CreditBrief
 from services.enterprise.pool.domain import RemovalReason, Status
 
 Reason = Annotated[str, Field(min_length=2, max_length=2000, description="理由 / 说明")]
@@ -88,6 +89,8 @@ class RemoveIn(_Strict):
     effective_date: BusinessDate = Field(description="退库日期")
     removal_reason: RemovalReason = Field(description="退库原因（实施方案第12条第3款）")
     reason: Reason = Field(description="事实与说明")
+    credit_entry_id: RecordRef | None = Field(
+        None, description="援引的信用记录编号（须为该企业在退库日有效的相应类别记录）")
 
 
 class ProgressIn(_Strict):
@@ -158,6 +161,9 @@ class ReviewItemOut(BaseModel):
     admission_rate: Decimal | None
     latest_rate: Decimal | None
     reason: str
+    grounds: list[str] = Field(default_factory=list,
+                               description="no_progress 满2年未取得进展 | credit_entry 有在效信用记录")
+    credit_entries: list[CreditBrief] = Field(default_factory=list, description="基准日在效的信用记录")
 
 
 class CitySummaryOut(BaseModel):

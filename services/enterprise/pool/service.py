@@ -24,6 +24,10 @@ from libs.common.rules import RuleViolation
 from libs.common.search import where_equal
 from services.enterprise import events as ev
 from services.enterprise import policy
+from services.enterprise.credit import service as credit_service
+from services.enterprise.credit.domain import CreditFact
+from services.enterprise.credit.models import CreditEntry
+from services.enterprise.credit.views import brief
 from services.enterprise.models import Enterprise, YearFigures
 from services.enterprise.pool import domain
 from services.enterprise.pool.domain import (
@@ -84,8 +88,12 @@ def _latest_rate(rates: dict[int, Decimal | None]) -> Decimal | None:
 
 
 async def _evaluate(session, enterprise: Enterprise, declarations: Declarations, applied_on: date) -> Evaluation:
+    """The 10 criteria on ``applied_on``: last year's figures, and the credit register's entries active
+    that day (criterion 10)."""
     year = applied_on.year - 1
-    return domain.evaluate(profile_of(enterprise), await _figures(session, enterprise.uscc, year), declarations, year)
+    credit = (await credit_service.active_facts(session, [enterprise.uscc], applied_on))[enterprise.uscc]
+    return domain.evaluate(profile_of(enterprise), await _figures(session, enterprise.uscc, year), declarations, year,
+                           tuple(credit))
 
 
 def _declarations(data: ApplicationIn) -> Declarations:
@@ -291,21 +299,36 @@ async def remove(rt: Runtime, principal: Principal, membership_id: int, data: Re
         m = await _membership(uow.session, membership_id, lock=True)
         _check_member_step(m, "effective_date", on, "退库")
         domain.check_removal(data.removal_reason, _admitted_on(m), on)
+        cited = await _cited_entry(uow.session, m, data)
         enterprise = await get_enterprise(uow.session, m.uscc)
         _end(m, Status.REMOVED, principal, on, data.reason)
         m.removal_reason = data.removal_reason.value
         _history(uow, principal, m, "removed", on, data.reason,
                  {"removal_reason": m.removal_reason,
-                  "removal_reason_name": REMOVAL_REASON_NAMES[data.removal_reason]})
+                  "removal_reason_name": REMOVAL_REASON_NAMES[data.removal_reason],
+                  **({"credit_entry_id": cited.entry_id, "credit_entry": cited.describe()} if cited else {})})
         await record_audit(uow.session, principal, "pool.remove", "enterprise", m.uscc,
                            {"membership_id": m.id, "status": Status.ADMITTED.value},
                            {"status": m.status, "removed_on": on, "removal_reason": m.removal_reason,
-                            "reason": data.reason})
+                            "reason": data.reason, "credit_entry_id": data.credit_entry_id})
         uow.emit(ev.PoolRemoved(uscc=m.uscc, membership_id=m.id, city=m.city, is_private=is_private(enterprise),
                                 admitted_on=m.admitted_on, removed_on=on, year=on.year,
-                                removal_reason=m.removal_reason, reason=data.reason))
+                                removal_reason=m.removal_reason, reason=data.reason,
+                                credit_entry_id=data.credit_entry_id))
         await uow.commit()
     return m
+
+
+async def _cited_entry(session, m: PoolMembership, data: RemoveIn) -> CreditFact | None:
+    """The credit-register entry a removal cites (checked against the member and the reason), if any."""
+    if data.credit_entry_id is None:
+        return None
+    entry = await session.get(CreditEntry, data.credit_entry_id)
+    if entry is None:
+        raise RuleViolation("pool.credit_entry_unknown", f"信用记录 {data.credit_entry_id} 不存在", "credit_entry_id")
+    cited = credit_service.fact(entry)
+    domain.check_removal_citation(data.removal_reason, m.uscc, entry.uscc, cited, data.effective_date)
+    return cited
 
 
 async def record_progress(rt: Runtime, principal: Principal, membership_id: int, data: ProgressIn) -> PoolHistory:
@@ -395,28 +418,30 @@ async def review_list(rt: Runtime, principal: Principal, as_of: date | None, cit
     city = policy.readable_city(principal, city, POOL)
     as_of = as_of or today()
     async with rt.sessions() as session:
-        members = await _members_due(session, as_of, city)
+        members = await _members_on(session, as_of, city)
+        due = [m for m in members if domain.review_due(_admitted_on(m), as_of)]
         progress = await session.execute(select(PoolHistory.membership_id, PoolHistory.effective_date).where(
-            PoolHistory.membership_id.in_([m.id for m in members]), PoolHistory.action == "progress"))
+            PoolHistory.membership_id.in_([m.id for m in due]), PoolHistory.action == "progress"))
         dates: dict[int, list[date]] = {}
         for mid, d in progress:
             dates.setdefault(mid, []).append(d)
         rates = await _rates(session, list({m.uscc for m in members}))
+        credit = await credit_service.active_facts(session, {m.uscc for m in members}, as_of)
         names = await names_of(session, {m.uscc for m in members})
-    return as_of, [_review_item(m, as_of, rates.get(m.uscc, {}), names) for m in members
-                   if not domain.has_progress(m.admission_rate, _admitted_on(m), as_of, dates.get(m.id, []),
-                                              rates.get(m.uscc, {}))]
+    stalled = {m.id for m in due if not domain.has_progress(m.admission_rate, _admitted_on(m), as_of,
+                                                            dates.get(m.id, []), rates.get(m.uscc, {}))}
+    return as_of, [_review_item(m, as_of, rates.get(m.uscc, {}), names, m.id in stalled, credit.get(m.uscc, []))
+                   for m in members if m.id in stalled or credit.get(m.uscc)]
 
 
-async def _members_due(session, as_of: date, city: str | None) -> list[PoolMembership]:
-    """Members on ``as_of`` whose 2-year period had ended by then."""
+async def _members_on(session, as_of: date, city: str | None) -> list[PoolMembership]:
+    """Members on ``as_of`` (admitted by then, not yet graduated or removed)."""
     stmt = select(PoolMembership).where(PoolMembership.admitted_on.is_not(None), PoolMembership.admitted_on <= as_of,
                                         (PoolMembership.ended_on.is_(None)) | (PoolMembership.ended_on > as_of),
                                         PoolMembership.status.in_([Status.ADMITTED.value, Status.GRADUATED.value,
                                                                    Status.REMOVED.value]))
     stmt = where_equal(stmt, PoolMembership, city=city)
-    return [m for m in (await session.scalars(stmt.order_by(PoolMembership.admitted_on, PoolMembership.id))).all()
-            if domain.review_due(m.admitted_on, as_of)]
+    return list((await session.scalars(stmt.order_by(PoolMembership.admitted_on, PoolMembership.id))).all())
 
 
 def _admitted_on(m: PoolMembership) -> date:
@@ -426,18 +451,27 @@ def _admitted_on(m: PoolMembership) -> date:
     return m.admitted_on
 
 
-def _review_item(m: PoolMembership, as_of: date, rates: dict[int, Decimal | None], names: dict[str, str]
-                 ) -> dict[str, Any]:
+def _review_item(m: PoolMembership, as_of: date, rates: dict[int, Decimal | None], names: dict[str, str],
+                 stalled: bool, credit: list[CreditFact]) -> dict[str, Any]:
+    """A member to review: two years without progress (§ 12(3)), or under an active credit-register
+    entry (§ 12(3) 严重失信、非正常申请专利等违法违规行为 → 退库), or both."""
     admitted_on = _admitted_on(m)
+    reasons = []
+    if stalled:
+        reasons.append(f"{admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
+                       "年度数据中专利产业化率未高于入库时水平"
+                       f"（{m.admission_rate if m.admission_rate is not None else '未知'} %）")
+    if credit:
+        reasons.append("有在效信用记录：" + "；".join(c.describe() for c in credit))
     return {
         "membership_id": m.id, "uscc": m.uscc, "enterprise_name": names.get(m.uscc, ""), "city": m.city,
         "city_name": divisions.CITIES.get(m.city, m.city), "admitted_on": admitted_on,
         "review_from": domain.review_from(admitted_on), "days_in_pool": (as_of - admitted_on).days,
         "admission_rate": m.admission_rate,
         "latest_rate": _latest_rate({y: v for y, v in rates.items() if y <= as_of.year}),
-        "reason": f"{admitted_on} 入库，至 {as_of} 已满 2 年，未登记专利产业化进展，"
-                  "年度数据中专利产业化率未高于入库时水平"
-                  f"（{m.admission_rate if m.admission_rate is not None else '未知'} %）"}
+        "reason": "；".join(reasons),
+        "grounds": [g for g, on in (("no_progress", stalled), ("credit_entry", bool(credit))) if on],
+        "credit_entries": [brief(c) for c in credit]}
 
 
 async def summary(rt: Runtime, principal: Principal, as_of: date | None) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Indicator definitions and folds, one module per programme; pure code, no I/O.
 
-Each module (``tiers``, ``pool``, ``finance``, ``protection``, ``transfer``, ``carriers``,
+Each module (``tiers``, ``pool``, ``credit``, ``finance``, ``protection``, ``transfer``, ``carriers``,
 ``training``, ``activities``, ``statistics``) declares its ``INDICATORS``, the ``EVENT_TYPES`` it folds and a
 ``fold(event_type, data) -> list[Delta]``. This package assembles the catalogue (in display order)
 and folds an event through every module. See ``core`` for the
@@ -14,6 +14,7 @@ from typing import Any
 from services.reporting.indicators import (
     activities,
     carriers,
+    credit,
     finance,
     pool,
     protection,
@@ -35,7 +36,7 @@ from services.reporting.indicators.core import (
 )
 from services.reporting.indicators.statistics import StatDelta, fold_statistics
 
-MODULES = (tiers, pool, finance, protection, transfer, carriers, training, activities, statistics)
+MODULES = (tiers, pool, credit, finance, protection, transfer, carriers, training, activities, statistics)
 
 INDICATORS: dict[str, Indicator] = {i.code: i for m in MODULES for i in m.INDICATORS}
 
@@ -46,7 +47,8 @@ HEADLINE = ("invention_patents_in_force", "high_value_patents_per_10k", "tradema
 
 #: The programme each indicator belongs to (its module), for grouping on screens and in reports.
 PROGRAMME = {i.code: m.__name__.rsplit(".", 1)[1] for m in MODULES for i in m.INDICATORS}
-PROGRAMME_NAMES = {"tiers": "企业知识产权“百千万”", "pool": "专利产业化样板企业培育库", "finance": "知识产权金融",
+PROGRAMME_NAMES = {"tiers": "企业知识产权“百千万”", "pool": "专利产业化样板企业培育库",
+                   "credit": "知识产权信用记录", "finance": "知识产权金融",
                    "protection": "知识产权保护", "transfer": "专利转化运用",
                    "carriers": "创新载体与基地", "training": "知识产权人才培训",
                    "activities": "面向企业的服务活动",
