@@ -28,12 +28,11 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
 
-from ipp.launcher import Proc
+from ipp.launcher import Platform, Proc
 from libs.common.broker import EmbeddedBroker, free_port
 from libs.common.divisions import CITIES
 from libs.common.identifiers import patent_check_char
@@ -91,27 +90,20 @@ class Layout:
                                            "--metrics-port", str(port)],
                                     {**env, "IPP_VAR_DIR": str(var)}, self.tmp / f"{name}.log",
                                     f"http://127.0.0.1:{port}/metrics")
+        # the launcher's platform waits for them and stops them (and the broker)
+        reporting_port = int(self.url("reporting").rsplit(":", 1)[1])
+        self.launcher = Platform(var_dir=self.tmp / "var", ports={"reporting": reporting_port}, quiet=True,
+                                 broker=self.broker, procs=self.procs)
         for proc in self.procs.values():
             proc.start()
-        deadline = time.monotonic() + 120
-        pending = set(self.procs)
-        with httpx.Client(timeout=2.0) as http:
-            while pending:
-                assert time.monotonic() < deadline, f"not ready: {sorted(pending)}"
-                for name in sorted(pending):
-                    proc = self.procs[name]
-                    assert proc.alive(), f"{name} exited during start-up:\n{proc.tail()}"
-                    try:
-                        if http.get(proc.ready_url).status_code == 200:
-                            pending.discard(name)
-                    except httpx.HTTPError:
-                        pass
-                time.sleep(0.2)
+        status = self.launcher.wait_ready(timeout=120)
+        assert all(status.values()), f"not ready: {status}"
 
     def stop(self) -> None:
-        for proc in reversed(list(self.procs.values())):
-            proc.stop()
-        self.broker.stop()
+        if hasattr(self, "launcher"):
+            self.launcher.stop_all()
+        else:
+            self.broker.stop()
 
     def url(self, name: str) -> str:
         return self.procs[name].ready_url.rsplit("/", 1)[0]
@@ -123,9 +115,9 @@ class Layout:
             r'^ipp_consumer_events_total\{[^}]*outcome="applied"[^}]*\} (\S+)$', text, re.M)))
 
     @property
-    def platform(self) -> SimpleNamespace:
-        """What the e2e helpers (``indicator_values``, ``Stream``) need of a platform."""
-        return SimpleNamespace(ports={"reporting": int(self.url("reporting").rsplit(":", 1)[1])})
+    def platform(self) -> Platform:
+        """For the e2e helpers (``indicator_values``, ``Stream``): they read ``ports["reporting"]``."""
+        return self.launcher
 
 
 @pytest.fixture
