@@ -69,6 +69,7 @@ bench: $(STAMP)         ## benchmarks (not tests); figures go in docs/performanc
 	$(BIN)/python -m bench.transfer_xlsx
 	$(BIN)/python -m bench.rebuild --events 100000
 	$(BIN)/python -m bench.restart --events 20000
+	$(BIN)/python -m bench.scaleout --writes 500   # needs IPP_TEST_POSTGRES_URL (SKIPPED without)
 
 docs: $(STAMP)          ## regenerate the event schemas and AsyncAPI document
 	$(BIN)/python -m ipp.eventdocs

@@ -1,11 +1,12 @@
 """Small helpers shared by the benchmarks: processes, CPU accounting, percentiles."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -104,3 +105,18 @@ def start_server(make: Callable[[int], Server], offset: int, tries: int = 5,
             if "address already in use" not in str(exc) or attempt == tries - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+@contextlib.contextmanager
+def running(*servers: Server, timeout: float = 60.0) -> Iterator[tuple[Server, ...]]:
+    """Start ``servers`` in order (each ready before the next starts); stop every one that was
+    started, the last first, when the block ends, whatever happened inside it."""
+    started: list[Server] = []
+    try:
+        for server in servers:
+            started.append(server)
+            server.start(timeout)
+        yield servers
+    finally:
+        for server in reversed(started):
+            server.stop()

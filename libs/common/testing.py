@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, get_args
@@ -65,6 +65,31 @@ async def fresh_database(backend: str, tmp_path: Path, name: str) -> AsyncIterat
             await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@contextlib.contextmanager
+def postgres_database(name: str, admin_url: str | None = None) -> Iterator[str]:
+    """A throw-away PostgreSQL database (``ipp_<name>_<random>``) for processes started outside this
+    one (end-to-end tests, benchmarks): created through ``admin_url`` (default IPP_TEST_POSTGRES_URL),
+    dropped, with whatever is still connected to it, when the block ends. Yields its asyncpg URL."""
+    import asyncpg
+
+    base = make_url(admin_url or os.environ[POSTGRES_ENV])
+    db = f"ipp_{name}_{uuid.uuid4().hex[:10]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{db}"'))
+    try:
+        yield base.set(drivername="postgresql+asyncpg", database=db).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
 
 
 async def migrate(migrations_dir: Path, url: str) -> None:

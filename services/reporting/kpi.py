@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal, overload
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +75,27 @@ def _insert(session: AsyncSession):
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+#: PostgreSQL advisory-lock key of the fold (the reporting database's own; see :func:`serialize_fold`).
+FOLD_LOCK_KEY = 0x1_9900_0002
+
+
+async def serialize_fold(session: AsyncSession) -> None:
+    """On PostgreSQL, hold the fold's transaction-scoped advisory lock until this transaction ends.
+
+    Several workers (replicas in one consumer group) fold into one database. Each transaction adds
+    its deltas and then reads the values it publishes as ``KpiUpdated``; under READ COMMITTED two
+    overlapping folds that touch the same value through different rows (two cities of the province
+    sum, two months of a year) each read the sum without the other's deltas, and whichever commits
+    last publishes a value that misses the other: the stored sums are right, the last published
+    value is not. Taken before the first write, the lock makes folds commit one after the other, so
+    each reads everything committed before it and ``KpiUpdated`` rows are written in commit order.
+    SQLite needs nothing: a write transaction holds the database's write lock from its start.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(FOLD_LOCK_KEY)))
+
+
 async def apply_deltas(session: AsyncSession, deltas: Iterable[Delta]) -> set[tuple[str, str, int]]:
     """Add deltas to the stored amounts (upsert); returns the (indicator, city, year) keys touched."""
     summed: dict[tuple[str, str, int, int], Decimal] = defaultdict(Decimal)
@@ -82,6 +103,7 @@ async def apply_deltas(session: AsyncSession, deltas: Iterable[Delta]) -> set[tu
         summed[(d.indicator, d.city, d.year, d.month)] += d.amount
     if not summed:
         return set()
+    await serialize_fold(session)
     table = IndicatorDelta.__table__
     # One statement executed for many parameter sets: compiled once and cached (a multi-row VALUES
     # clause would be a new statement to compile for every batch).
@@ -102,6 +124,7 @@ async def apply_stat_deltas(session: AsyncSession, deltas: Iterable[StatDelta]) 
         acc[1] += d.count
     if not summed:
         return set()
+    await serialize_fold(session)
     table = StatFolded.__table__
     stmt = _insert(session)(table)
     stmt = stmt.on_conflict_do_update(index_elements=["element", "org_unit", "period"],

@@ -33,7 +33,28 @@ def outbox_events(var_dir: Path) -> list[tuple[str, dict]]:
     return events
 
 
-async def _fold(var_dir: Path, work: Path, years: list[int]) -> dict[tuple[str, str, int], str | None]:
+def outbox_events_at(url: str) -> list[tuple[str, str, dict]]:
+    """(event id, type, payload) of every event in the outbox of the database at ``url`` (SQLite or
+    PostgreSQL; services on a shared database), in id order."""
+    from sqlalchemy import select
+
+    from libs.common.outbox import outbox_table
+
+    async def read() -> list[tuple[str, str, dict]]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                rows = (await conn.execute(select(outbox_table.c.event_id, outbox_table.c.event_type,
+                                                  outbox_table.c.payload).order_by(outbox_table.c.id))).all()
+        finally:
+            await engine.dispose()
+        return [(i, t, json.loads(p) if isinstance(p, str) else p) for i, t, p in rows]
+
+    return asyncio.run(read())
+
+
+async def _fold(var_dir: Path, work: Path, years: list[int],
+                events: list[tuple[str, dict]] | None = None) -> dict[tuple[str, str, int], str | None]:
     url = f"sqlite+aiosqlite:///{work / 'truth.db'}"
     (work / "truth.db").unlink(missing_ok=True)
     await migrate(SERVICES["reporting"].migrations, url)
@@ -42,7 +63,8 @@ async def _fold(var_dir: Path, work: Path, years: list[int]) -> dict[tuple[str, 
     try:
         async with sessions.write() as session:
             await apply_deltas(session,
-                               [d for event_type, data in outbox_events(var_dir) for d in fold(event_type, data)])
+                               [d for event_type, data in (outbox_events(var_dir) if events is None else events)
+                                for d in fold(event_type, data)])
         out: dict[tuple[str, str, int], str | None] = {}
         async with sessions() as session:
             for year in years:
@@ -53,5 +75,8 @@ async def _fold(var_dir: Path, work: Path, years: list[int]) -> dict[tuple[str, 
         await engine.dispose()
 
 
-def ground_truth(var_dir: Path, work: Path, years: list[int]) -> dict[tuple[str, str, int], str | None]:
-    return asyncio.run(_fold(var_dir, work, years))
+def ground_truth(var_dir: Path, work: Path, years: list[int],
+                 events: list[tuple[str, dict]] | None = None) -> dict[tuple[str, str, int], str | None]:
+    """The values every indicator must show: the sources' outboxes under ``var_dir`` (SQLite), or
+    ``events`` (event type, payload) read elsewhere, folded into a fresh database at ``work``."""
+    return asyncio.run(_fold(var_dir, work, years, events))
