@@ -3,7 +3,8 @@
 An event's effect and its inbox row are written in one transaction, so a redelivered or
 republished event (same ``ce_id``) changes nothing twice. Offsets are committed only after that
 transaction. An event that cannot be handled goes to ``ipp.dlq`` with the error in its headers and
-the consumer carries on; if even the dead-letter publish fails, the batch fails and is retried.
+the consumer carries on; if even the dead-letter publish fails, or the database itself is in trouble
+(:func:`transient`), the batch fails and is delivered again.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import Column, Integer, String, Table, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libs.common.db import BigId, Sessions, UTCDateTime, infra_metadata, utcnow
@@ -67,6 +69,24 @@ class Incoming:
         return self
 
 
+#: SQLSTATEs of a transaction that may succeed when tried again (serialization failure, deadlock).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a handler's failure is the database's passing trouble (connection lost, database locked,
+    deadlock, serialization failure) rather than the event's: such a batch must be delivered again,
+    never dead-lettered, or its events would be missing from what the consumer keeps."""
+    if isinstance(exc, OperationalError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        codes = {getattr(exc.orig, "sqlstate", None), getattr(exc.orig, "pgcode", None)}
+        return not codes.isdisjoint(RETRYABLE_SQLSTATES)
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
 #: Applies fresh events inside the given session's transaction; its return value goes to after_commit.
 Handler = Callable[[AsyncSession, list[Incoming]], Awaitable[Any]]
 
@@ -95,6 +115,8 @@ class IdempotentProcessor:
         try:
             await self._apply(good)
         except Exception as exc:
+            if transient(exc):  # not the events' fault: fail the batch, it is delivered again
+                raise
             if len(good) == 1:
                 log.warning("%s: event %s failed: %s", self.consumer, good[0].cloud_event.id, exc)
                 await self._dlq(good[0], exc)
@@ -104,6 +126,8 @@ class IdempotentProcessor:
                 try:
                     await self._apply([rec])
                 except Exception as one_exc:
+                    if transient(one_exc):
+                        raise
                     log.warning("%s: event %s failed: %s", self.consumer, rec.cloud_event.id, one_exc)
                     await self._dlq(rec, one_exc)
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from libs.common.events import CloudEvent
 from libs.common.inbox import Incoming, inbox_table
@@ -425,3 +426,30 @@ async def test_each_kpi_update_continues_the_trace_of_the_event_that_changed_it(
         f"tier_seed:{WUHAN}:{THIS_YEAR}": seed, f"tier_seed:{PROVINCE}:{THIS_YEAR}": seed}
     assert {k: v for k, v in carried.items() if k.startswith("tier_advantage:")} == {
         f"tier_advantage:{XIANGYANG}:{THIS_YEAR}": advantage, f"tier_advantage:{PROVINCE}:{THIS_YEAR}": advantage}
+
+
+@pytest.mark.parametrize("trouble", [
+    OperationalError("INSERT …", {}, Exception("database is locked")),
+    DBAPIError("UPDATE …", {}, type("DeadlockDetectedError", (Exception,), {"sqlstate": "40P01"})()),
+    DBAPIError("SELECT 1", {}, Exception("connection reset"), connection_invalidated=True),
+], ids=["locked", "deadlock", "connection-lost"])
+async def test_database_trouble_fails_the_batch_instead_of_dead_lettering(folder, monkeypatch, trouble):
+    """A batch whose transaction fails for the database's passing trouble is raised (the consumer does
+    not commit its offsets and gets it again), not dead-lettered event by event: a dead-lettered event
+    would be missing from the KPIs."""
+    batch = mixed_batch()
+    real = folder.processor._handler
+    failures = iter([trouble])
+
+    async def troubled(session, records):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return await real(session, records)
+
+    monkeypatch.setattr(folder.processor, "_handler", troubled)
+    with pytest.raises(type(trouble)):
+        await folder.processor.process(batch)
+    assert folder.dead == [] and await count(folder, inbox_table) == 0
+    await folder.processor.process(batch)  # delivered again: applied once
+    assert folder.dead == [] and await count(folder, inbox_table) == len(batch)
