@@ -36,6 +36,9 @@ from services.enterprise.schemas import (
     YearFiguresOut,
 )
 from services.enterprise.sheets import ENTERPRISES, RECOMMENDATIONS
+from services.enterprise.tiers import service as tiers_service
+from services.enterprise.tiers.schemas import ApprovalOut, RecommendationDetailOut
+from services.enterprise.tiers.views import approval_out, criteria_out, recommendation_out
 from services.enterprise.views import to_out
 
 router = APIRouter(prefix="/api/v1")
@@ -147,22 +150,25 @@ async def recommendation_template(principal: CurrentPrincipal) -> Response:
     return sheets_http.template_response(RECOMMENDATIONS, "梯队批量推荐-导入模板.xlsx")
 
 
-@router.get("/tier-recommendations", response_model=Page[RecommendationOut], tags=["梯队 tiers"],
-            summary="梯队推荐列表 recommendations", responses=SHEET_RESPONSES)
+@router.get("/tier-recommendations", response_model=Page[RecommendationDetailOut], tags=["梯队 tiers"],
+            summary="梯队推荐列表（含遴选条件评价） recommendations, each with its criteria evaluated",
+            responses=SHEET_RESPONSES)
 async def list_recommendations(
     principal: CurrentPrincipal, rt: RT, page: Listing,
     status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
     city: Annotated[CityCode | None, Query()] = None,
-) -> Page[RecommendationOut] | StreamingResponse:
-    page.shape(exports.RECOMMENDATIONS, RecommendationOut.model_validate)
+) -> Page[RecommendationDetailOut] | StreamingResponse:
+    page.shape(exports.RECOMMENDATIONS, lambda pair: recommendation_out(*pair), tiers_service.with_evaluations)
     rows, total = await service.list_recommendations(rt, principal, page, status, city)
-    return page.answer(rows, total)
+    return page.answer(await tiers_service.evaluations_of(rt, rows), total)
 
 
-@router.post("/tier-recommendations/{rec_id}/approve", response_model=TierDecisionOut, tags=["梯队 tiers"],
-             summary="省局认定 the province designates")
-async def approve(rec_id: RecordId, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
-    return TierDecisionOut.model_validate(await service.approve(rt, principal, rec_id, body))
+@router.post("/tier-recommendations/{rec_id}/approve", response_model=ApprovalOut, tags=["梯队 tiers"],
+             summary="省局认定 the province designates (answer: with the criteria evaluation it saw)",
+             description="遴选条件不阻止认定（原文未规定数值，由省局合理确定并研判，见 § 三(二)），"
+                         "但有“不符合”项时须在 reason 中说明认定理由，否则 422 tier.criteria_failed。")
+async def approve(rec_id: RecordId, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> ApprovalOut:
+    return approval_out(*await service.approve(rt, principal, rec_id, body))
 
 
 @router.post("/tier-recommendations/{rec_id}/reject", response_model=RecommendationOut, tags=["梯队 tiers"],
@@ -202,4 +208,5 @@ async def tier_history(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> l
 async def reference(principal: CurrentPrincipal) -> dict:
     return {"cities": divisions.CITIES, "industries": INDUSTRIES, "size_classes": SIZE_CLASS_NAMES,
             "ownership": OWNERSHIP_NAMES, "qualifications": QUALIFICATION_NAMES,
-            "tiers": {t.value: n for t, n in TIER_NAMES.items()}}
+            "tiers": {t.value: n for t, n in TIER_NAMES.items()},
+            "tier_criteria": [c.model_dump(mode="json") for c in criteria_out()]}
