@@ -29,7 +29,7 @@ from services.enterprise.schemas import (
     YearFiguresOut,
 )
 from services.enterprise.tests.helpers import china_today, enterprise_body
-from services.enterprise.tiers.schemas import TierListPublish
+from services.enterprise.tiers.schemas import ApprovalOut, TierListPublish
 
 
 def new_enterprise(division: str = "420100", **overrides) -> EnterpriseCreate:
@@ -105,7 +105,7 @@ async def test_async_client_tier_criteria_evaluations_and_published_lists(api, a
         detail = await admin.get_recommendation(rec.id)
         assert detail.evaluation.unknown == ["growth.patents_or_brand"]
         approved = await admin.approve_recommendation(rec.id, china_today())
-        assert isinstance(approved, TierDecisionOut) and approved.evaluation.tier == "growth"
+        assert isinstance(approved, ApprovalOut) and approved.evaluation.tier == "growth"
 
         first = await admin.publish_tier_list()
         assert (first.number, first.growth_count, [e.uscc for e in first.entries]) == (1, 1, [created.uscc])
