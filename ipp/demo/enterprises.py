@@ -17,6 +17,7 @@ and skips it together with its tier steps.
 """
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections import Counter
@@ -36,6 +37,7 @@ from libs.common.identifiers import USCC_ALPHABET, uscc_check_char
 from services.enterprise.client import ApiError, EnterpriseClient
 from services.enterprise.reference import QUALIFICATION_NAMES
 from services.enterprise.schemas import EnterpriseCreate, YearFiguresIn
+from services.enterprise.tiers.schemas import TierListPublish
 
 __all__ = ["load_enterprises", "build_plan", "allocate_cities", "PlannedEnterprise", "Action", "DemoError",
            "FIGURE_YEARS", "CITY_WEIGHTS"]
@@ -539,33 +541,71 @@ class _Clients:
             c.close()
 
 
-def _execute(clients: _Clients, item: PlannedEnterprise) -> Counter:
-    """Register one enterprise and walk its tier story; an existing enterprise is skipped whole."""
+@dataclass
+class _Walk:
+    """One enterprise's progress through its tier story across the yearly phases."""
+
+    item: PlannedEnterprise
+    skipped: bool = False
+    rec_id: int | None = None
+
+
+def _phase_years(actions: list[Action]) -> list[int | None]:
+    """The year each action is taken in: a dated action its date's, a recommendation or rejection the
+    year of the next dated action (None: after the last one, i.e. still open today)."""
+    years: list[int | None] = []
+    following: int | None = None
+    for a in reversed(actions):
+        if a.effective_date is not None:
+            following = a.effective_date.year
+        years.append(following)
+    return years[::-1]
+
+
+def _register(clients: _Clients, walk: _Walk) -> Counter:
+    """Register one enterprise with its figures; an existing one is skipped with its whole story."""
     done: Counter = Counter()
+    item = walk.item
     officer = clients.cities[_given(item.create.city, "市州")]
     try:
         officer.create_enterprise(item.create)
     except ApiError as exc:
         if exc.status == 409:
+            walk.skipped = True
             done["skipped"] += 1
             return done
         raise DemoError(f"登记企业 {item.create.uscc} {item.create.name} 失败：{exc}") from exc
     done["created"] += 1
-    uscc = item.create.uscc
     try:
         for year, figures in item.figures.items():
-            officer.put_figures(uscc, year, figures)
+            officer.put_figures(item.create.uscc, year, figures)
             done["figures"] += 1
-        rec_id = None
-        for a in item.actions:
+    except ApiError as exc:
+        raise DemoError(f"企业 {item.create.uscc} {item.create.name} 的年度数据填报失败：{exc}") from exc
+    return done
+
+
+def _execute(clients: _Clients, walk: _Walk, year: int | None, last: bool) -> Counter:
+    """The steps of one enterprise's tier story taken in ``year`` (and, in the ``last`` phase, those
+    still open today)."""
+    done: Counter = Counter()
+    item = walk.item
+    if walk.skipped:
+        return done
+    officer = clients.cities[_given(item.create.city, "市州")]
+    uscc = item.create.uscc
+    try:
+        for a, when in zip(item.actions, _phase_years(item.actions), strict=True):
+            if when != year and not (last and when is None):
+                continue
             if a.kind == "recommend":
-                rec_id = officer.recommend_tier(uscc, _given(a.tier, "梯队"), _given(a.reason, "理由")).id
+                walk.rec_id = officer.recommend_tier(uscc, _given(a.tier, "梯队"), _given(a.reason, "理由")).id
             elif a.kind == "approve":
-                clients.province.approve_recommendation(_given(rec_id, "推荐"), _given(a.effective_date, "日期"),
+                clients.province.approve_recommendation(_given(walk.rec_id, "推荐"), _given(a.effective_date, "日期"),
                                                         a.reason)
                 done["designated"] += 1
             elif a.kind == "reject":
-                clients.province.reject_recommendation(_given(rec_id, "推荐"), _given(a.reason, "理由"))
+                clients.province.reject_recommendation(_given(walk.rec_id, "推荐"), _given(a.reason, "理由"))
                 done["rejected"] += 1
             elif a.kind == "promote":
                 clients.province.promote(uscc, _given(a.tier, "梯队"), _given(a.effective_date, "日期"),
@@ -578,11 +618,53 @@ def _execute(clients: _Clients, item: PlannedEnterprise) -> Counter:
             elif a.kind == "revoke":
                 clients.province.revoke(uscc, _given(a.effective_date, "日期"), _given(a.reason, "理由"))
                 done["revoked"] += 1
-        if item.actions and item.actions[-1].kind == "recommend":
+        if last and item.actions and item.actions[-1].kind == "recommend":
             done["pending"] += 1
     except ApiError as exc:
         raise DemoError(f"企业 {uscc} {item.create.name} 的演示步骤失败：{exc}") from exc
     return done
+
+
+def _phase(clients: _Clients, year: int | None, last: bool, walk: _Walk) -> Counter:
+    return _execute(clients, walk, year, last)
+
+
+def _publish_year(admin: EnterpriseClient, year: int, today: date) -> int | None:
+    """The tier list of ``year``, published after that year's decisions (dated 31 December, or today
+    in the current year); None when no enterprise holds a tier yet."""
+    on = min(date(year, 12, 31), today)
+    try:
+        published = admin.publish_tier_list(TierListPublish(
+            title=f"湖北省知识产权优势企业、种子企业、成长型企业名单（{year}年）", published_on=on,
+            note="鄂知发〔2022〕9号 § 三(二)：定期向社会发布，名单实行动态管理"))
+    except ApiError as exc:
+        if exc.status == 409:  # tier_list.empty
+            return None
+        raise DemoError(f"发布 {year} 年梯队名单失败：{exc}") from exc
+    return published.number
+
+
+def _run_phases(clients: _Clients, plan: list[PlannedEnterprise], totals: Counter) -> list[int]:
+    """Register everything, then walk the tier stories year by year; after each year's decisions the
+    province publishes that year's tier list (only on a first load: lists already published mean the
+    demo ran before). Returns the numbers of the lists published."""
+    walks = [_Walk(item) for item in plan]
+    for done in in_parallel(walks, lambda w: _register(clients, w)):
+        totals.update(done)
+    years = sorted({a.effective_date.year for i in plan for a in i.actions if a.effective_date is not None})
+    publish = not clients.province.list_tier_lists()
+    today = datetime.now(CHINA).date()
+    published: list[int] = []
+    phases: list[int | None] = list(years) or [None]
+    for n, year in enumerate(phases):
+        last = n == len(phases) - 1
+        for done in in_parallel(walks, functools.partial(_phase, clients, year, last)):
+            totals.update(done)
+        if publish and year is not None:
+            number = _publish_year(clients.province, year, today)
+            if number is not None:
+                published.append(number)
+    return published
 
 
 def _short(city_name: str) -> str:
@@ -614,8 +696,7 @@ def load_enterprises(enterprise_url: str, enterprises: int = 300,
     clients = _Clients(url)
     totals: Counter = Counter()
     try:
-        for done in in_parallel(plan, lambda item: _execute(clients, item)):
-            totals.update(done)
+        lists = _run_phases(clients, plan, totals)
         admin = clients.province
         per_tier = {t: _total(admin, tier=t) for t in ("advantage", "seed", "growth", "none")}
         per_city = {c: _total(admin, city=c) for c in CITIES}
@@ -640,7 +721,8 @@ def load_enterprises(enterprise_url: str, enterprises: int = 300,
         f"已存在而跳过 {totals['skipped']} 家，填报年度数据 {totals['figures']} 条；"
         f"梯队认定 {totals['designated']} 项、"
         f"晋级 {totals['promoted']} 项、降级 {totals['demoted']} 项、撤销 {totals['revoked']} 项，"
-        f"不予认定 {totals['rejected']} 条，新增待审推荐 {totals['pending']} 条。"
+        f"不予认定 {totals['rejected']} 条，新增待审推荐 {totals['pending']} 条，"
+        f"发布梯队名单 {len(lists)} 版。"
         f"平台现有企业 {all_total} 家，覆盖全省 {covered}/{len(CITIES)} 个市州（{city_text}）；"
         f"梯队分布：优势企业 {per_tier['advantage']} 家、种子企业 {per_tier['seed']} 家、"
         f"成长型企业 {per_tier['growth']} 家、未入梯队 {per_tier['none']} 家，待省局审核的推荐 {pending_total} 条。"

@@ -36,7 +36,10 @@ from services.enterprise.schemas import (
     YearFiguresOut,
 )
 from services.enterprise.sheets import ENTERPRISES, RECOMMENDATIONS
-from services.enterprise.views import recommendation_out, to_out
+from services.enterprise.tiers import service as tiers_service
+from services.enterprise.tiers.schemas import ApprovalOut, RecommendationDetailOut
+from services.enterprise.tiers.views import approval_out, criteria_out, recommendation_out
+from services.enterprise.views import to_out
 
 router = APIRouter(prefix="/api/v1")
 UsccPath = Annotated[str, Path(description="统一社会信用代码")]
@@ -122,11 +125,11 @@ async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> l
     return [YearFiguresOut.model_validate(r) for r in await service.list_figures(rt, principal, parse_uscc(uscc))]
 
 
-@router.post("/enterprises/{uscc}/tier-recommendations", status_code=201, response_model=RecommendationOut,
-             tags=["梯队 tiers"], summary="市州推荐梯队 a city recommends a tier")
-async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, rt: RT) -> RecommendationOut:
+@router.post("/enterprises/{uscc}/tier-recommendations", status_code=201, response_model=RecommendationDetailOut,
+             tags=["梯队 tiers"], summary="市州推荐梯队 a city recommends a tier (answer: as the province will see it)")
+async def recommend(uscc: UsccPath, body: RecommendationIn, principal: Writer, rt: RT) -> RecommendationDetailOut:
     rec = await service.recommend(rt, principal, parse_uscc(uscc), body)
-    return recommendation_out(*(await service.recommendations_with_credit(rt, [rec]))[0])
+    return recommendation_out(*(await tiers_service.evaluations_of(rt, [rec]))[0])
 
 
 @router.post("/tier-recommendations/bulk", response_model=RecommendationBulkOut, tags=["梯队 tiers"],
@@ -148,22 +151,25 @@ async def recommendation_template(principal: CurrentPrincipal) -> Response:
     return sheets_http.template_response(RECOMMENDATIONS, "梯队批量推荐-导入模板.xlsx")
 
 
-@router.get("/tier-recommendations", response_model=Page[RecommendationOut], tags=["梯队 tiers"],
-            summary="梯队推荐列表 recommendations", responses=SHEET_RESPONSES)
+@router.get("/tier-recommendations", response_model=Page[RecommendationDetailOut], tags=["梯队 tiers"],
+            summary="梯队推荐列表（含遴选条件评价） recommendations, each with its criteria evaluated",
+            responses=SHEET_RESPONSES)
 async def list_recommendations(
     principal: CurrentPrincipal, rt: RT, page: Listing,
     status: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
     city: Annotated[CityCode | None, Query()] = None,
-) -> Page[RecommendationOut] | StreamingResponse:
-    page.shape(exports.RECOMMENDATIONS, lambda pair: recommendation_out(*pair), service.with_credit)
+) -> Page[RecommendationDetailOut] | StreamingResponse:
+    page.shape(exports.RECOMMENDATIONS, lambda seen: recommendation_out(*seen), tiers_service.with_evaluations)
     rows, total = await service.list_recommendations(rt, principal, page, status, city)
-    return page.answer(rows, total)
+    return page.answer(await tiers_service.evaluations_of(rt, rows), total)
 
 
-@router.post("/tier-recommendations/{rec_id}/approve", response_model=TierDecisionOut, tags=["梯队 tiers"],
-             summary="省局认定 the province designates")
-async def approve(rec_id: RecordId, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> TierDecisionOut:
-    return TierDecisionOut.model_validate(await service.approve(rt, principal, rec_id, body))
+@router.post("/tier-recommendations/{rec_id}/approve", response_model=ApprovalOut, tags=["梯队 tiers"],
+             summary="省局认定 the province designates (answer: with the criteria evaluation it saw)",
+             description="遴选条件不阻止认定（原文未规定数值，由省局合理确定并研判，见 § 三(二)），"
+                         "但有“不符合”项时须在 reason 中说明认定理由，否则 422 tier.criteria_failed。")
+async def approve(rec_id: RecordId, body: ApproveIn, principal: ProvinceAdmin, rt: RT) -> ApprovalOut:
+    return approval_out(*await service.approve(rt, principal, rec_id, body))
 
 
 @router.post("/tier-recommendations/{rec_id}/reject", response_model=RecommendationOut, tags=["梯队 tiers"],
@@ -203,4 +209,5 @@ async def tier_history(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> l
 async def reference(principal: CurrentPrincipal) -> dict:
     return {"cities": divisions.CITIES, "industries": INDUSTRIES, "size_classes": SIZE_CLASS_NAMES,
             "ownership": OWNERSHIP_NAMES, "qualifications": QUALIFICATION_NAMES,
-            "tiers": {t.value: n for t, n in TIER_NAMES.items()}}
+            "tiers": {t.value: n for t, n in TIER_NAMES.items()},
+            "tier_criteria": [c.model_dump(mode="json") for c in criteria_out()]}

@@ -44,6 +44,17 @@ from services.enterprise.schemas import (
     YearFiguresIn,
     YearFiguresOut,
 )
+from services.enterprise.tiers.schemas import (
+    ApprovalOut,
+    EvaluateIn,
+    RecommendationDetailOut,
+    TierCriteriaOut,
+    TierEvaluationOut,
+    TierListDiffOut,
+    TierListOut,
+    TierListPublish,
+    TierListVersionOut,
+)
 
 
 class _Methods(ClientCalls):
@@ -84,8 +95,13 @@ class _Methods(ClientCalls):
         return self._call(post(f"/api/v1/enterprises/{uscc}/tier-recommendations", RecommendationOut,
                                RecommendationIn(tier=tier, reason=reason)))
 
-    def approve_recommendation(self, rec_id: int, effective_date: date, reason: str | None = None) -> TierDecisionOut:
-        return self._call(post(f"/api/v1/tier-recommendations/{rec_id}/approve", TierDecisionOut,
+    def get_recommendation(self, rec_id: int) -> RecommendationDetailOut:
+        """A recommendation with its tier's selection criteria evaluated."""
+        return self._call(get(f"/api/v1/tier-recommendations/{rec_id}", RecommendationDetailOut))
+
+    def approve_recommendation(self, rec_id: int, effective_date: date, reason: str | None = None) -> ApprovalOut:
+        """The province designates (a failed criterion needs ``reason``); the answer carries the evaluation."""
+        return self._call(post(f"/api/v1/tier-recommendations/{rec_id}/approve", ApprovalOut,
                                ApproveIn(effective_date=effective_date, reason=reason)))
 
     def reject_recommendation(self, rec_id: int, reason: str) -> RecommendationOut:
@@ -106,6 +122,32 @@ class _Methods(ClientCalls):
 
     def tier_history(self, uscc: str) -> list[TierDecisionOut]:
         return self._call(get(f"/api/v1/enterprises/{uscc}/tier-history", list[TierDecisionOut]))
+
+    # --- tier selection criteria and the published tier lists (000 § 三(二))
+    def tier_criteria(self) -> list[TierCriteriaOut]:
+        return self._call(get("/api/v1/tier-criteria", list[TierCriteriaOut]))
+
+    def evaluate_tier(self, uscc: str, tier: str, year: int | None = None) -> TierEvaluationOut:
+        """A tier's criteria against an enterprise's data (writes nothing)."""
+        body = EvaluateIn(uscc=uscc, tier=tier, year=year)
+        return self._call(post("/api/v1/tiers/evaluate", TierEvaluationOut, body))
+
+    def publish_tier_list(self, data: TierListPublish | None = None) -> TierListOut:
+        """The province publishes every enterprise holding a tier as the next numbered version."""
+        return self._call(post("/api/v1/tier-lists", TierListOut, data or TierListPublish()))
+
+    def list_tier_lists(self) -> list[TierListVersionOut]:
+        return self._call(get("/api/v1/tier-lists", list[TierListVersionOut]))
+
+    def current_tier_list(self, city: str | None = None) -> TierListOut:
+        return self._call(get("/api/v1/tier-lists/current", TierListOut, city=city))
+
+    def get_tier_list(self, number: int, city: str | None = None) -> TierListOut:
+        return self._call(get(f"/api/v1/tier-lists/{number}", TierListOut, city=city))
+
+    def tier_list_diff(self, from_number: int, to_number: int, city: str | None = None) -> TierListDiffOut:
+        return self._call(get("/api/v1/tier-lists/diff", TierListDiffOut,
+                              **{"from": from_number, "to": to_number, "city": city}))
 
     # --- the industrialisation pool 专利产业化样板企业培育库
     def evaluate_pool(self, data: ApplicationIn) -> EvaluationOut:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.events import EventData, topic_for
 
@@ -203,6 +203,37 @@ class PoolProgressRecorded(_PoolEvent):
 POOL_EVENTS: list[type[EventData]] = [PoolApplied, PoolApplicationRejected, PoolAdmitted, PoolGraduated, PoolRemoved,
                                       PoolProgressRecorded]
 
+class TierCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    advantage: int
+    seed: int
+    growth: int
+
+
+class CityTierCounts(TierCounts):
+    city: str
+
+
+class TierListPublished(EventData):
+    """A numbered, dated version of the tier lists was published (鄂知发〔2022〕9号 § 三(二)
+    “定期向社会发布”): every enterprise holding a tier on that day."""
+
+    event_type: ClassVar[str] = "ipp.enterprise.tier-list.published.v1"
+    subject_field: ClassVar[str] = "version_id"
+
+    version_id: str = Field(description="the version number as a string (the key)")
+    number: int
+    title: str
+    published_on: date
+    year: int
+    entry_count: int
+    counts: TierCounts = Field(description="enterprises listed per tier")
+    by_city: list[CityTierCounts]
+    added: int = Field(description="enterprises not on the previous version")
+    removed: int = Field(description="enterprises of the previous version no longer listed")
+    tier_changed: int = Field(description="enterprises listed on both with another tier")
+
 
 
 # ------------------------------------------------------- the credit register (002 § 5; 003 §§ 8, 16)
@@ -245,4 +276,4 @@ CREDIT_EVENTS: list[type[EventData]] = [CreditRecorded, CreditLifted]
 
 ALL_EVENTS: list[type[EventData]] = [EnterpriseRegistered, EnterpriseUpdated, FiguresReported, TierRecommended,
                                      TierRecommendationRejected, TierDesignated, TierPromoted, TierDemoted,
-                                     TierRevoked, *POOL_EVENTS, *CREDIT_EVENTS]
+                                     TierRevoked, TierListPublished, *POOL_EVENTS, *CREDIT_EVENTS]

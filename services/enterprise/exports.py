@@ -30,7 +30,9 @@ RECOMMENDATIONS = Sheet("梯队推荐", "tier-recommendations", [
     Column("tier", "推荐梯队", names=TIER_NAMES), Column("reason", "推荐理由"), Column("status", "状态"),
     Column("recommended_by", "推荐人"), Column("recommended_at", "推荐时间", "datetime"),
     Column("decided_by", "审定人"), Column("decided_at", "审定时间", "datetime"),
-    Column("decision_reason", "审定意见"),
+    Column("decision_reason", "审定意见"), Column("evaluation.year", "评价年度", "int"),
+    Column("evaluation.failed", "不符合的遴选条件", "list"), Column("evaluation.unknown", "无法判断的遴选条件", "list"),
+    Column("evaluation.warned", "提示项", "list"),
 ])
 
 MEMBERSHIPS = Sheet("培育库入库记录", "pool-memberships", [
@@ -55,4 +57,22 @@ CREDIT_ENTRIES = Sheet("信用记录", "credit-entries", [
     Column("status", "状态", names=CREDIT_STATUS_NAMES), Column("summary", "事实摘要"),
     Column("recorded_by", "记录人"), Column("lifted_on", "解除日期", "date"), Column("lift_reason", "解除理由"),
     Column("lifted_by", "解除人"), Column("created_at", "记录时间", "datetime"),
+])
+
+TIER_LIST = Sheet("梯队企业名单", "tier-list", [
+    Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("tier", "梯队", names=TIER_NAMES), Column("since", "入选日期", "date"),
+])
+
+TIER_LIST_VERSIONS = Sheet("梯队名单各版本", "tier-list-versions", [
+    Column("number", "版本号", "int"), Column("title", "名称"), Column("published_on", "发布日期", "date"),
+    Column("entry_count", "企业数", "int"), Column("advantage_count", "优势企业", "int"),
+    Column("seed_count", "种子企业", "int"), Column("growth_count", "成长型企业", "int"), Column("note", "说明"),
+    Column("published_by", "发布人"), Column("created_at", "发布时间", "datetime"),
+])
+
+TIER_LIST_DIFF = Sheet("梯队名单变化", "tier-list-diff", [
+    Column("change_name", "变化"), Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"),
+    Column("city", "市州", names=CITIES), Column("tier_before", "原梯队", names=TIER_NAMES),
+    Column("tier_after", "现梯队", names=TIER_NAMES),
 ])

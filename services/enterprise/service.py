@@ -22,10 +22,9 @@ from libs.common.rules import RuleViolation
 from libs.common.search import contains, where_equal
 from services.enterprise import domain, policy
 from services.enterprise import events as ev
-from services.enterprise.credit import service as credit_service
-from services.enterprise.credit.domain import CreditFact
 from services.enterprise.domain import Tier, TierChange, TierState
 from services.enterprise.models import Enterprise, TierDecision, TierRecommendation, YearFigures
+from services.enterprise.pool.domain import Evaluation, Outcome
 from services.enterprise.pool.models import PoolMembership
 from services.enterprise.reference import Ownership
 from services.enterprise.schemas import (
@@ -38,6 +37,8 @@ from services.enterprise.schemas import (
     TierChangeIn,
     YearFiguresIn,
 )
+from services.enterprise.tiers import domain as tier_domain
+from services.enterprise.tiers import evaluation as tier_evaluation
 
 PROFILE_FIELDS = ("name", "city", "county", "industry", "size_class", "ownership", "qualifications",
                   "ip_management_certified", "own_brand", "patent_product_filed")
@@ -220,31 +221,18 @@ async def recommend(rt: Runtime, principal: Principal, uscc: str, data: Recommen
 
 
 async def list_recommendations(rt: Runtime, principal: Principal, page: PageParams, status: str | None,
-                               city: str | None) -> tuple[list[tuple[TierRecommendation, list[CreditFact]]], int]:
-    """A page of recommendations, each with its enterprise's credit-register entries active today (the
-    province sees them when it decides: 002 § 5, 003 § 16 joint punishment of serious dishonesty)."""
+                               city: str | None) -> tuple[list[TierRecommendation], int]:
+    """A page of recommendations (the routes add what the province sees when it decides:
+    :func:`services.enterprise.tiers.service.with_evaluations`)."""
     city = policy.readable_city(principal, city, "梯队推荐")
     stmt = where_equal(select(TierRecommendation), TierRecommendation, status=status, city=city)
     async with rt.sessions() as session:
-        rows, total = await fetch_page(session, stmt, page, TierRecommendation.id)
-        return await with_credit(session, rows), total
-
-
-async def with_credit(session, rows: list[TierRecommendation]
-                      ) -> list[tuple[TierRecommendation, list[CreditFact]]]:
-    """Each recommendation with the credit-register entries of its enterprise active today."""
-    credit = await credit_service.active_facts(session, {r.uscc for r in rows}, today())
-    return [(r, credit.get(r.uscc, [])) for r in rows]
-
-
-async def recommendations_with_credit(rt: Runtime, rows: list[TierRecommendation]
-                                      ) -> list[tuple[TierRecommendation, list[CreditFact]]]:
-    async with rt.sessions() as session:
-        return await with_credit(session, rows)
+        return await fetch_page(session, stmt, page, TierRecommendation.id)
 
 
 async def _apply_change(uow, principal: Principal, enterprise: Enterprise, target: Tier | None, effective: date,
-                        reason: str, expected: TierChange | None, recommendation_id: int | None) -> TierDecision:
+                        reason: str, expected: TierChange | None, recommendation_id: int | None,
+                        audit_extra: dict[str, Any] | None = None) -> TierDecision:
     change = domain.decide(_state(enterprise), target, effective, today(), expected)
     before = snapshot(enterprise)
     decision = TierDecision(uscc=enterprise.uscc, change=change.value, from_tier=enterprise.tier,
@@ -257,7 +245,7 @@ async def _apply_change(uow, principal: Principal, enterprise: Enterprise, targe
     await uow.session.flush()
     await record_audit(uow.session, principal, f"tier.{change.value}", "enterprise", enterprise.uscc,
                        {"tier": before["tier"], "tier_since": before["tier_since"]},
-                       {"tier": enterprise.tier, "tier_since": effective, "reason": reason})
+                       {"tier": enterprise.tier, "tier_since": effective, "reason": reason, **(audit_extra or {})})
     uow.emit(ev.TIER_EVENTS[change.value](
         uscc=enterprise.uscc, city=enterprise.city, is_private=is_private(enterprise),
         from_tier=decision.from_tier, to_tier=decision.to_tier, effective_date=effective, year=effective.year,
@@ -275,15 +263,22 @@ def _decide_recommendation(rec: TierRecommendation, status: str, principal: Prin
     rec.status, rec.decided_by, rec.decided_at, rec.decision_reason = status, principal.sub, now_in_china(), reason
 
 
-async def approve(rt: Runtime, principal: Principal, rec_id: int, data: ApproveIn) -> TierDecision:
+async def approve(rt: Runtime, principal: Principal, rec_id: int, data: ApproveIn
+                  ) -> tuple[TierDecision, Evaluation]:
+    """The province designates the recommended tier, having seen the tier's selection criteria
+    evaluated (a failed one needs its ``reason``: :func:`services.enterprise.tiers.domain.check_approval`)."""
     async with rt.unit_of_work() as uow:
         rec = await _pending_recommendation(uow.session, rec_id)
         enterprise = await get_enterprise(uow.session, rec.uscc, lock=True)
+        evaluation = await tier_evaluation.evaluate_recommendation(uow.session, rec, enterprise)
+        tier_domain.check_approval(evaluation, Tier(rec.tier), data.reason)
+        seen = {"evaluation": {"year": evaluation.year, "failed": evaluation.codes(Outcome.FAIL),
+                               "unknown": evaluation.codes(Outcome.UNKNOWN), "warned": evaluation.codes(Outcome.WARN)}}
         decision = await _apply_change(uow, principal, enterprise, Tier(rec.tier), data.effective_date,
-                                       data.reason or rec.reason, None, rec.id)
+                                       data.reason or rec.reason, None, rec.id, seen)
         _decide_recommendation(rec, "approved", principal, data.reason)
         await uow.commit()
-    return decision
+    return decision, evaluation
 
 
 async def reject(rt: Runtime, principal: Principal, rec_id: int, data: RejectIn) -> TierRecommendation:

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from libs.common import divisions
-from services.enterprise.credit.domain import CreditFact
-from services.enterprise.credit.views import brief
 from services.enterprise.domain import TIER_NAMES, Tier
-from services.enterprise.models import Enterprise, TierRecommendation
+from services.enterprise.models import Enterprise
 from services.enterprise.reference import INDUSTRIES
-from services.enterprise.schemas import EnterpriseOut, RecommendationOut
+from services.enterprise.schemas import EnterpriseOut
 
 
 def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
@@ -21,9 +19,3 @@ def to_out(e: Enterprise, warnings: list[str] | None = None) -> EnterpriseOut:
         tier_since=e.tier_since, version=e.version, created_at=e.created_at, updated_at=e.updated_at,
         warnings=warnings or [])
 
-
-def recommendation_out(rec: TierRecommendation, credit: list[CreditFact]) -> RecommendationOut:
-    """A recommendation with its enterprise's active credit-register entries (shown when the province decides)."""
-    out = RecommendationOut.model_validate(rec)
-    out.credit_entries = [brief(c) for c in credit]
-    return out

@@ -18,7 +18,9 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from libs.common import published
 from libs.common.identifiers import IdentifierError, validate_patent_number
+from libs.common.published import diff_keyed
 from libs.common.rules import RuleViolation
 
 #: Earliest business date the programme accepts (older records are not this platform's business).
@@ -204,11 +206,9 @@ class WhitelistDiff:
 
 def diff_whitelists(older: dict[str, Decimal], newer: dict[str, Decimal]) -> WhitelistDiff:
     """What changed from ``older`` to ``newer`` (USCC → suggested credit line), sorted by USCC."""
-    added = {u: newer[u] for u in sorted(newer.keys() - older.keys())}
-    removed = {u: older[u] for u in sorted(older.keys() - newer.keys())}
-    both = sorted(older.keys() & newer.keys())
-    changed = [CreditLineChange(u, older[u], newer[u]) for u in both if older[u] != newer[u]]
-    return WhitelistDiff(added, removed, changed, len(both) - len(changed))
+    d = diff_keyed(older, newer)
+    return WhitelistDiff(d.added, d.removed, [CreditLineChange(c.key, c.before, c.after) for c in d.changed],
+                         d.unchanged)
 
 
 def check_whitelist_entries(usccs: list[str]) -> None:
@@ -236,10 +236,7 @@ def check_whitelist_credit(usccs: list[str], active: dict[str, list[str]], publi
 def check_publication_date(published_on: date, previous: date | None, today: date) -> None:
     """Versions are published in date order: not before the previous version, not in the future."""
     check_business_date(published_on, today, "published_on", "发布日期")
-    if previous is not None and published_on < previous:
-        raise RuleViolation("whitelist.date_order",
-                            f"发布日期（{published_on}）不能早于上一版白名单的发布日期（{previous}）",
-                            "published_on")
+    published.check_publication_date(published_on, previous, today, "whitelist.date_order", "白名单")
 
 
 # --------------------------------------------------------------------------- activities

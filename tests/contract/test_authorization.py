@@ -56,6 +56,8 @@ _FINANCE_PUBLIC = ("docs/programmes/finance.md: activities and white-lists are p
 _TRANSFER_PUBLIC = "docs/programmes/transfer.md: open licences, the library and matching events are published listings"
 _REPORTING_PUBLIC = ("province-wide indicators, rankings and official statistics: reporting has no per-city read "
                      "scoping (docs/reporting/indicators.md restricts only who submits and approves)")
+_TIER_LISTS_PUBLIC = ("docs/programmes/enterprise.md: the tier lists are published to society (000 § 三(二) "
+                      "定期向社会发布), so every signed-in role reads every city's entries")
 PUBLIC: dict[str, str] = {
     "finance GET /api/v1/whitelists": _FINANCE_PUBLIC,
     "finance GET /api/v1/whitelists/current": _FINANCE_PUBLIC,
@@ -79,6 +81,10 @@ PUBLIC: dict[str, str] = {
     "reporting POST /api/v1/indicators/stream/tickets": (
         "a 60-second credential that opens only the live stream of the indicators, which every signed-in role "
         "reads (" + _REPORTING_PUBLIC + ")"),
+    "enterprise GET /api/v1/tier-lists": _TIER_LISTS_PUBLIC,
+    "enterprise GET /api/v1/tier-lists/current": _TIER_LISTS_PUBLIC,
+    "enterprise GET /api/v1/tier-lists/diff": _TIER_LISTS_PUBLIC,
+    "enterprise GET /api/v1/tier-lists/{number}": _TIER_LISTS_PUBLIC,
     "enterprise GET /api/v1/pool/bank-list": (
         "docs/programmes/pool.md: the members' list is pushed to every bank (成长计划 三(三) 面向银行业金融机构推送"
         "入库企业名单), so any bank reads all cities; a city officer still reads only its own city"),
@@ -106,6 +112,8 @@ VIEWER_FORBIDDEN_READS: dict[str, str] = {
 
 #: POSTs that only read ("service METHOD /path" -> why); they are judged as reads.
 READ_POSTS: dict[str, str] = {
+    "enterprise POST /api/v1/tiers/evaluate": (
+        "evaluates a tier's criteria against the registry (writes nothing): the registry's read rule"),
     "training POST /api/v1/trainees/lookup": "a person's record by 身份证号; viewers and integration read everything",
     "reporting POST /api/v1/indicators/stream/tickets": "issues a ticket to read the live stream; writes nothing",
 }
@@ -183,9 +191,18 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
                 "effective_until": None, "summary": "提交非正常专利申请，经通报认定"}
 
     entry = await ok(await api.post("/api/v1/credit-entries", json=credit_entry("武知管〔2025〕1号"), headers=officer))
+    # a designated 武汉 enterprise and a published tier list holding it
+    tiered = (await ok(await api.post("/api/v1/enterprises", json=enterprise(random_uscc(CITY)),
+                                      headers=admin)))["uscc"]
+    designated = await ok(await api.post(f"/api/v1/enterprises/{tiered}/tier-recommendations", json=recommendation,
+                                         headers=officer))
+    await ok(await api.post(f"/api/v1/tier-recommendations/{designated['id']}/approve",
+                            json={"effective_date": days_ago(1), "reason": "经省局审核同意认定"}, headers=admin))
+    tier_list = await ok(await api.post("/api/v1/tier-lists", json={}, headers=admin))
     return Seeds(
         path={"uscc": uscc, "year": year, "rec_id": rec["id"], "membership_id": membership["id"],
-              "entry_id": entry["id"]},
+              "entry_id": entry["id"], "number": tier_list["number"]},
+        query={"from": tier_list["number"], "to": tier_list["number"]},
         bodies={
             "POST /api/v1/enterprises": enterprise(random_uscc(CITY)),
             "POST /api/v1/enterprises/bulk": {"rows": [enterprise(random_uscc(CITY))]},
@@ -194,6 +211,8 @@ async def seed_enterprise(api: httpx.AsyncClient, rt: Runtime) -> Seeds:
             "PUT /api/v1/enterprises/{uscc}/figures/{year}": figures,
             "POST /api/v1/enterprises/{uscc}/tier-recommendations": recommendation,
             "POST /api/v1/pool/evaluate": application,
+            "POST /api/v1/tiers/evaluate": {"uscc": uscc, "tier": "advantage"},
+            "POST /api/v1/tier-lists": {"note": "测试发布"},
             "POST /api/v1/pool/memberships": application,
             "POST /api/v1/pool/memberships/{membership_id}/progress": {
                 "recorded_on": days_ago(1), "description": "新增专利产品一件，产业化率提升。"},

@@ -61,6 +61,13 @@ EXAMPLES: dict[type[EventData], EventData] = {
     ent.TierRevoked: ent.TierRevoked(
         uscc=USCC, city="420500", is_private=False, from_tier="growth", to_tier=None,
         effective_date=date(2026, 12, 31), year=2026, reason="撤销"),
+    ent.TierListPublished: ent.TierListPublished(
+        version_id="3", number=3, title="湖北省企业知识产权“百千万”梯队企业名单（第3版，2026年06月30日）",
+        published_on=date(2026, 6, 30), year=2026, entry_count=5,
+        counts=ent.TierCounts(advantage=1, seed=1, growth=3),
+        by_city=[ent.CityTierCounts(city="420100", advantage=1, seed=1, growth=1),
+                 ent.CityTierCounts(city="420500", advantage=0, seed=0, growth=2)],
+        added=2, removed=1, tier_changed=1),
     ent.PoolApplied: ent.PoolApplied(
         uscc=USCC, membership_id=42, city="420100", is_private=True, applied_on=date(2025, 3, 10), year=2025,
         evaluation_year=2024, passed=["hubei_sme", "qualification", "patent_intensive_industry", "core_patents_filed",

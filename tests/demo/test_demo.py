@@ -168,7 +168,8 @@ def enterprise_service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def _counts(db: Path) -> dict[str, int]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("enterprises", "enterprise_year_figures", "tier_recommendations", "tier_decisions")}
+                for t in ("enterprises", "enterprise_year_figures", "tier_recommendations", "tier_decisions",
+                          "tier_list_versions", "tier_list_entries")}
 
 
 def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path]) -> None:
@@ -195,6 +196,15 @@ def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path
         years = conn.execute("SELECT year, count(*) FROM enterprise_year_figures GROUP BY year").fetchall()
         bad = conn.execute("SELECT count(*) FROM enterprise_year_figures WHERE rd_staff > staff").fetchone()[0]
         span = conn.execute("SELECT min(effective_date), max(effective_date) FROM tier_decisions").fetchone()
+        lists = conn.execute(
+            "SELECT number, published_on, entry_count FROM tier_list_versions ORDER BY number").fetchall()
+        holders = conn.execute("SELECT count(*) FROM enterprises WHERE tier IS NOT NULL").fetchone()[0]
+        decided_years = {row[0][:4] for row in conn.execute("SELECT effective_date FROM tier_decisions")}
+    # one published tier list per year of decisions, each after that year's decisions, the last = today's holders
+    assert [n for n, _, _ in lists] == list(range(1, len(lists) + 1))
+    assert [on[:4] for _, on, _ in lists] == sorted(decided_years)
+    assert lists[-1][2] == holders and all(count > 0 for _, _, count in lists)
+    assert summary.count("发布梯队名单") == 1 and f"发布梯队名单 {len(lists)} 版" in summary
     assert {"designated", "promoted", "revoked"} <= changes
     assert statuses == {"approved", "pending", "rejected"}
     assert dict(years) == {2024: 60, 2025: 60} and bad == 0
@@ -202,7 +212,7 @@ def test_load_demo_through_the_api_and_again(enterprise_service: tuple[str, Path
 
     before = _counts(db)
     again = load_demo(url, enterprises=60, seed=7)
-    assert "新建企业 0 家" in again and "跳过 60 家" in again
+    assert "新建企业 0 家" in again and "跳过 60 家" in again and "发布梯队名单 0 版" in again
     assert _counts(db) == before
 
 

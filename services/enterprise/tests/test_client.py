@@ -29,6 +29,7 @@ from services.enterprise.schemas import (
     YearFiguresOut,
 )
 from services.enterprise.tests.helpers import china_today, enterprise_body
+from services.enterprise.tiers.schemas import ApprovalOut, TierListPublish
 
 
 def new_enterprise(division: str = "420100", **overrides) -> EnterpriseCreate:
@@ -89,6 +90,36 @@ async def test_async_client_registry_and_tier_workflow(api, app):
             ("designated", "seed", d0, "admin-hb"), ("promoted", "advantage", d1, "admin-hb"),
             ("revoked", None, d2, "admin-hb")]
         assert (await admin.get_enterprise(created.uscc)).tier is None
+
+
+async def test_async_client_tier_criteria_evaluations_and_published_lists(api, app):
+    async with async_client(app, "province-admin") as admin, \
+            async_client(app, "city-officer", city="420100") as officer, \
+            AsyncEnterpriseClient("http://test", token("bank", org="ICBC-HB"),
+                                  transport=httpx.ASGITransport(app=app)) as bank:
+        assert [t.tier for t in await bank.tier_criteria()] == ["advantage", "seed", "growth"]
+        created = await officer.create_enterprise(new_enterprise(own_brand=False))
+        evaluation = await officer.evaluate_tier(created.uscc, "growth")
+        assert evaluation.unknown == ["growth.patents_or_brand"] and evaluation.year == china_today().year - 1
+        rec = await officer.recommend_tier(created.uscc, "growth", "拥有发明专利")
+        detail = await admin.get_recommendation(rec.id)
+        assert detail.evaluation.unknown == ["growth.patents_or_brand"]
+        approved = await admin.approve_recommendation(rec.id, china_today())
+        assert isinstance(approved, ApprovalOut) and approved.evaluation.tier == "growth"
+
+        first = await admin.publish_tier_list()
+        assert (first.number, first.growth_count, [e.uscc for e in first.entries]) == (1, 1, [created.uscc])
+        await admin.promote(created.uscc, "seed", china_today(), "晋级")
+        second = await admin.publish_tier_list(TierListPublish(title="2026年第二版名单", note="晋级一家"))
+        assert (second.number, second.seed_count, second.growth_count) == (2, 1, 0)
+        assert [v.number for v in await bank.list_tier_lists()] == [2, 1]
+        assert (await bank.current_tier_list(city="420100")).number == 2
+        assert (await bank.get_tier_list(1)).entries[0].tier == "growth"
+        diff = await bank.tier_list_diff(1, 2)
+        assert [(c.uscc, c.tier_before, c.tier_after) for c in diff.tier_changed] == [(created.uscc, "growth", "seed")]
+        with pytest.raises(ApiError) as e:
+            await officer.publish_tier_list()
+        assert e.value.status == 403
 
 
 async def test_async_client_raises_api_error_with_problem(api, app):
