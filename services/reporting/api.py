@@ -256,9 +256,18 @@ class _ReleasingEventSource(EventSourceResponse):
             self._release()
 
 
-@router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year")
-async def list_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None) -> list[TargetOut]:
-    return await service.targets_of_year(rt, _year(year))
+@router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year",
+            responses=SHEET_RESPONSES, description="`format=xlsx`：下载为工作簿，修改目标值后可经 "
+                                                  "`POST /api/v1/targets/import` 导入。")
+async def list_targets(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                       year: YearQ = None) -> list[TargetOut] | StreamingResponse:
+    y = _year(year)
+    rows = await service.targets_of_year(rt, y)
+    if xlsx:
+        units = {code: ind.unit for code, ind in INDICATORS.items()}
+        lines = [{**t.model_dump(), "unit": units.get(t.indicator)} for t in rows]
+        return await export_response(exports.TARGETS, in_chunks(lines), str(y))
+    return rows
 
 
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="年度")]
@@ -286,7 +295,7 @@ async def put_targets(year: YearPath, body: TargetsIn, principal: ProvinceAdmin,
         raise ProblemError(422, "validation-error", "请求参数校验失败", "目标数据不合法", errors=errors)
     await service.upsert_targets(rt, year, [(t.indicator, t.city, t.value, t.profile) for t in body.targets],
                                  body.source, principal)
-    return await list_targets(principal, rt, year)
+    return await service.targets_of_year(rt, year)
 
 
 def split_values(total: Decimal, shares: dict[str, Decimal], places: Decimal) -> dict[str, Decimal]:

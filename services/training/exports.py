@@ -34,3 +34,7 @@ ENROLMENTS = Sheet("学员名单", "enrolments", [
     Column("exam_score", "考试成绩", "number"), Column("exam_date", "考试日期", "date"),
     Column("exam_passed", "考试合格", "bool"), Column("certificate_number", "证书编号"),
 ])
+
+ATTENDANCE = Sheet("出勤记录", "attendance", [
+    Column("enrolment_id", "报名记录编号", "int"), Column("day", "授课日", "date"), Column("present", "出勤", "bool"),
+])

@@ -13,6 +13,7 @@ from libs.common.errors import Forbidden, ProblemError, field_error
 from libs.common.list_export import SHEET_RESPONSES, WantsSheet, export_response, in_chunks
 from libs.common.rules import RuleViolation
 from libs.common.sheets import Sheet
+from libs.common.sheets import http as sheets_http
 from services.reporting import exports
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
@@ -25,7 +26,7 @@ from services.reporting.statistics.schemas import (
     ImportSummary,
     ReopenIn,
 )
-from services.reporting.statistics.upload import locate, read_sheet
+from services.reporting.statistics.upload import conflict_errors, locate, read_sheet, result_workbook
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["统计数据 statistics"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -43,6 +44,14 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
 @router.get("/elements", summary="统计数据元素目录 the data-element catalogue")
 async def elements(principal: CurrentPrincipal) -> list[dict]:
     return [e.as_dict() for e in ELEMENTS.values()]
+
+
+class _SheetRejected(ProblemError):
+    """An uploaded sheet whose rows do not validate as a data value set (kept for its result workbook)."""
+
+    def __init__(self, sheet: Sheet, errors: list[dict[str, Any]]) -> None:
+        super().__init__(422, "validation-error", "请求参数校验失败", "上传文件中有不合法的行", errors=errors)
+        self.sheet = sheet
 
 
 async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
@@ -71,6 +80,8 @@ async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
     except ValidationError as exc:
         errors = [field_error(".".join(str(p) for p in e["loc"]) or "body", e["type"], e["msg"])
                   for e in exc.errors()[:100]]
+        if sheet is not None:  # rows named as Excel shows them
+            raise _SheetRejected(sheet, sheets_http.annotate(sheet, errors, "values")) from None
         raise ProblemError(422, "validation-error", "请求参数校验失败", "数据集格式不正确", errors=errors) from None
 
 
@@ -84,15 +95,29 @@ async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
 async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
                  dry_run: Annotated[bool, Query(description="只校验、不写入")] = False,
                  atomic: Annotated[bool, Query(description="有冲突则全部不写入")] = False):
-    body, sheet = await _value_set(request)
+    as_workbook = sheets_http.wants_xlsx(request)
+    try:
+        body, sheet = await _value_set(request)
+    except _SheetRejected as exc:  # an uploaded sheet whose rows do not make a data value set
+        if not as_workbook:
+            raise
+        return result_workbook(exc.sheet, [e for e in exc.errors or [] if isinstance(e.get("row"), int)],
+                               {"status": "ERROR", "dry_run": dry_run}, exc.status)
     try:
         summary, status = await service.submit(rt, principal, body, dry_run=dry_run, atomic=atomic)
     except ProblemError as exc:
-        if sheet is not None and isinstance(exc.extra.get("conflicts"), list):
-            locate(sheet, exc.extra["conflicts"])
+        if sheet is None or not isinstance(exc.extra.get("conflicts"), list):
+            raise
+        locate(sheet, exc.extra["conflicts"])
+        if as_workbook:
+            return result_workbook(sheet, conflict_errors(exc.extra["conflicts"]),
+                                   {"status": "ERROR", "dry_run": dry_run, "counts": exc.extra.get("counts")},
+                                   exc.status)
         raise
     if sheet is not None:
         locate(sheet, summary.get("conflicts") or [])
+        if as_workbook:
+            return result_workbook(sheet, conflict_errors(summary.get("conflicts") or []), summary, status)
     return JSONResponse(summary, status_code=status)
 
 
