@@ -75,3 +75,10 @@ POOL_REVIEW = Sheet("培育库复核名单", "pool-review", [
     Column("days_in_pool", "在库天数", "int"), Column("admission_rate", "入库时通过率", "number"),
     Column("latest_rate", "最新通过率", "number"), Column("reason", "列入复核原因"),
 ])
+
+POOL_BANK_LIST = Sheet("培育库入库企业名单", "pool-bank-list", [
+    Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("county", "县市区", names=COUNTIES), Column("industry", "产业", names=INDUSTRIES),
+    Column("size_class", "企业规模", names=SIZE_CLASS_NAMES), Column("qualifications", "相关资格", "list"),
+    Column("admitted_on", "入库日期", "date"),
+])

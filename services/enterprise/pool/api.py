@@ -11,7 +11,7 @@ from libs.common.auth import CurrentPrincipal, Principal
 from libs.common.fields import BusinessDate, CityCode, RecordId, parse_uscc
 from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
-from services.enterprise.exports import MEMBERSHIPS, POOL_HISTORY, POOL_REVIEW
+from services.enterprise.exports import MEMBERSHIPS, POOL_BANK_LIST, POOL_HISTORY, POOL_REVIEW
 from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
 from services.enterprise.pool import domain, export, lists, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES
@@ -156,11 +156,16 @@ def _bank_item(m: lists.ListedMember) -> BankListItem:
                         admitted_on=m.admitted_on)
 
 
-@router.get("/pool/bank-list", response_model=BankListOut,
-            summary="面向银行业金融机构推送的入库企业名单 the members, as pushed to banks")
-async def bank_list(principal: CurrentPrincipal, rt: RT,
-                    city: Annotated[CityCode | None, Query(description="市州代码")] = None) -> BankListOut:
+@router.get("/pool/bank-list", response_model=BankListOut, responses=SHEET_RESPONSES,
+            summary="面向银行业金融机构推送的入库企业名单 the members, as pushed to banks",
+            description="`format=xlsx`：名单（items）下载为 Excel 工作簿。")
+async def bank_list(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                    city: Annotated[CityCode | None, Query(description="市州代码")] = None
+                    ) -> BankListOut | StreamingResponse:
     as_of, members = await lists.bank_list(rt, principal, city)
+    if xlsx:
+        return await export_response(POOL_BANK_LIST, in_chunks(_bank_item(m) for m in members),
+                                     f"{city or ''}_{as_of:%Y%m%d}".strip("_"))
     return BankListOut(as_of=as_of, total=len(members), per_city=lists.per_city(members),
                        items=[_bank_item(m) for m in members])
 

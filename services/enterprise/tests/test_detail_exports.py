@@ -103,3 +103,22 @@ async def test_a_city_officers_review_export_holds_only_their_city(api):
     for extra in ({}, {"format": "xlsx"}):  # naming another city is a 403, as in JSON
         assert_problem(await api.get("/api/v1/pool/review", params={"as_of": "2026-07-02", "city": WUHAN, **extra},
                                      headers=auth(OFFICER, city=YICHANG)), 403)
+
+
+async def test_the_bank_list_exports_its_items_scoped_as_the_json(api):
+    from services.enterprise.exports import POOL_BANK_LIST
+
+    await member(api, WUHAN, qualifications=["high_tech", "srdi_provincial"])
+    await member(api, YICHANG)
+    bank = auth("bank", org="ICBC-HB")
+    listed, exported = await _both(api, "/api/v1/pool/bank-list", bank)
+    assert {i["city"] for i in listed["items"]} == {WUHAN, YICHANG}
+    data = assert_export_matches(exported, POOL_BANK_LIST, listed["items"])
+    _, codes, _ = read_sheet(exported.content)
+    wuhan = next(dict(zip(codes, r, strict=True)) for r in data if r[codes.index("city")] == WUHAN)
+    assert (wuhan["city_name"], wuhan["qualifications"]) == ("武汉市", "高新技术企业;省级专精特新中小企业")
+    listed, exported = await _both(api, "/api/v1/pool/bank-list", auth(OFFICER, city=YICHANG))
+    data = assert_export_matches(exported, POOL_BANK_LIST, listed["items"])
+    assert data and {r[codes.index("city")] for r in data} == {YICHANG}
+    for extra in ({}, {"format": "xlsx"}):  # the review queue stays closed to banks in both forms
+        assert_problem(await api.get("/api/v1/pool/review", params=extra, headers=bank), 403)
