@@ -106,6 +106,7 @@ async def test_a_city_officers_review_export_holds_only_their_city(api):
 
 
 async def test_the_bank_list_exports_its_items_scoped_as_the_json(api):
+    """Seed: “面向银行业金融机构推送入库企业名单” — the list pushed to banks, as a workbook."""
     from services.enterprise.exports import POOL_BANK_LIST
 
     await member(api, WUHAN, qualifications=["high_tech", "srdi_provincial"])

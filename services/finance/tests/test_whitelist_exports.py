@@ -1,5 +1,8 @@
 """White-list versions and the difference between two versions as workbooks: the JSON rows, zh-CN
-headings, cities with their names, credit lines as numbers in yuan."""
+headings, cities with their names, credit lines as numbers in yuan.
+
+Seed: “定期发布知识产权质押融资授信企业白名单” — each publication, and what changed since the last
+one, is what a bank or bureau takes away as a spreadsheet."""
 from __future__ import annotations
 
 from libs.common.export_testing import assert_export_matches, read_sheet
