@@ -38,7 +38,11 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary",
                  "description": ".xlsx 或 .csv：element, period, org_unit, value"},
-        "period": {"type": "string"}, "org_unit": {"type": "string"}, "source_system": {"type": "string"}}}}}}}
+        "period": {"type": "string"}, "org_unit": {"type": "string"}, "source_system": {"type": "string"}}}}}},
+    "responses": {"200": {"content": {sheets_http.XLSX_MEDIA_TYPE: {
+        "schema": {"type": "string", "format": "binary"},
+        "description": "上传文件且 Accept 为 xlsx（或 format=xlsx）时：上传的行加“错误”列，"
+                       "错误单元格标红，另有“汇总”页"}}}}}
 
 
 @router.get("/elements", summary="统计数据元素目录 the data-element catalogue")
@@ -91,7 +95,9 @@ async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
                          "`status`（SUCCESS / WARNING / ERROR）、`counts`（imported / updated / ignored）"
                          "和 `conflicts`。"
                          "`dry_run=true` 只校验不写入；`atomic=true` 有任何冲突则全部不写入。已审核锁定的数据不能修改。"
-                         "重复报送相同数据不产生变化。")
+                         "重复报送相同数据不产生变化。"
+                         "上传文件并要求 xlsx（Accept 或 `format=xlsx`）时返回导入结果工作簿，"
+                         "状态码同导入摘要（200，或无一写入时 422 / 409）。")
 async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
                  dry_run: Annotated[bool, Query(description="只校验、不写入")] = False,
                  atomic: Annotated[bool, Query(description="有冲突则全部不写入")] = False):
