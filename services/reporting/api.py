@@ -157,13 +157,15 @@ async def ranking(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, xl
     return out
 
 
-@router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions")
-async def catalogue(principal: CurrentPrincipal) -> list[dict]:
-    return [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
+@router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions",
+            response_model=list[dict], responses=SHEET_RESPONSES)
+async def catalogue(principal: CurrentPrincipal, xlsx: WantsSheet) -> list[dict] | StreamingResponse:
+    rows = [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
              "source": i.source, "programme": PROGRAMME[i.code], "programme_name": PROGRAMME_NAMES[PROGRAMME[i.code]],
              "headline": i.code in HEADLINE, "pace": i.pace, "statistic": i.statistic, "note": i.note,
              "ratio_of": list(i.ratio_of) if i.ratio_of else None,
              "factor": i.factor if i.kind == "ratio" else None} for i in INDICATORS.values()]
+    return await export_response(exports.CATALOGUE_SHEET, in_chunks(rows)) if xlsx else rows
 
 
 async def stream_principal(request: Request, access_token: Annotated[str | None, Query(

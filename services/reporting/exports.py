@@ -7,7 +7,7 @@ from __future__ import annotations
 from libs.common.divisions import CITIES, PROVINCE_NAME
 from libs.common.list_export import Column, Sheet
 from services.reporting.indicators import INDICATORS as CATALOGUE
-from services.reporting.indicators import PROVINCE
+from services.reporting.indicators import PROGRAMME_NAMES, PROVINCE
 from services.reporting.progress import STATUS_LABELS
 
 #: Org units of statistics and targets: the province and its 17 cities, code → name.
@@ -59,4 +59,21 @@ TARGETS = Sheet("年度目标", "targets", [
     Column("indicator", "指标", names=INDICATOR_NAMES), Column("unit", "单位"), Column("year", "年度", "int"),
     Column("city", "组织机构", names=PLACE_NAMES), Column("value", "目标值", "number"), Column("source", "依据"),
     Column("profile", "月度进度权重", "list"),
+])
+
+#: Kinds of indicators and of statistics elements, code → zh-CN name.
+KIND_NAMES = {"flow": "流量", "stock": "存量", "ratio": "比率"}
+
+CATALOGUE_SHEET = Sheet("指标定义", "indicator-catalogue", [
+    Column("code", "指标代码"), Column("name", "指标名称"), Column("unit", "单位"),
+    Column("kind", "指标类型", names=KIND_NAMES), Column("comparator", "比较"),
+    Column("programme", "所属工作", names=PROGRAMME_NAMES), Column("headline", "主要预期目标", "bool"),
+    Column("pace", "进度口径"), Column("statistic", "统计数据元素"), Column("ratio_of", "比率的分子与分母", "list"),
+    Column("factor", "比率系数", "number"), Column("source", "依据"), Column("note", "说明"),
+])
+
+ELEMENTS = Sheet("统计数据元素", "statistics-elements", [
+    Column("code", "数据元素代码"), Column("name", "数据元素名称"), Column("unit", "单位"),
+    Column("kind", "类型", names=KIND_NAMES), Column("value_type", "数值类型"), Column("min", "下限", "number"),
+    Column("max", "上限", "number"), Column("source", "依据"), Column("description", "说明"),
 ])

@@ -45,9 +45,11 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
                        "错误单元格标红，另有“汇总”页"}}}}}
 
 
-@router.get("/elements", summary="统计数据元素目录 the data-element catalogue")
-async def elements(principal: CurrentPrincipal) -> list[dict]:
-    return [e.as_dict() for e in ELEMENTS.values()]
+@router.get("/elements", summary="统计数据元素目录 the data-element catalogue", response_model=list[dict],
+            responses=SHEET_RESPONSES)
+async def elements(principal: CurrentPrincipal, xlsx: WantsSheet) -> list[dict] | StreamingResponse:
+    rows = [e.as_dict() for e in ELEMENTS.values()]
+    return await export_response(exports.ELEMENTS, in_chunks(rows)) if xlsx else rows
 
 
 class _SheetRejected(ProblemError):

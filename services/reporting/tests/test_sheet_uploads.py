@@ -224,3 +224,17 @@ async def test_a_bad_targets_file_asked_as_xlsx_gives_the_result_workbook(api):
     assert ws.cell(row=3, column=4).fill.fgColor.rgb == BAD_FILL
     assert summary["有错误的行数"] == 1 and "未写入" in summary["写入"]
     assert await nothing_written(api.app.state.runtime, since)
+
+
+# --- the catalogues --------------------------------------------------------------------------------
+
+async def test_the_indicator_and_element_catalogues_export(api):
+    from services.reporting.exports import CATALOGUE_SHEET, ELEMENTS
+
+    for path, sheet in (("/api/v1/indicators/catalogue", CATALOGUE_SHEET), ("/api/v1/statistics/elements", ELEMENTS)):
+        listed = (await api.get(path, headers=VIEWER)).json()
+        exported = await api.get(path, params={"format": "xlsx"}, headers=VIEWER)
+        data = assert_export_matches(exported, sheet, listed)
+        assert len(data) == len(listed) > 5
+    _, codes, _ = read_sheet(exported.content)
+    assert {r[codes.index("kind_name")] for r in data} <= {"流量", "存量"}
