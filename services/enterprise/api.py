@@ -10,7 +10,7 @@ from libs.common import divisions
 from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal
 from libs.common.fields import CityCode, RecordId, parse_uscc
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from libs.common.sheets import http as sheets_http
 from services.enterprise import bulk, exports, service
@@ -120,9 +120,12 @@ async def put_figures(uscc: UsccPath, year: Annotated[int, Path(ge=2000, le=2100
 
 
 @router.get("/enterprises/{uscc}/figures", response_model=list[YearFiguresOut], tags=["企业 enterprises"],
-            summary="年度数据 yearly figures")
-async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> list[YearFiguresOut]:
-    return [YearFiguresOut.model_validate(r) for r in await service.list_figures(rt, principal, parse_uscc(uscc))]
+            summary="年度数据 yearly figures", responses=SHEET_RESPONSES)
+async def list_figures(uscc: UsccPath, principal: CurrentPrincipal, rt: RT,
+                       xlsx: WantsSheet) -> list[YearFiguresOut] | StreamingResponse:
+    code = parse_uscc(uscc)
+    rows = [YearFiguresOut.model_validate(r) for r in await service.list_figures(rt, principal, code)]
+    return await export_response(exports.FIGURES, in_chunks(rows), code) if xlsx else rows
 
 
 @router.post("/enterprises/{uscc}/tier-recommendations", status_code=201, response_model=RecommendationDetailOut,
@@ -200,9 +203,12 @@ async def revoke(uscc: UsccPath, body: RevokeIn, principal: ProvinceAdmin, rt: R
 
 
 @router.get("/enterprises/{uscc}/tier-history", response_model=list[TierDecisionOut], tags=["梯队 tiers"],
-            summary="梯队变更历史 tier history")
-async def tier_history(uscc: UsccPath, principal: CurrentPrincipal, rt: RT) -> list[TierDecisionOut]:
-    return [TierDecisionOut.model_validate(d) for d in await service.tier_history(rt, principal, parse_uscc(uscc))]
+            summary="梯队变更历史 tier history", responses=SHEET_RESPONSES)
+async def tier_history(uscc: UsccPath, principal: CurrentPrincipal, rt: RT,
+                       xlsx: WantsSheet) -> list[TierDecisionOut] | StreamingResponse:
+    code = parse_uscc(uscc)
+    rows = [TierDecisionOut.model_validate(d) for d in await service.tier_history(rt, principal, code)]
+    return await export_response(exports.TIER_HISTORY, in_chunks(rows), code) if xlsx else rows
 
 
 @router.get("/reference", tags=["参考数据 reference"], summary="代码表 code tables")

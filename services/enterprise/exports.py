@@ -76,3 +76,41 @@ TIER_LIST_DIFF = Sheet("梯队名单变化", "tier-list-diff", [
     Column("city", "市州", names=CITIES), Column("tier_before", "原梯队", names=TIER_NAMES),
     Column("tier_after", "现梯队", names=TIER_NAMES),
 ])
+
+# --- the per-enterprise detail lists and the pool's review queue (not paged: WantsSheet) ------------
+
+FIGURES = Sheet("企业年度数据", "enterprise-figures", [
+    Column("uscc", "统一社会信用代码"), Column("year", "年度", "int"),
+    Column("revenue", "营业收入", "money"), Column("rd_spend", "研发投入", "money"),
+    Column("staff", "职工总数", "int"), Column("rd_staff", "研发人员数", "int"),
+    Column("invention_patents", "有效发明专利数", "int"),
+    Column("industrialisation_rate", "专利产业化率(%)", "number"),
+])
+
+#: zh-CN names of a tier decision's kind of change (``TierChange``).
+CHANGE_NAMES = {"designated": "认定", "promoted": "晋级", "demoted": "降级", "revoked": "撤销"}
+
+TIER_HISTORY = Sheet("梯队变更历史", "tier-history", [
+    Column("id", "记录编号", "int"), Column("uscc", "统一社会信用代码"), Column("city", "市州", names=CITIES),
+    Column("change", "变更类型", names=CHANGE_NAMES), Column("from_tier", "原梯队", names=TIER_NAMES),
+    Column("to_tier", "新梯队", names=TIER_NAMES), Column("effective_date", "生效日期", "date"),
+    Column("reason", "理由"), Column("recommendation_id", "推荐编号", "int"), Column("decided_by", "审定人"),
+    Column("decided_at", "审定时间", "datetime"),
+])
+
+POOL_HISTORY = Sheet("企业入库历史", "pool-history", MEMBERSHIPS.columns)
+
+POOL_REVIEW = Sheet("培育库复核名单", "pool-review", [
+    Column("membership_id", "入库记录编号", "int"), Column("uscc", "统一社会信用代码"),
+    Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("admitted_on", "入库日期", "date"), Column("review_from", "复核起始日期", "date"),
+    Column("days_in_pool", "在库天数", "int"), Column("admission_rate", "入库时通过率", "number"),
+    Column("latest_rate", "最新通过率", "number"), Column("reason", "列入复核原因"),
+])
+
+POOL_BANK_LIST = Sheet("培育库入库企业名单", "pool-bank-list", [
+    Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("county", "县市区", names=COUNTIES), Column("industry", "产业", names=INDUSTRIES),
+    Column("size_class", "企业规模", names=SIZE_CLASS_NAMES), Column("qualifications", "相关资格", "list"),
+    Column("admitted_on", "入库日期", "date"),
+])

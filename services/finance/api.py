@@ -167,10 +167,12 @@ async def publish_whitelist(body: WhitelistPublish, principal: ProvinceAdmin, rt
     return _whitelist_out(version, entries)
 
 
-@router.get("/whitelists", response_model=list[WhitelistVersionOut], tags=WHITELIST,
+@router.get("/whitelists", response_model=list[WhitelistVersionOut], tags=WHITELIST, responses=SHEET_RESPONSES,
             summary="白名单各版本 all published versions (newest first)")
-async def list_whitelists(principal: CurrentPrincipal, rt: RT) -> list[WhitelistVersionOut]:
-    return [WhitelistVersionOut.model_validate(v) for v in await service.list_whitelists(rt)]
+async def list_whitelists(principal: CurrentPrincipal, rt: RT,
+                          xlsx: WantsSheet) -> list[WhitelistVersionOut] | StreamingResponse:
+    rows = [WhitelistVersionOut.model_validate(v) for v in await service.list_whitelists(rt)]
+    return await export_response(exports.WHITELIST_VERSIONS, in_chunks(rows)) if xlsx else rows
 
 
 @router.get("/whitelists/current", response_model=WhitelistOut, tags=WHITELIST,
@@ -183,13 +185,22 @@ async def current_whitelist(principal: CurrentPrincipal, rt: RT, xlsx: WantsShee
     return await _whitelist_answer(version, entries, xlsx)
 
 
-@router.get("/whitelists/diff", response_model=WhitelistDiffOut, tags=WHITELIST,
+@router.get("/whitelists/diff", response_model=WhitelistDiffOut, tags=WHITELIST, responses=SHEET_RESPONSES,
             summary="两版白名单的差异 what changed between two versions",
-            description="新增企业、移出企业、建议授信额度变化的企业。")
-async def whitelist_diff(principal: CurrentPrincipal, rt: RT,
+            description="新增企业、移出企业、建议授信额度变化的企业。`format=xlsx`：每家有变化的企业一行。")
+async def whitelist_diff(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
                          from_: Annotated[int, Query(alias="from", ge=1, le=2**63 - 1, description="较早的版本号")],
-                         to: Annotated[int, Query(ge=1, le=2**63 - 1, description="较新的版本号")]) -> WhitelistDiffOut:
+                         to: Annotated[int, Query(ge=1, le=2**63 - 1, description="较新的版本号")]
+                         ) -> WhitelistDiffOut | StreamingResponse:
     diff, older, newer = await service.diff_versions(rt, from_, to)
+    if xlsx:  # one line per enterprise that changed: added, removed, then credit lines changed
+        lines = [*({"change": "added", **entry_out(newer[u]).model_dump(), "after": newer[u].suggested_credit_line}
+                   for u in diff.added),
+                 *({"change": "removed", **entry_out(older[u]).model_dump(), "before": older[u].suggested_credit_line}
+                   for u in diff.removed),
+                 *({"change": "changed", "uscc": c.uscc, "enterprise_name": newer[c.uscc].enterprise_name,
+                    "city": newer[c.uscc].city, "before": c.before, "after": c.after} for c in diff.changed)]
+        return await export_response(exports.WHITELIST_DIFF, in_chunks(lines), f"第{from_}版至第{to}版")
     return WhitelistDiffOut(
         from_number=from_, to_number=to, added=[entry_out(newer[u]) for u in diff.added],
         removed=[entry_out(older[u]) for u in diff.removed],

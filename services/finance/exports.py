@@ -34,3 +34,19 @@ WHITELIST = Sheet("授信白名单", "credit-whitelist", [
     Column("uscc", "统一社会信用代码"), Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
     Column("is_private", "民营企业", "bool"), Column("suggested_credit_line", "建议授信额度", "money"),
 ])
+
+WHITELIST_VERSIONS = Sheet("授信白名单版本", "credit-whitelist-versions", [
+    Column("number", "版本号", "int"), Column("title", "标题"), Column("published_on", "发布日期", "date"),
+    Column("note", "说明"), Column("entry_count", "企业数", "int"),
+    Column("total_credit_line", "建议授信额度合计", "money"), Column("published_by", "发布人"),
+    Column("created_at", "发布时间", "datetime"),
+])
+
+#: zh-CN names of a line of the difference between two white-list versions.
+DIFF_CHANGE_NAMES = {"added": "新增", "removed": "移出", "changed": "额度调整"}
+
+WHITELIST_DIFF = Sheet("授信白名单差异", "credit-whitelist-diff", [
+    Column("change", "变化", names=DIFF_CHANGE_NAMES), Column("uscc", "统一社会信用代码"),
+    Column("enterprise_name", "企业名称"), Column("city", "市州", names=CITIES),
+    Column("before", "原建议授信额度", "money"), Column("after", "新建议授信额度", "money"),
+])

@@ -157,13 +157,15 @@ async def ranking(principal: CurrentPrincipal, rt: RT, indicator: IndicatorQ, xl
     return out
 
 
-@router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions")
-async def catalogue(principal: CurrentPrincipal) -> list[dict]:
-    return [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
+@router.get("/indicators/catalogue", tags=["指标 indicators"], summary="指标定义 indicator definitions",
+            response_model=list[dict], responses=SHEET_RESPONSES)
+async def catalogue(principal: CurrentPrincipal, xlsx: WantsSheet) -> list[dict] | StreamingResponse:
+    rows = [{"code": i.code, "name": i.name, "unit": i.unit, "kind": i.kind, "comparator": i.comparator,
              "source": i.source, "programme": PROGRAMME[i.code], "programme_name": PROGRAMME_NAMES[PROGRAMME[i.code]],
              "headline": i.code in HEADLINE, "pace": i.pace, "statistic": i.statistic, "note": i.note,
              "ratio_of": list(i.ratio_of) if i.ratio_of else None,
              "factor": i.factor if i.kind == "ratio" else None} for i in INDICATORS.values()]
+    return await export_response(exports.CATALOGUE_SHEET, in_chunks(rows)) if xlsx else rows
 
 
 async def stream_principal(request: Request, access_token: Annotated[str | None, Query(
@@ -256,9 +258,18 @@ class _ReleasingEventSource(EventSourceResponse):
             self._release()
 
 
-@router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year")
-async def list_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None) -> list[TargetOut]:
-    return await service.targets_of_year(rt, _year(year))
+@router.get("/targets", response_model=list[TargetOut], tags=["目标 targets"], summary="年度目标 targets of a year",
+            responses=SHEET_RESPONSES, description="`format=xlsx`：下载为工作簿，修改目标值后可经 "
+                                                  "`POST /api/v1/targets/import` 导入。")
+async def list_targets(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                       year: YearQ = None) -> list[TargetOut] | StreamingResponse:
+    y = _year(year)
+    rows = await service.targets_of_year(rt, y)
+    if xlsx:
+        units = {code: ind.unit for code, ind in INDICATORS.items()}
+        lines = [{**t.model_dump(), "unit": units.get(t.indicator)} for t in rows]
+        return await export_response(exports.TARGETS, in_chunks(lines), str(y))
+    return rows
 
 
 YearPath = Annotated[int, Path(ge=2000, le=2100, description="年度")]
@@ -286,7 +297,7 @@ async def put_targets(year: YearPath, body: TargetsIn, principal: ProvinceAdmin,
         raise ProblemError(422, "validation-error", "请求参数校验失败", "目标数据不合法", errors=errors)
     await service.upsert_targets(rt, year, [(t.indicator, t.city, t.value, t.profile) for t in body.targets],
                                  body.source, principal)
-    return await list_targets(principal, rt, year)
+    return await service.targets_of_year(rt, year)
 
 
 def split_values(total: Decimal, shares: dict[str, Decimal], places: Decimal) -> dict[str, Decimal]:

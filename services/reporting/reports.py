@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,9 +33,13 @@ from libs.common.divisions import CITIES
 from libs.common.errors import ProblemError, field_error
 from libs.common.list_export import XLSX, content_disposition
 from libs.common.rules import RuleViolation
-from libs.common.sheets import decode_csv
+from libs.common.sheets import Column, Kind, SheetSpec, Unreadable, parse
+from libs.common.sheets import Sheet as SheetsSheet
+from libs.common.sheets import http as sheets_http
+from libs.common.sheets.cells import blank
 from services.reporting import periods
 from services.reporting.api import RT, ProvinceAdmin, YearQ, _cities, _year
+from services.reporting.exports import INDICATOR_NAMES
 from services.reporting.indicators import HEADLINE, INDICATORS, PROGRAMME, PROGRAMME_NAMES, PROVINCE
 from services.reporting.kpi import KpiRow, Snapshot, city_label, fmt_decimal
 from services.reporting.models import Target
@@ -483,6 +486,7 @@ def _import_help_sheet(ws, year: int) -> None:
              f"{year} 上传本文件（也可另存为 CSV，UTF-8 或 GB18030 编码）。",
              "· 组织机构代码：420000 为全省目标；市州代码表示分解到该市州的目标（见“组织机构”工作表）。",
              "· 目标值为不小于 0 的数字，最多两位小数；金额单位为元（1 亿元 = 100000000 元）。",
+             "· 请勿添加其他列：无法识别的列会使整个文件被拒绝（“指标名称”“单位”“组织机构名称”列可以删除）。",
              "· 目标值为空的行不导入；导入时先校验全部行，有任何一行不合法则整份文件不写入，并列出每个不合法的行。",
              "· 与已有目标相同的行不会重复写入；月度进度权重保持不变（如需修改请使用 PUT /api/v1/targets/{year}）。",
              "· “依据”一次导入只记录一个：表单字段 source，缺省取所写入各行中第一个非空的“依据”。",
@@ -511,11 +515,30 @@ async def export_targets(principal: CurrentPrincipal, rt: RT, year: YearQ = None
 MAX_UPLOAD = 5 * 1024 * 1024
 MAX_ROWS = 10000
 MAX_SOURCE = 200
-#: Column headings the import understands (any word of a heading may match: "目标值 value" → value).
-HEADINGS = {"indicator": {"indicator", "指标代码"}, "city": {"city", "组织机构代码", "org_unit", "市州代码"},
-            "value": {"value", "目标值"}, "source": {"source", "依据"}}
-REQUIRED_COLUMNS = ("indicator", "city", "value")
-HEADER_SCAN = 10
+#: The org units a target may be set for: the province (420000) and its 17 cities.
+PLACE_NAMES = {PROVINCE: city_label(PROVINCE), **CITIES}
+
+#: The targets workbook as the platform's shared sheet reader (:mod:`libs.common.sheets`) reads it:
+#: the headings of ``GET /targets/export`` (``指标代码 indicator`` …), of the ``GET /targets?format=xlsx``
+#: list export (with its row of field codes) and the bare codes are all recognised; indicator, city and
+#: value are required; the name, unit, year and profile columns are read back only to be checked or
+#: left alone; any other column is refused, naming it.
+TARGETS_SPEC = SheetSpec(
+    title="年度目标",
+    columns=(
+        Column("indicator", "指标代码", Kind.CHOICE, required=True, choices=INDICATOR_NAMES,
+               aliases=("指标代码 indicator",)),
+        Column("indicator_name", "指标名称", aliases=("name",)),
+        Column("unit", "单位"),
+        Column("year", "年度", Kind.INTEGER, note="可不填；填写时须与导入的年度一致"),
+        Column("city", "组织机构代码", Kind.CHOICE, required=True, choices=PLACE_NAMES,
+               aliases=("组织机构代码 city", "市州代码", "org_unit")),
+        Column("city_name", "组织机构名称", aliases=("市州名称",)),
+        Column("value", "目标值", Kind.DECIMAL, required=True, aliases=("目标值 value",)),
+        Column("source", "依据", aliases=("依据 source",)),
+        Column("profile", "月度进度权重", note="导入时不读取：已有的月度进度权重保持不变"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -533,62 +556,9 @@ class CellError(ValueError):
         self.rule, self.message = rule, message
 
 
-def column_key(heading: Any) -> str | None:
-    if heading is None:
-        return None
-    words = {w for w in re.split(r"[\s()（）/|:：]+", str(heading).strip().lower()) if w}
-    return next((key for key, names in HEADINGS.items() if words & names), None)
-
-
-def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """The cells of the targets sheet (a sheet named 目标, else the first) or of the CSV file."""
-    name = (filename or "").lower()
-    if name.endswith(".xls"):
-        raise RuleViolation("file.type", "不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 后上传", field="file")
-    if name.endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    if b"\x00" in data[:4096]:  # some other binary file
-        raise RuleViolation("file.type", "仅支持 .xlsx 或 .csv 文件", field="file")
-    return [list(row) for row in csv.reader(io.StringIO(decode_csv(data)))]
-
-
-def _read_xlsx(data: bytes) -> list[list[Any]]:
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # not a workbook, or a damaged one
-        raise RuleViolation("file.xlsx", "无法读取该 Excel 文件，请确认是 .xlsx 格式", field="file") from None
-    try:
-        ws = wb[TARGET_SHEET] if TARGET_SHEET in wb.sheetnames else wb.worksheets[0]
-        table = []
-        for row in ws.iter_rows(values_only=True):
-            table.append(list(row))
-            if len(table) > MAX_ROWS + HEADER_SCAN:
-                break
-        return table
-    finally:
-        wb.close()
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def find_header(table: list[list[Any]]) -> tuple[int, dict[str, int]]:
-    """(index of the header row, column key → column index) among the first rows."""
-    for index, row in enumerate(table[:HEADER_SCAN]):
-        columns: dict[str, int] = {}
-        for col, heading in enumerate(row):
-            key = column_key(heading)
-            if key and key not in columns:
-                columns[key] = col
-        if "indicator" in columns and "value" in columns:
-            missing = [k for k in REQUIRED_COLUMNS if k not in columns]
-            if missing:
-                raise RuleViolation("file.columns", f"缺少列：{'、'.join(missing)}（表头见导出的目标工作簿）",
-                                    field="file")
-            return index, columns
-    raise RuleViolation("file.columns", "找不到表头：应有 指标代码(indicator)、组织机构代码(city)、"
-                                               "目标值(value) 列，可选 依据(source)", field="file")
+def read_targets(filename: str, data: bytes) -> SheetsSheet:
+    """The data rows of an uploaded targets workbook (its sheet 目标, else the first) or CSV."""
+    return parse(filename, data, TARGETS_SPEC, MAX_ROWS, sheet_name=TARGET_SHEET)
 
 
 def parse_value(cell: Any) -> Decimal:
@@ -613,64 +583,79 @@ def parse_value(cell: Any) -> Decimal:
     return value.quantize(Decimal("0.01")).normalize() + 0  # -0 → 0; 1.50 → 1.5
 
 
-def parse_code(cell: Any) -> str:
-    """A code cell as text (Excel turns 420100 into a number)."""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip() if cell is not None else ""
+def _text(cell: Any) -> str:
+    return "" if cell is None else str(cell).strip()
 
 
-def check_row(line: int, cells: dict[str, Any]) -> tuple[ImportRow | None, list[dict]]:
-    """One data row: the parsed row, or its field errors (``rows.<line>.<column>``)."""
+def check_row(line: int, cells: dict[str, Any], year: int) -> tuple[ImportRow | None, list[dict]]:
+    """One data row (cells as the shared reader converted them): the parsed row, or its errors
+    (``field`` ``rows.<line>.<column code>``)."""
     errors = []
     where = f"第{line}行"
-    indicator, city = parse_code(cells.get("indicator")), parse_code(cells.get("city"))
+
+    def error(code: str, rule: str, message: str) -> None:
+        errors.append(field_error(f"rows.{line}.{code}", rule, f"{where}：{message}"))
+
+    for code, bad in cells.items():
+        if isinstance(bad, Unreadable):
+            error(code, bad.rule, bad.message)
+    indicator, city = _text(cells.get("indicator")), _text(cells.get("city"))
     if not indicator:
-        errors.append(field_error(f"rows.{line}.indicator", "indicator.required", f"{where}：缺少指标代码"))
+        error("indicator", "indicator.required", "缺少指标代码")
     elif indicator not in INDICATORS:
-        errors.append(field_error(f"rows.{line}.indicator", "indicator.unknown",
-                                  f"{where}：未知指标 {indicator[:50]}（指标代码见“指标”工作表）"))
-    if city != PROVINCE and city not in CITIES:
-        errors.append(field_error(f"rows.{line}.city", "city.unknown",
-                                  f"{where}：组织机构代码 {city[:20] or '（空）'} "
-                                  "应为 420000（全省）或湖北省17个市州之一"))
+        error("indicator", "indicator.unknown", f"未知指标 {indicator[:50]}（指标代码见“指标”工作表）")
+    if city not in PLACE_NAMES:
+        error("city", "city.unknown", f"组织机构代码 {city[:20] or '（空）'} 应为 420000（全省）或湖北省17个市州之一")
+    row_year = cells.get("year")
+    if row_year is not None and not isinstance(row_year, Unreadable) and row_year != year:
+        error("year", "year.mismatch", f"年度 {str(row_year)[:10]} 与导入的年度 {year} 不一致")
     value = None
     try:
         value = parse_value(cells.get("value"))
     except CellError as exc:
-        errors.append(field_error(f"rows.{line}.value", exc.rule, f"{where}：{exc.message}"))
-    source = None if _is_blank(cells.get("source")) else str(cells.get("source")).strip()
+        error("value", exc.rule, exc.message)
+    source = None if blank(cells.get("source")) else _text(cells.get("source"))
     if source and len(source) > MAX_SOURCE:
-        errors.append(field_error(f"rows.{line}.source", "source.too_long", f"{where}：依据不能超过{MAX_SOURCE}个字符"))
+        error("source", "source.too_long", f"依据不能超过{MAX_SOURCE}个字符")
     if errors or value is None:  # no value without an error naming it
         return None, errors
     return ImportRow(line, indicator, city, value, source), []
 
 
-def parse_rows(table: list[list[Any]]) -> tuple[list[ImportRow], int, list[dict]]:
-    """(good rows, rows skipped for an empty value, errors of every bad row)."""
-    header, columns = find_header(table)
+def parse_rows(sheet: SheetsSheet, year: int) -> tuple[list[ImportRow], int, list[dict]]:
+    """(good rows, rows skipped for an empty value, errors of every bad row). Each error names the
+    row as Excel shows it (``sheet_row``, also in ``field``: ``rows.<sheet_row>.<column>``), the
+    column's header in the file (``column``) and the row's index among the data rows (``row``)."""
     rows, errors, skipped = [], [], 0
     seen: dict[tuple[str, str], int] = {}
-    for index in range(header + 1, len(table)):
-        raw, line = table[index], index + 1
-        cells = {key: (raw[col] if col < len(raw) else None) for key, col in columns.items()}
-        if _is_blank(cells.get("value")):
-            skipped += not all(_is_blank(c) for c in raw)
+    for index, data_row in enumerate(sheet.rows):
+        cells, line = data_row.values, data_row.sheet_row
+        if cells.get("value") is None:
+            skipped += 1
             continue
-        row, bad = check_row(line, cells)
+        row, bad = check_row(line, cells, year)
+        if row is not None:
+            first = seen.setdefault((row.indicator, row.city), line)
+            if first != line:
+                bad = [field_error(f"rows.{line}.city", "row.duplicate",
+                                   f"第{line}行：{row.indicator} / {row.city} 与第{first}行重复")]
+            else:
+                rows.append(row)
+        for e in bad:
+            code = e["field"].split(".", 2)[2]
+            e.update(row=index, sheet_row=line, column=sheet.label(code))
         errors.extend(bad)
-        if row is None:
-            continue
-        first = seen.setdefault((row.indicator, row.city), line)
-        if first != line:
-            errors.append(field_error(f"rows.{line}.city", "row.duplicate",
-                                      f"第{line}行：{row.indicator} / {row.city} 与第{first}行重复"))
-            continue
-        rows.append(row)
-    if len(rows) + len(errors) > MAX_ROWS:
-        raise RuleViolation("file.too_many_rows", f"一次最多导入 {MAX_ROWS} 行", field="file")
     return rows, skipped, errors
+
+
+def _result_workbook(sheet: SheetsSheet, errors: list[dict], year: int) -> Response:
+    """The uploaded rows with an error column, the bad cells marked, and a summary sheet."""
+    bad = len({e["row"] for e in errors})
+    summary = {"文件": sheet.filename, "导入内容": f"{year}年{TARGETS_SPEC.title}", "数据行数": len(sheet.rows),
+               "有错误的行数": bad, "无错误的行数": len(sheet.rows) - bad,
+               "写入": "未写入（任何一行不合法则整份文件不写入）"}
+    marked = [{**e, "field": e["field"].split(".", 2)[2]} for e in errors]
+    return sheets_http.result_response(sheet, marked, summary, 422)
 
 
 class TargetSum(BaseModel):
@@ -726,29 +711,35 @@ def _target_out(year: int, indicator: str, city: str, value: Decimal, source: st
 
 @router.post("/targets/import", response_model=TargetsImportOut, tags=["目标 targets"],
              summary="从工作簿导入年度目标 import a year's targets from a workbook or CSV",
+             responses={422: {"content": {XLSX: {}}, "description": "不合法的行；Accept 为 xlsx 时为导入结果工作簿"}},
              description="表单字段 `file`：导出的目标工作簿（.xlsx）或 CSV（UTF-8 / GB18030），"
                          "列为 指标代码(indicator)、"
                          "组织机构代码(city)、目标值(value)，可选 依据(source)。目标值为空的行跳过；先校验全部行，"
-                         "任何一行不合法则返回 422 并列出每个错误（`rows.<行号>.<列>`，行号即表格中的行号），"
-                         "不写入任何数据。"
+                         "任何一行不合法则返回 422 并列出每个错误（`rows.<行号>.<列>`，`sheet_row` 为表格中的行号，"
+                         "`column` 为该列表头），不写入任何数据；`Accept` 为 xlsx（或 `format=xlsx`）时"
+                         "返回导入结果工作簿（上传的行加“错误”列，错误单元格标红，另有“汇总”页）。"
+                         "也可导入 `GET /targets?format=xlsx` 导出的工作簿；文件中不能有无法识别的列。"
                          "与已有目标相同的行不写入；已有的月度进度权重保持不变。"
                          "依据：表单字段 `source`，缺省取所写入各行中"
                          "第一个非空的依据（一次导入记录一个依据）。`dry_run=true` 只校验并返回将写入的目标。")
-async def import_targets(principal: ProvinceAdmin, rt: RT,
+async def import_targets(request: Request, principal: ProvinceAdmin, rt: RT,
                          year: Annotated[int, Query(ge=2000, le=2100, description="目标所属年度")],
                          file: Annotated[UploadFile, File(description=".xlsx 或 .csv")],
                          source: Annotated[str | None,
                                            Form(max_length=MAX_SOURCE, description="依据（缺省取文件中的依据列）")]
                          = None,
                          dry_run: Annotated[bool,
-                                            Query(description="true：只校验，不写入")] = False) -> TargetsImportOut:
+                                            Query(description="true：只校验，不写入")] = False,
+                         ) -> TargetsImportOut | Response:
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise RuleViolation("file.size", f"文件不能超过 {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
-    table = await asyncio.to_thread(read_table, file.filename or "", data)
-    rows, skipped, errors = parse_rows(table)
+    sheet = await asyncio.to_thread(read_targets, file.filename or "", data)
+    rows, skipped, errors = parse_rows(sheet, year)
     if errors:
-        lines = len({e["field"].split(".")[1] for e in errors})
+        if sheets_http.wants_xlsx(request):
+            return _result_workbook(sheet, errors, year)
+        lines = len({e["row"] for e in errors})
         raise ProblemError(422, "validation-error", "请求参数校验失败",
                            f"导入文件中有 {lines} 行不合法，未写入任何目标", errors=errors)
     async with rt.sessions() as session:

@@ -187,9 +187,11 @@ async def record_attendance(class_id: ClassId, day: Annotated[BusinessDate, Path
 
 
 @router.get("/classes/{class_id}/attendance", response_model=list[AttendanceOut], tags=TRAINEES,
-            summary="出勤记录 attendance of a class")
-async def list_attendance(class_id: ClassId, principal: CurrentPrincipal, rt: RT) -> list[AttendanceOut]:
-    return [AttendanceOut.model_validate(a) for a in await service.list_attendance(rt, principal, class_id)]
+            summary="出勤记录 attendance of a class", responses=SHEET_RESPONSES)
+async def list_attendance(class_id: ClassId, principal: CurrentPrincipal, rt: RT,
+                          xlsx: WantsSheet) -> list[AttendanceOut] | StreamingResponse:
+    out = [AttendanceOut.model_validate(a) for a in await service.list_attendance(rt, principal, class_id)]
+    return await export_response(exports.ATTENDANCE, in_chunks(out), f"{class_id}") if xlsx else out
 
 
 @router.put("/enrolments/{enrolment_id}/exam", response_model=EnrolmentOut, tags=TRAINEES,

@@ -49,3 +49,7 @@ ACTIVITIES = Sheet("服务活动", "activities", [
     Column("batch_id", "导入批次"), Column("version", "版本", "int"), Column("created_at", "登记时间", "datetime"),
     Column("updated_at", "更新时间", "datetime"),
 ])
+
+ATTENDANCE = Sheet("出勤记录", "attendance", [
+    Column("enrolment_id", "报名记录编号", "int"), Column("day", "授课日", "date"), Column("present", "出勤", "bool"),
+])

@@ -12,7 +12,7 @@ from libs.common.app import RT
 from libs.common.auth import CurrentPrincipal, Principal, require_roles
 from libs.common.fields import USCC, CityCode, RecordId, parse_uscc
 from libs.common.identifiers import IdentifierError, validate_patent_number
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
 from libs.common.rules import RuleViolation
 from libs.common.sheets import http as sheets_http
@@ -279,15 +279,16 @@ async def close_need(need_id: RecordId, body: CloseNeedIn, principal: Writer, rt
     return NeedOut.model_validate(await needs.close_need(rt, principal, need_id, body))
 
 
-@router.get("/needs/{need_id}/matches", response_model=MatchOut, tags=T_NEEDS,
+@router.get("/needs/{need_id}/matches", response_model=MatchOut, tags=T_NEEDS, responses=SHEET_RESPONSES,
             summary="为需求匹配资源库专利 rank library entries for a need", description=SCORING)
-async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT,
-                     limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut:
+async def match_need(need_id: RecordId, principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                     limit: Annotated[int, Query(ge=1, le=100)] = 10) -> MatchOut | StreamingResponse:
     ranked = await needs.match_need(rt, principal, need_id, limit)
-    return MatchOut(need_id=need_id, scoring=SCORING, items=[
+    out = MatchOut(need_id=need_id, scoring=SCORING, items=[
         MatchItem(score=s.score,
                   reasons=[MatchReason(rule=r.rule, points=r.points, detail=r.detail) for r in s.reasons],
                   entry=LibraryEntryOut.model_validate(e)) for s, e in ranked])
+    return await export_response(exports.MATCHES, in_chunks(out.items), f"{need_id}") if xlsx else out
 
 
 # ---------------------------------------------------------------------------- matching events

@@ -90,3 +90,13 @@ CARRIERS = Sheet("创新载体与基地", "carriers", [
     Column("revoked_reason", "撤销原因"), Column("created_at", "登记时间", "datetime"),
 ])
 
+
+#: ``GET /needs/{id}/matches``: the ranked library entries (nested ``entry.*`` fields), best first.
+MATCHES = Sheet("需求匹配专利", "need-matches", [
+    Column("score", "匹配得分", "int"), Column("reasons", "得分依据(规则:分值:说明)", "list"),
+    Column("entry.id", "条目编号", "int"), Column("entry.title", "名称"), Column("entry.patents", "专利申请号", "list"),
+    Column("entry.ipc_classes", "IPC分类", "list"), Column("entry.keywords", "关键词", "list"),
+    Column("entry.owner_kind", "权利人类型", names=PARTY_KIND_NAMES), Column("entry.owner_name", "权利人名称"),
+    Column("entry.city", "市州", names=CITIES), Column("entry.use_first_pay_later", "先使用后付费", "bool"),
+    Column("entry.status", "状态", names=STATUS_NAMES),
+])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
@@ -128,8 +128,16 @@ def _summary(sheet: Sheet, result: dict[str, Any], errors: list[dict[str, Any]],
 
 def _workbook(sheet: Sheet, result: dict[str, Any], errors: list[dict[str, Any]], dry_run: bool,
               status: int) -> Response:
+    return result_response(sheet, errors, _summary(sheet, result, errors, dry_run, status), status)
+
+
+def result_response(sheet: Sheet, errors: list[dict[str, Any]], summary: Mapping[str, Any],
+                    status: int = 200) -> Response:
+    """The result workbook of an import as the answer (for imports whose own summary differs from the
+    bulk imports': statistics, targets): ``errors`` carry ``row`` (index into ``sheet.rows``), ``field``
+    (a column code of ``sheet.spec``), ``message`` and ``column``."""
     name = f"{sheet.spec.title}-导入结果.xlsx"
-    body = workbooks.result(sheet, errors, _summary(sheet, result, errors, dry_run, status))
+    body = workbooks.result(sheet, errors, summary)
     return Response(body, status_code=status, media_type=XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 

@@ -65,15 +65,18 @@ def decode_csv(data: bytes) -> str:
     raise _file_error("file.encoding", "CSV 文件应为 UTF-8 或 GB18030/GBK 编码")
 
 
-def read_table(filename: str, data: bytes) -> list[list[Any]]:
-    """Every row of the first sheet (row ``i`` is Excel's row ``i + 1``)."""
+def read_table(filename: str, data: bytes, sheet_name: str | None = None) -> list[list[Any]]:
+    """Every row of the sheet named ``sheet_name`` when the workbook has one, else of the first sheet
+    (row ``i`` is Excel's row ``i + 1``)."""
     name = (filename or "").lower()
     if name.endswith(XLSX_SUFFIXES) or data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
         from python_calamine import CalamineWorkbook
 
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            table: list[list[Any]] = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            ws = (book.get_sheet_by_name(sheet_name) if sheet_name is not None and sheet_name in book.sheet_names
+                  else book.get_sheet_by_index(0))
+            table: list[list[Any]] = ws.to_python(skip_empty_area=False)
         except Exception as exc:  # not a workbook, encrypted, damaged
             raise _file_error("file.xlsx", f"无法读取 Excel 文件：{exc}") from None
         return table
@@ -146,9 +149,10 @@ def _is_code_row(row: list[Any], positions: dict[str, int]) -> bool:
     return bool(filled) and all(positions.get(h) == i for i, h in filled.items())
 
 
-def parse(filename: str, data: bytes, spec: SheetSpec, max_rows: int) -> Sheet:
-    """The data rows of an upload, each cell converted for its column."""
-    table = read_table(filename, data)
+def parse(filename: str, data: bytes, spec: SheetSpec, max_rows: int, sheet_name: str | None = None) -> Sheet:
+    """The data rows of an upload, each cell converted for its column (from the sheet ``sheet_name``
+    when the workbook has one, else the first)."""
+    table = read_table(filename, data, sheet_name)
     if not any(not blank(v) for row in table for v in row):
         raise _file_error("file.empty", "文件中没有数据")
     at = _find_header(table, spec)

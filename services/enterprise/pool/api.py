@@ -9,9 +9,9 @@ from fastapi.responses import Response, StreamingResponse
 from libs.common.app import RT, Runtime
 from libs.common.auth import CurrentPrincipal, Principal
 from libs.common.fields import BusinessDate, CityCode, RecordId, parse_uscc
-from libs.common.list_export import SHEET_RESPONSES, Listing
+from libs.common.list_export import SHEET_RESPONSES, Listing, WantsSheet, export_response, in_chunks
 from libs.common.pagination import Page
-from services.enterprise.exports import MEMBERSHIPS
+from services.enterprise.exports import MEMBERSHIPS, POOL_BANK_LIST, POOL_HISTORY, POOL_REVIEW
 from services.enterprise.policy import CityOfficer, ProvinceAdmin, Writer
 from services.enterprise.pool import domain, export, lists, service
 from services.enterprise.pool.domain import REMOVAL_REASON_NAMES, STATUS_NAMES
@@ -113,12 +113,13 @@ async def record_progress(membership_id: MembershipId, body: ProgressIn, princip
     return HistoryOut.model_validate(await service.record_progress(rt, principal, membership_id, body))
 
 
-@router.get("/pool/review", response_model=list[ReviewItemOut],
+@router.get("/pool/review", response_model=list[ReviewItemOut], responses=SHEET_RESPONSES,
             summary="复核名单 members over two years without recorded progress, or under an active credit entry")
-async def review(principal: CurrentPrincipal, rt: RT, as_of: AsOf = None,
-                 city: Annotated[CityCode | None, Query()] = None) -> list[ReviewItemOut]:
+async def review(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet, as_of: AsOf = None,
+                 city: Annotated[CityCode | None, Query()] = None) -> list[ReviewItemOut] | StreamingResponse:
     _, items = await service.review_list(rt, principal, as_of, city)
-    return [ReviewItemOut(**i) for i in items]
+    rows = [ReviewItemOut(**i) for i in items]
+    return await export_response(POOL_REVIEW, in_chunks(rows), city or "") if xlsx else rows
 
 
 @router.get("/pool/summary", response_model=PoolSummaryOut,
@@ -127,12 +128,15 @@ async def summary(principal: CurrentPrincipal, rt: RT, as_of: AsOf = None) -> Po
     return PoolSummaryOut(**await service.summary(rt, principal, as_of))
 
 
-@router.get("/enterprises/{uscc}/pool-history", response_model=list[MembershipOut],
+@router.get("/enterprises/{uscc}/pool-history", response_model=list[MembershipOut], responses=SHEET_RESPONSES,
             summary="企业的入库历史 every membership of an enterprise with its history")
 async def enterprise_pool_history(uscc: Annotated[str, Path(description="统一社会信用代码")],
-                                  principal: CurrentPrincipal, rt: RT) -> list[MembershipOut]:
-    rows, name, history = await service.enterprise_history(rt, principal, parse_uscc(uscc))
-    return [membership_out(m, name, history[m.id]) for m in rows]
+                                  principal: CurrentPrincipal, rt: RT,
+                                  xlsx: WantsSheet) -> list[MembershipOut] | StreamingResponse:
+    code = parse_uscc(uscc)
+    rows, name, history = await service.enterprise_history(rt, principal, code)
+    out = [membership_out(m, name, history[m.id]) for m in rows]
+    return await export_response(POOL_HISTORY, in_chunks(out), code) if xlsx else out
 
 
 @router.get("/pool/reference", summary="培育库代码表 criteria, statuses, removal reasons")
@@ -152,11 +156,16 @@ def _bank_item(m: lists.ListedMember) -> BankListItem:
                         admitted_on=m.admitted_on)
 
 
-@router.get("/pool/bank-list", response_model=BankListOut,
-            summary="面向银行业金融机构推送的入库企业名单 the members, as pushed to banks")
-async def bank_list(principal: CurrentPrincipal, rt: RT,
-                    city: Annotated[CityCode | None, Query(description="市州代码")] = None) -> BankListOut:
+@router.get("/pool/bank-list", response_model=BankListOut, responses=SHEET_RESPONSES,
+            summary="面向银行业金融机构推送的入库企业名单 the members, as pushed to banks",
+            description="`format=xlsx`：名单（items）下载为 Excel 工作簿。")
+async def bank_list(principal: CurrentPrincipal, rt: RT, xlsx: WantsSheet,
+                    city: Annotated[CityCode | None, Query(description="市州代码")] = None
+                    ) -> BankListOut | StreamingResponse:
     as_of, members = await lists.bank_list(rt, principal, city)
+    if xlsx:
+        return await export_response(POOL_BANK_LIST, in_chunks(_bank_item(m) for m in members),
+                                     f"{city or ''}_{as_of:%Y%m%d}".strip("_"))
     return BankListOut(as_of=as_of, total=len(members), per_city=lists.per_city(members),
                        items=[_bank_item(m) for m in members])
 

@@ -13,6 +13,7 @@ from libs.common.errors import Forbidden, ProblemError, field_error
 from libs.common.list_export import SHEET_RESPONSES, WantsSheet, export_response, in_chunks
 from libs.common.rules import RuleViolation
 from libs.common.sheets import Sheet
+from libs.common.sheets import http as sheets_http
 from services.reporting import exports
 from services.reporting.statistics import service
 from services.reporting.statistics.catalogue import ELEMENTS
@@ -25,7 +26,7 @@ from services.reporting.statistics.schemas import (
     ImportSummary,
     ReopenIn,
 )
-from services.reporting.statistics.upload import locate, read_sheet
+from services.reporting.statistics.upload import conflict_errors, locate, read_sheet, result_workbook
 
 router = APIRouter(prefix="/api/v1/statistics", tags=["统计数据 statistics"])
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -37,12 +38,26 @@ _BODY_DOC = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary",
                  "description": ".xlsx 或 .csv：element, period, org_unit, value"},
-        "period": {"type": "string"}, "org_unit": {"type": "string"}, "source_system": {"type": "string"}}}}}}}
+        "period": {"type": "string"}, "org_unit": {"type": "string"}, "source_system": {"type": "string"}}}}}},
+    "responses": {"200": {"content": {sheets_http.XLSX_MEDIA_TYPE: {
+        "schema": {"type": "string", "format": "binary"},
+        "description": "上传文件且 Accept 为 xlsx（或 format=xlsx）时：上传的行加“错误”列，"
+                       "错误单元格标红，另有“汇总”页"}}}}}
 
 
-@router.get("/elements", summary="统计数据元素目录 the data-element catalogue")
-async def elements(principal: CurrentPrincipal) -> list[dict]:
-    return [e.as_dict() for e in ELEMENTS.values()]
+@router.get("/elements", summary="统计数据元素目录 the data-element catalogue", response_model=list[dict],
+            responses=SHEET_RESPONSES)
+async def elements(principal: CurrentPrincipal, xlsx: WantsSheet) -> list[dict] | StreamingResponse:
+    rows = [e.as_dict() for e in ELEMENTS.values()]
+    return await export_response(exports.ELEMENTS, in_chunks(rows)) if xlsx else rows
+
+
+class _SheetRejected(ProblemError):
+    """An uploaded sheet whose rows do not validate as a data value set (kept for its result workbook)."""
+
+    def __init__(self, sheet: Sheet, errors: list[dict[str, Any]]) -> None:
+        super().__init__(422, "validation-error", "请求参数校验失败", "上传文件中有不合法的行", errors=errors)
+        self.sheet = sheet
 
 
 async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
@@ -71,6 +86,8 @@ async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
     except ValidationError as exc:
         errors = [field_error(".".join(str(p) for p in e["loc"]) or "body", e["type"], e["msg"])
                   for e in exc.errors()[:100]]
+        if sheet is not None:  # rows named as Excel shows them
+            raise _SheetRejected(sheet, sheets_http.annotate(sheet, errors, "values")) from None
         raise ProblemError(422, "validation-error", "请求参数校验失败", "数据集格式不正确", errors=errors) from None
 
 
@@ -80,19 +97,35 @@ async def _value_set(request: Request) -> tuple[DataValueSetIn, Sheet | None]:
                          "`status`（SUCCESS / WARNING / ERROR）、`counts`（imported / updated / ignored）"
                          "和 `conflicts`。"
                          "`dry_run=true` 只校验不写入；`atomic=true` 有任何冲突则全部不写入。已审核锁定的数据不能修改。"
-                         "重复报送相同数据不产生变化。")
+                         "重复报送相同数据不产生变化。"
+                         "上传文件并要求 xlsx（Accept 或 `format=xlsx`）时返回导入结果工作簿，"
+                         "状态码同导入摘要（200，或无一写入时 422 / 409）。")
 async def submit(request: Request, principal: CurrentPrincipal, rt: RT,
                  dry_run: Annotated[bool, Query(description="只校验、不写入")] = False,
                  atomic: Annotated[bool, Query(description="有冲突则全部不写入")] = False):
-    body, sheet = await _value_set(request)
+    as_workbook = sheets_http.wants_xlsx(request)
+    try:
+        body, sheet = await _value_set(request)
+    except _SheetRejected as exc:  # an uploaded sheet whose rows do not make a data value set
+        if not as_workbook:
+            raise
+        return result_workbook(exc.sheet, [e for e in exc.errors or [] if isinstance(e.get("row"), int)],
+                               {"status": "ERROR", "dry_run": dry_run}, exc.status)
     try:
         summary, status = await service.submit(rt, principal, body, dry_run=dry_run, atomic=atomic)
     except ProblemError as exc:
-        if sheet is not None and isinstance(exc.extra.get("conflicts"), list):
-            locate(sheet, exc.extra["conflicts"])
+        if sheet is None or not isinstance(exc.extra.get("conflicts"), list):
+            raise
+        locate(sheet, exc.extra["conflicts"])
+        if as_workbook:
+            return result_workbook(sheet, conflict_errors(exc.extra["conflicts"]),
+                                   {"status": "ERROR", "dry_run": dry_run, "counts": exc.extra.get("counts")},
+                                   exc.status)
         raise
     if sheet is not None:
         locate(sheet, summary.get("conflicts") or [])
+        if as_workbook:
+            return result_workbook(sheet, conflict_errors(summary.get("conflicts") or []), summary, status)
     return JSONResponse(summary, status_code=status)
 
 

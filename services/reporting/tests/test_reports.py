@@ -369,7 +369,7 @@ async def test_integration_client_imports(api):
 
 @pytest.mark.parametrize("name, content, rule", [
     ("t.xlsx", b"PK\x03\x04 not really a zip", "file.xlsx"),
-    ("t.xls", b"\xd0\xcf\x11\xe0 old excel", "file.type"),
+    ("t.xls", b"\xd0\xcf\x11\xe0 a damaged old workbook", "file.xlsx"),
     ("t.bin", b"\x00\x01\x02", "file.type"),
     ("t.csv", "名称,数值\r\na,1\r\n".encode(), "file.columns"),
     ("t.csv", b"indicator,value\r\ntier_seed,1\r\n", "file.columns"),
