@@ -118,7 +118,8 @@ async def prepare(urls: dict[str, str], city: str, today: date, rec_ids: list[in
             "contract_date": day, "amount": "100000.00", "city": city})
 
     def approval(rid: int) -> tuple[str, str, Any]:
-        return ("POST", f"/api/v1/tier-recommendations/{rid}/approve", {"effective_date": day})
+        return ("POST", f"/api/v1/tier-recommendations/{rid}/approve",
+                {"effective_date": day, "reason": "经省局审核同意认定"})
 
     def sign_in(enrolment: dict) -> tuple[str, str, Any]:
         return ("PUT", f"/api/v1/classes/{cls['id']}/attendance/{day}",

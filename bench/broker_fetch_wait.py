@@ -4,7 +4,8 @@ A Kafka broker holds a fetch until ``fetch.min.bytes`` (1 byte) are there or ``f
 expires, so a consumer sees a new record within milliseconds whatever its max wait. This probe starts
 its own embedded broker (spare port, memory storage), produces records at random intervals and
 measures produce-acknowledged → consumer-received latency for several ``fetch_max_wait_ms`` values,
-among them the 1500 ms that faust-streaming hard-codes for its consumer (the reporting worker's).
+among them the 1500 ms that faust-streaming hard-codes for its consumer (the reporting worker's, when it
+was a faust agent).
 
     .venv/bin/python -m bench.broker_fetch_wait [--records 20]
 """

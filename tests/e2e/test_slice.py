@@ -35,7 +35,7 @@ def designate(plat, city: str, tier: str, n: int, on: date = date(YEAR, 5, 1)) -
                 uscc=random_uscc(city), name=f"端到端测试企业{i}号有限公司", industry="P1", size_class="small",
                 ownership="private"))
             rec = c.recommend_tier(e.uscc, tier, "测试推荐")
-            a.approve_recommendation(rec.id, on)
+            a.approve_recommendation(rec.id, on, "经专家评审、网上公示无异议，省局同意认定")
             usccs.append(e.uscc)
     return usccs
 
@@ -169,10 +169,11 @@ def test_malformed_event_is_dead_lettered_and_worker_carries_on(platform):
             await consumer.stop()
         return found
 
-    # every consumer of the topic dead-letters it: the reporting worker and each programme
-    # service's enterprise read model
-    CONSUMERS = {b"reporting-indicators", *(f"{s}-known-enterprises".encode()
-                                           for s in ("finance", "protection", "transfer", "training"))}
+    # every consumer of the topic dead-letters it: the reporting worker, each programme service's
+    # enterprise read model and finance's read model of the credit register
+    services = ("finance", "protection", "transfer", "training")
+    CONSUMERS = {b"reporting-indicators", b"finance-credit-entries",
+                 *(f"{s}-known-enterprises".encode() for s in services)}
     found = asyncio.run(poison_and_read_dlq())
     assert found, "the malformed event never reached ipp.dlq"
     assert {h["dlq_consumer"] for h in found} == CONSUMERS
