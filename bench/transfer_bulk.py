@@ -34,8 +34,7 @@ from pathlib import Path
 import httpx
 from pydantic import BaseModel
 
-from bench._util import Server, cpu_seconds, loadavg
-from libs.common.broker import free_port
+from bench._util import Server, bench_port, cpu_seconds, loadavg
 from libs.common.identifiers import patent_check_char
 from libs.common.testing import random_uscc, token
 
@@ -153,7 +152,7 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "ipp.cli", "migrate", "transfer"], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         buyers = seed_read_model(var, 200)
-        s_port, b_port = free_port(36400), free_port(36500)
+        s_port, b_port = bench_port(400), bench_port(500)  # below the ephemeral range
         service = Server("transfer", [sys.executable, "-m", "ipp.cli", "serve", "transfer", "--port", str(s_port)],
                          env, tmp / "service.log", f"http://127.0.0.1:{s_port}/readyz").start()
         baseline = Server("baseline", [sys.executable, "-m", "bench.transfer_bulk", "--serve-baseline", str(b_port),

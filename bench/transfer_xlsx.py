@@ -3,9 +3,9 @@ with the same records sent as JSON, in the same run.
 
 The platform runs as ``ipp up`` runs it (``ipp.launcher.Platform``): the embedded Kafka-protocol
 broker, the transfer service, the reporting API and the reporting worker, each its own process, on
-free ports from ``--port-base`` (default 35100) and a temporary var dir. The transfer service's read
-model of enterprises is seeded before it starts (200 enterprises, as if their registration events had
-been consumed), so the enterprise service is not needed.
+free ports from ``--port-base`` (default ``IPP_BENCH_PORT_BASE`` + 600, i.e. 26600) and a temporary var
+dir. The transfer service's read model of enterprises is seeded before it starts (200 enterprises,
+as if their registration events had been consumed), so the enterprise service is not needed.
 
 1. The benchmark writes ONE workbook of N rows (default 100,000; xlsxwriter, the columns of
    ``GET /api/v1/transfers/bulk/template``), not timed.
@@ -24,7 +24,7 @@ been consumed), so the enterprise service is not needed.
 Goal (issue 11): the xlsx path ≤ 30 s end to end and the transfer service below 1 GiB. Printed: SUMMARY
 lines with MET / MISSED and the ratio xlsx ÷ JSON (time), which is what to compare across machines.
 
-    .venv/bin/python -m bench.transfer_xlsx [--rows 100000] [--chunk 10000] [--port-base 35100]
+    .venv/bin/python -m bench.transfer_xlsx [--rows 100000] [--chunk 10000] [--port-base 26600]
 """
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=10_000, help="rows per request (the import's cap: 10,000)")
-    parser.add_argument("--port-base", type=int, default=int(os.environ.get("IPP_BENCH_PORT_BASE", "35100")))
+    parser.add_argument("--port-base", type=int, default=int(os.environ.get("IPP_BENCH_PORT_BASE", "26000")) + 600)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for the KPI")
     parser.add_argument("--keep", action="store_true", help="keep the var dir (logs, databases)")
     args = parser.parse_args()
