@@ -29,12 +29,12 @@ from libs.common.clock import today
 from libs.common.errors import ProblemError, rule_problem, validation_errors
 from libs.common.identifiers import uscc_division
 from libs.common.rules import RuleViolation
+from libs.common.sheets.results import RowError
 from services.enterprise import domain, policy
 from services.enterprise import events as ev
 from services.enterprise.domain import Tier, TierState
 from services.enterprise.models import Enterprise, TierRecommendation, YearFigures
 from services.enterprise.schemas import (
-    BulkRowError,
     EnterpriseBulkOut,
     EnterpriseCreate,
     EnterpriseRow,
@@ -274,7 +274,7 @@ async def bulk_enterprises(rt: Runtime, principal: Principal, rows: list[dict[st
     return EnterpriseBulkOut(
         atomic=atomic, dry_run=dry_run, received=len(rows), **count,
         figures_reported=sum(1 for p in plans if p.figures_changed), written=0 if dry_run else len(writes),
-        rejected=rejected, errors=[BulkRowError(**e) for e in errors],
+        rejected=rejected, errors=[RowError(**e) for e in errors],
         results=[EnterpriseRowResult(row=p.row, uscc=p.data.uscc, action=p.action,
                                      figures=None if p.figures is None else
                                      "reported" if p.figures_changed else "unchanged") for p in plans],
@@ -333,4 +333,4 @@ async def bulk_recommendations(rt: Runtime, principal: Principal, rows: list[dic
             await uow.commit()
     return RecommendationBulkOut(atomic=atomic, dry_run=dry_run, received=len(rows),
                                  written=0 if dry_run else len(staged), rejected=rejected, ids=ids,
-                                 errors=[BulkRowError(**e) for e in errors])
+                                 errors=[RowError(**e) for e in errors])

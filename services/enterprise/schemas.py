@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.common.fields import USCC, BusinessDate, CityCode, DivisionCode
+from libs.common.sheets.results import RowError
 from services.enterprise.credit.schemas import CreditBrief
 from services.enterprise.domain import Tier
 from services.enterprise.reference import INDUSTRIES, Ownership, Qualification, SizeClass
@@ -208,15 +209,6 @@ class EnterpriseBulkIn(_Strict):
         "rd_staff": 64}]}]})
 
 
-class BulkRowError(BaseModel):
-    row: int = Field(description="行号（从 0 起）")
-    field: str
-    rule: str
-    message: str
-    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
-    column: str | None = Field(None, description="上传文件时：该列的表头")
-
-
 class EnterpriseRowResult(BaseModel):
     row: int
     uscc: str
@@ -235,7 +227,7 @@ class EnterpriseBulkOut(BaseModel):
     written: int = Field(description="写入了数据的行数（新登记、修改或年度数据）")
     rejected: int = Field(description="有错误、未写入的行数")
     results: list[EnterpriseRowResult] = Field(description="每个合格行的处理结果（dry_run：将会的结果）")
-    errors: list[BulkRowError]
+    errors: list[RowError]
     elapsed_ms: int
 
 
@@ -259,4 +251,4 @@ class RecommendationBulkOut(BaseModel):
     written: int
     rejected: int
     ids: list[int | None] = Field(description="每行创建的推荐 id（未写入为 null）")
-    errors: list[BulkRowError]
+    errors: list[RowError]

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.common.fields import USCC, BusinessDate, CityCode
+from libs.common.sheets.results import RowError
 from services.finance.domain import ActivityKind, ItemKind, LoanStatus, RiskSharing
 
 #: 15 significant digits (< 10 万亿元): what every backend keeps exactly (SQLite stores NUMERIC as a double).
@@ -252,15 +253,6 @@ class PledgeBulkIn(_Strict):
         "uscc": "91420100MA4K0000XJ", "contract_no": "ICBC-HB-ZY-2025-0138", "amount": "3000000.00",
         "registration_date": "2025-06-20", "term_months": 12, "annual_rate": "3.2",
         "risk_sharing": ["risk_compensation"], "items": [{"kind": "patent", "number": "200710308494.X"}]}]}]})
-
-
-class RowError(BaseModel):
-    row: int = Field(description="行号（从 0 开始）")
-    field: str
-    rule: str
-    message: str
-    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
-    column: str | None = Field(None, description="上传文件时：该列的表头")
 
 
 class WrittenRow(BaseModel):

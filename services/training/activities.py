@@ -25,12 +25,13 @@ from libs.common.errors import ProblemError, get_or_404, validation_errors
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.common.search import where_equal
+from libs.common.sheets.results import RowError
 from libs.readmodels.enterprises import require_enterprise
 from services.training import activities_domain as domain
 from services.training import events as ev
 from services.training import policy
 from services.training.models import Activity, ActivityEnterprise, known_enterprises
-from services.training.schemas import ActivityBulkOut, ActivityCorrect, ActivityCreate, ActivityRowError
+from services.training.schemas import ActivityBulkOut, ActivityCorrect, ActivityCreate
 
 WHAT = "服务活动"
 ActivityView = tuple[Activity, list[ActivityEnterprise]]
@@ -197,7 +198,7 @@ async def bulk_record(rt: Runtime, principal: Principal, rows: list[dict[str, An
     written = 0 if dry_run else len(planned)
     return ActivityBulkOut(atomic=atomic, dry_run=dry_run, received=len(rows), written=written,
                            rejected=len(bad_rows), batch_id=batch_id if written else None, ids=ids,
-                           errors=[ActivityRowError(**e) for e in errors])
+                           errors=[RowError(**e) for e in errors])
 
 
 # ------------------------------------------------------------------------------ correct, cancel

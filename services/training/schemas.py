@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from libs.common.fields import USCC, BusinessDate, CityCode, RecordRef
+from libs.common.sheets.results import RowError
 from services.training.activities_domain import MAX_ENTERPRISES, MAX_PERSON_TIMES, ActivityKind, OnsiteSubKind
 from services.training.domain import ClassStatus, IdNumberError, Track, validate_id_number
 
@@ -304,15 +305,6 @@ class ActivityBulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ActivityRowError(BaseModel):
-    row: int = Field(description="行号（从 0 起）")
-    field: str
-    rule: str
-    message: str
-    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
-    column: str | None = Field(None, description="上传文件时：该列的表头")
-
-
 class ActivityBulkOut(BaseModel):
     atomic: bool
     dry_run: bool = Field(False, description="只校验、未写入")
@@ -321,4 +313,4 @@ class ActivityBulkOut(BaseModel):
     rejected: int = Field(description="有错误、未写入的行数")
     batch_id: str | None
     ids: list[int | None] = Field(description="每行写入的活动 id（未写入为 null）")
-    errors: list[ActivityRowError]
+    errors: list[RowError]

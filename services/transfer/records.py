@@ -31,11 +31,12 @@ from libs.common.errors import ProblemError, get_or_404, validation_errors
 from libs.common.pagination import PageParams, fetch_page
 from libs.common.rules import RuleViolation
 from libs.common.search import contains, where_equal
+from libs.common.sheets.results import RowError
 from services.transfer import domain, lookups, policy
 from services.transfer import events as ev
 from services.transfer.domain import ACADEMIC, LICENCES, FieldErrors, Kind, Party
 from services.transfer.models import Base, LibraryEntry, MatchingEvent, OpenLicence, TransferPatent, TransferRecord
-from services.transfer.schemas import BulkOut, RowError, TransferCreate
+from services.transfer.schemas import BulkOut, TransferCreate
 
 _ROW = TypeAdapter(TransferCreate)
 

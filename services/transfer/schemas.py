@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from libs.common.fields import USCC, BusinessDate, CityCode, PatentNumber, RecordRef, TermDate
 from libs.common.rules import RuleViolation
+from libs.common.sheets.results import RowError
 from services.transfer.domain import (
     CarrierKind,
     CarrierLevel,
@@ -137,15 +138,6 @@ class BulkIn(BaseModel):
          "from": {"kind": "institute", "name": "中国科学院武汉岩土力学研究所", "city": "420100"},
          "to": {"kind": "enterprise", "uscc": "91420100MA4K0000XJ"}, "contract_date": "2025-04-01",
          "amount": "500000"}]}]})
-
-
-class RowError(BaseModel):
-    row: int = Field(description="行号（从 0 起）")
-    field: str
-    rule: str
-    message: str
-    sheet_row: int | None = Field(None, description="上传文件时：Excel 中显示的行号")
-    column: str | None = Field(None, description="上传文件时：该列的表头")
 
 
 class BulkOut(BaseModel):
