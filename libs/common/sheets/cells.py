@@ -20,7 +20,9 @@ from libs.common.sheets.spec import Column, Kind
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]?\d+$")
+#: How Excel shows a long number: a signed exponent ("9.14201E+17"). A real identifier such as the
+#: USCC 9142010012345E6786 has no sign, so it stays an identifier.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d+)?[eE][+-]\d+$")
 _SEPARATORS = re.compile(r"[;；,，、\n\r]+")
 _TRUE = {"是", "y", "yes", "true", "1", "√", "有"}
 _FALSE = {"否", "n", "no", "false", "0", "×", "无"}

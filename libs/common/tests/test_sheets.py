@@ -49,6 +49,12 @@ def test_identifiers_stored_as_numbers_are_refused_with_the_remedy(value):
     assert "设置为文本格式" in out.message
 
 
+def test_an_identifier_that_only_looks_like_a_number_stays_text():
+    """A valid USCC may be digits, an E and digits (9142010012345E6786): Excel shows numbers with a
+    signed exponent, so only that is refused (a 10,000-row import once lost such a row)."""
+    assert _one("9142010012345E6786", Kind.IDENTIFIER) == "9142010012345E6786"
+
+
 def test_numbers_codes_bools_and_lists():
     assert _one(120.0, Kind.INTEGER) == 120 and _one("1,200", Kind.INTEGER) == 1200
     assert _one(0.1, Kind.DECIMAL) == "0.1" and _one(3000000.0, Kind.DECIMAL) == "3000000"
