@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -120,3 +123,26 @@ def running(*servers: Server, timeout: float = 60.0) -> Iterator[tuple[Server, .
     finally:
         for server in reversed(started):
             server.stop()
+
+
+@contextlib.contextmanager
+def platform_session(platform: Any, tmp: Path, keep: bool,
+                     after_stop: Callable[[], None] | None = None) -> Iterator[None]:
+    """The body of a benchmark on a started ``ipp.launcher.Platform``: on a failure each process's log
+    tail goes to stderr; at the end every process stops, then ``after_stop`` runs, then the temporary
+    directory ``tmp`` is removed (kept, and named, with ``keep``)."""
+    try:
+        yield
+    except BaseException as exc:
+        print(f"benchmark failed: {exc!r}", file=sys.stderr)
+        for proc in platform.procs.values():
+            print(f"--- {proc.name} log tail:\n{proc.tail(15)}", file=sys.stderr)
+        raise
+    finally:
+        platform.stop_all()
+        if after_stop is not None:
+            after_stop()
+        if keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench._util import bench_port, loadavg
+from bench._util import bench_port, loadavg, platform_session
 
 GOAL_S = 60.0
 
@@ -44,7 +42,7 @@ def main() -> int:
                         broker_port=bench_port(660), quiet=True)
     print(f"demo load benchmark: {os.cpu_count()} CPUs, load average {loadavg()}; ports {ports}, var dir {tmp}")
     code = 1
-    try:
+    with platform_session(platform, tmp, args.keep):
         t0 = time.perf_counter()
         platform.logs.mkdir(parents=True, exist_ok=True)
         platform.start_broker()
@@ -66,17 +64,6 @@ def main() -> int:
         print(f"  demo load until the indicators show it:               {took:6.1f} s   goal <= {GOAL_S:.0f} s: "
               f"{'MET' if took <= GOAL_S else 'MISSED'}")
         code = 0
-    except BaseException as exc:
-        print(f"benchmark failed: {exc!r}", file=sys.stderr)
-        for proc in platform.procs.values():
-            print(f"--- {proc.name} log tail:\n{proc.tail(15)}", file=sys.stderr)
-        raise
-    finally:
-        platform.stop_all()
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return code
 
 

@@ -35,7 +35,6 @@ import bisect
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import threading
@@ -49,7 +48,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench._util import bench_port, cpu_seconds, loadavg, percentile
+from bench._util import bench_port, cpu_seconds, loadavg, percentile, platform_session
 from libs.common.testing import random_uscc, token
 
 CITY = "420500"  # 宜昌市
@@ -579,7 +578,12 @@ def main() -> int:
     code = 1
     windows: dict[str, tuple[float, float]] = {}
     probe_file = tmp / "enterprise-probe.json"
-    try:
+
+    def report_locks() -> None:  # after the platform stopped: the probe has written its file
+        if args.probe_enterprise and probe_file.exists():
+            lock_report(probe_file, windows)
+
+    with platform_session(platform, tmp, args.keep, after_stop=report_locks):
         t0 = time.perf_counter()
         platform.logs.mkdir(parents=True, exist_ok=True)
         platform.start_broker()
@@ -623,19 +627,6 @@ def main() -> int:
         print(f"  goals at {args.rate:g} writes/s: p50 <= {GOAL_P50_MS:.0f} ms, p99 <= {GOAL_P99_MS:.0f} ms: "
               f"{'MET' if goal_met else 'MISSED'}{note}")
         code = 0
-    except BaseException as exc:
-        print(f"benchmark failed: {exc!r}", file=sys.stderr)
-        for proc in platform.procs.values():
-            print(f"--- {proc.name} log tail:\n{proc.tail(15)}", file=sys.stderr)
-        raise
-    finally:
-        platform.stop_all()
-        if args.probe_enterprise and probe_file.exists():
-            lock_report(probe_file, windows)
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return code
 
 

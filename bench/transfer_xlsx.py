@@ -32,8 +32,6 @@ import argparse
 import io
 import os
 import random
-import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -43,7 +41,7 @@ from pathlib import Path
 
 import httpx
 
-from bench._util import cpu_seconds, loadavg
+from bench._util import cpu_seconds, loadavg, platform_session
 from libs.common.broker import free_port
 from libs.common.identifiers import patent_check_char
 from libs.common.testing import token
@@ -201,7 +199,7 @@ def main() -> int:
           f"load average {loadavg()}; ports {ports}")
     headers = {"Authorization": f"Bearer {token('province-admin')}"}
     code = 1
-    try:
+    with platform_session(platform, tmp, args.keep):
         t0 = time.perf_counter()
         platform.logs.mkdir(parents=True, exist_ok=True)
         platform.start_broker()
@@ -279,17 +277,6 @@ def main() -> int:
               f"(json {js['total']:.1f} s; requests only: xlsx {xlsx['uploaded']:.1f} s, json {js['uploaded']:.1f} s)"
               f"; load average {loadavg()}")
         code = 0
-    except BaseException as exc:
-        print(f"benchmark failed: {exc!r}", file=sys.stderr)
-        for proc in platform.procs.values():
-            print(f"--- {proc.name} log tail:\n{proc.tail(15)}", file=sys.stderr)
-        raise
-    finally:
-        platform.stop_all()
-        if args.keep:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     return code
 
 
